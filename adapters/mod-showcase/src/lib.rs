@@ -1,0 +1,1 @@
+//! Adapter to the MoD showcase (витрина Минобороны) of SVO participants.

@@ -1,0 +1,1 @@
+//! Simulators of the external registries, for demos and tests.

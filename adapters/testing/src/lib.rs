@@ -1,0 +1,1 @@
+//! An adapter for the test suite that fails on request: errors, panics, sleeps.

@@ -1,0 +1,1 @@
+//! The WebAssembly plugin host: wasmtime component model, limits, host capabilities.

@@ -1,0 +1,1 @@
+//! Payload schema checks: XSD through libxml2, JSON Schema through jsonschema.

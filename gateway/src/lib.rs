@@ -1,0 +1,1 @@
+//! The SMEV-style integration gateway: CLI, config, HTTP server, router, jobs.

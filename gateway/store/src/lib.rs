@@ -1,0 +1,1 @@
+//! The gateway's store: sqlx on SQLite or PostgreSQL; queue, journal, tokens, facts.

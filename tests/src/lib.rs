@@ -1,0 +1,1 @@
+//! End-to-end tests: the gateway on port 0 with real stores, simulators and SMTP.
