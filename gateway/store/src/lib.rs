@@ -1,1 +1,72 @@
 //! The gateway's store: sqlx on SQLite or PostgreSQL; queue, journal, tokens, facts.
+//!
+//! One [`Store`] handle (cheap to clone) serves both dialects: SQLite, embedded in a file, for a
+//! single node; PostgreSQL when several gateway nodes share state. Each operation's SQL is written
+//! once with `$1, $2` placeholders (sqlx-sqlite binds them by number) and per dialect only where
+//! the dialects differ (`FOR UPDATE SKIP LOCKED` on PostgreSQL). Times are `i64` unix milliseconds,
+//! ids are text, payloads and bodies are opaque bytes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), gateway_store::StoreError> {
+//! use gateway_store::{Store, StoreOptions};
+//! let store = Store::connect("sqlite://var/gateway/store.db", StoreOptions::default()).await?;
+//! if let Some(response) = store.take_response("SENDER", None, std::time::Duration::from_secs(60)).await? {
+//!     // ... hand it out, and when the sender acknowledges it:
+//!     store.ack_response("SENDER", &response.id).await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`store`](Store): connecting, dialect, ping, close; the clock.
+//! - `options`: [`StoreOptions`], [`Retention`], [`SqliteSync`], [`Dialect`].
+//! - `requests`: accepted envelopes, leases ([`Store::accept_request`], [`Store::claim_requests`])
+//!   and [`Store::finish_request`], which records a chain's outcome in one transaction.
+//! - `queue`: the per-sender response queue ([`Store::take_response`], [`Store::ack_response`]) and
+//!   status events ([`Store::take_status_event`]).
+//! - `journal`: the audit trail without personal data ([`Store::append_journal`],
+//!   [`Store::find_journal`]).
+//! - `tokens`: short-lived tokens shared across nodes, with tombstones ([`Store::token_issue`], ...).
+//! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]).
+//! - `retention`: [`Store::sweep`], erasing due personal data and deleting old rows.
+//! - `db` (internal): the dialect dispatch (`Pool`, `Tx`, `Arg`, `DbRow`); `connect` (internal):
+//!   pool setup and the migrations embedded from `migrations/sqlite` and `migrations/postgres`.
+//! - `error`: [`StoreError`] and the classification of driver errors (retryable or not).
+//!
+//! # Concurrency
+//!
+//! Every hand-out (claiming requests, taking a response or a status event) is a single atomic
+//! `UPDATE ... RETURNING`; on PostgreSQL its inner select locks with `FOR UPDATE SKIP LOCKED`, so
+//! concurrent nodes never wait on each other's rows nor get the same row. Multi-statement writes
+//! run in transactions that begin with `BEGIN IMMEDIATE` on SQLite (the single writer lock is taken
+//! up front, so they never fail half-way on a lock upgrade) and are kept short.
+
+#![warn(missing_docs)]
+
+mod connect;
+mod db;
+mod error;
+mod facts;
+mod journal;
+mod options;
+mod queue;
+mod requests;
+mod retention;
+mod store;
+mod tokens;
+
+pub use error::StoreError;
+pub use facts::Fact;
+pub use journal::{Direction, JournalEntry, JournalQuery, MAX_JOURNAL_ROWS};
+pub use options::{Dialect, Retention, SqliteSync, StoreOptions};
+pub use queue::{
+    AckOutcome, NewResponse, NewStatusEvent, QueuedResponse, ResponseKind, StatusEvent,
+};
+pub use requests::{
+    FinishOutcome, Finished, Format, MAX_CLAIM, NewRequest, PendingRequest, RequestState,
+    RequestStatus,
+};
+pub use retention::SweepReport;
+pub use store::Store;
+pub use tokens::{NewToken, Token, TokenLookup};

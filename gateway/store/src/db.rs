@@ -1,0 +1,272 @@
+//! Dialect dispatch: one SQL text, bound with `$1, $2, ...`, runs on either pool.
+//!
+//! sqlx-sqlite binds `$N` parameters by number (see `SqliteArguments::bind` in sqlx-sqlite 0.8), so a
+//! statement both dialects accept is written once and executed through [`Pool`] or [`Tx`]. Statements
+//! that differ (`FOR UPDATE SKIP LOCKED`) are chosen with [`Dialect`] by the caller. Arguments are
+//! passed as [`Arg`] values and rows come back as [`DbRow`], so operations are plain, non-generic code.
+
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{Database, Decode, Encode, Postgres, Row, Sqlite, Transaction, Type};
+
+use crate::error::StoreError;
+use crate::options::Dialect;
+
+/// One bound parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    /// TEXT (NULL when `None`).
+    Text(Option<&'a str>),
+    /// INTEGER / BIGINT (NULL when `None`).
+    Int(Option<i64>),
+    /// BLOB / BYTEA (NULL when `None`).
+    Blob(Option<&'a [u8]>),
+    /// INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL.
+    Bool(bool),
+}
+
+impl<'a> Arg<'a> {
+    /// A non-null text.
+    pub(crate) fn text(value: &'a str) -> Self {
+        Arg::Text(Some(value))
+    }
+
+    /// A nullable text.
+    pub(crate) fn opt_text(value: Option<&'a String>) -> Self {
+        Arg::Text(value.map(String::as_str))
+    }
+
+    /// A non-null integer.
+    pub(crate) fn int(value: i64) -> Self {
+        Arg::Int(Some(value))
+    }
+}
+
+fn bind<'q, DB>(
+    mut query: Query<'q, DB, <DB as Database>::Arguments<'q>>,
+    args: &[Arg<'q>],
+) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    Option<&'q [u8]>: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+{
+    for arg in args {
+        query = match *arg {
+            Arg::Text(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            Arg::Blob(v) => query.bind(v),
+            Arg::Bool(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// A row of either dialect.
+pub(crate) enum DbRow {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+impl DbRow {
+    /// The value of column `col`; a missing column or a value of the wrong type is
+    /// [`StoreError::Corrupt`].
+    pub(crate) fn get<T>(&self, col: &str) -> Result<T, StoreError>
+    where
+        T: for<'r> Decode<'r, Sqlite>
+            + Type<Sqlite>
+            + for<'r> Decode<'r, Postgres>
+            + Type<Postgres>,
+    {
+        let value = match self {
+            DbRow::Sqlite(row) => row.try_get(col),
+            DbRow::Postgres(row) => row.try_get(col),
+        };
+        value.map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+    }
+
+    /// A non-negative count column as `u32`.
+    pub(crate) fn count(&self, col: &str) -> Result<u32, StoreError> {
+        let raw: i64 = self.get(col)?;
+        u32::try_from(raw)
+            .map_err(|_| StoreError::Corrupt(format!("column {col}: {raw} is not a count")))
+    }
+}
+
+/// The connection pool of either dialect. Cloning is cheap (pools are reference-counted).
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$conn` bound to the concrete executor of each dialect.
+macro_rules! dispatch {
+    ($target:expr, $conn:ident => $body:expr) => {
+        match $target {
+            Target::Sqlite($conn) => $body,
+            Target::Postgres($conn) => $body,
+        }
+    };
+}
+
+impl Pool {
+    /// Which dialect this pool speaks.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs one statement; returns the number of rows it changed.
+    pub(crate) async fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
+        use Pool as Target;
+        let done = dispatch!(self, pool => bind(sqlx::query(sql), args).execute(pool).await?.rows_affected());
+        Ok(done)
+    }
+
+    /// Runs one statement and returns all its rows.
+    pub(crate) async fn fetch_all(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Vec<DbRow>, StoreError> {
+        use Pool as Target;
+        let rows = dispatch!(self, pool => bind(sqlx::query(sql), args)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(DbRow::from)
+            .collect());
+        Ok(rows)
+    }
+
+    /// Runs one statement and returns its first row, if any.
+    pub(crate) async fn fetch_optional(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<DbRow>, StoreError> {
+        use Pool as Target;
+        let row = dispatch!(self, pool => bind(sqlx::query(sql), args)
+            .fetch_optional(pool)
+            .await?
+            .map(DbRow::from));
+        Ok(row)
+    }
+
+    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+    /// taken at once (waiting up to the busy timeout), so a read-then-write inside it is atomic and
+    /// never fails half-way with `SQLITE_BUSY` on the upgrade from reader to writer.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub(crate) async fn close(&self) {
+        match self {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl From<SqliteRow> for DbRow {
+    fn from(row: SqliteRow) -> Self {
+        DbRow::Sqlite(row)
+    }
+}
+
+impl From<PgRow> for DbRow {
+    fn from(row: PgRow) -> Self {
+        DbRow::Postgres(row)
+    }
+}
+
+/// An open transaction of either dialect. Dropped without [`Tx::commit`], it rolls back.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Runs one statement; returns the number of rows it changed.
+    pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
+        use Tx as Target;
+        let done = dispatch!(self, tx => bind(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected());
+        Ok(done)
+    }
+
+    /// Runs one statement and returns its first row, if any.
+    pub(crate) async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<DbRow>, StoreError> {
+        use Tx as Target;
+        let row = dispatch!(self, tx => bind(sqlx::query(sql), args)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(DbRow::from));
+        Ok(row)
+    }
+
+    /// Rolls the transaction back now (dropping it also rolls back, but later).
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Commits the transaction.
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Builds `VALUES ($1, $2), ($3, $4), ...` for `rows` rows of `width` columns each.
+pub(crate) fn values_placeholders(rows: usize, width: usize) -> String {
+    let mut sql = String::with_capacity(rows * width * 5 + 8);
+    sql.push_str("VALUES ");
+    let mut n = 0;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..width {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_placeholders_number_every_parameter() {
+        assert_eq!(values_placeholders(1, 3), "VALUES ($1, $2, $3)");
+        assert_eq!(values_placeholders(2, 2), "VALUES ($1, $2), ($3, $4)");
+    }
+}

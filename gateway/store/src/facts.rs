@@ -1,0 +1,176 @@
+//! Facts: what the host records when a plugin chain passes (e.g. a scan made with a power of
+//! attorney), read back by the report pipeline and deleted after their retention period.
+
+use crate::db::{Arg, DbRow, Pool, Tx, values_placeholders};
+use crate::error::StoreError;
+use crate::store::Store;
+
+/// One recorded fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// The fact's id (a UUID); unique across the store.
+    pub id: String,
+    /// What happened (e.g. `scan`).
+    pub kind: String,
+    /// The organisation it is about: its ОГРН or ОГРНИП.
+    pub organisation: String,
+    /// The document type involved (e.g. the message type or a short code).
+    pub document_type: String,
+    /// When it happened (unix ms).
+    pub occurred_at: i64,
+    /// Further attributes as a JSON object (text, opaque to the store).
+    pub attributes: String,
+    /// When it was recorded (unix ms).
+    pub recorded_at: i64,
+}
+
+/// Facts per INSERT statement (7 parameters each).
+const CHUNK: usize = 500;
+const COLUMNS: usize = 7;
+const INSERT_HEAD: &str = "INSERT INTO facts (id, kind, organisation, document_type, occurred_at, \
+     attributes, recorded_at) ";
+const BETWEEN_ALL: &str = "SELECT id, kind, organisation, document_type, occurred_at, attributes, \
+     recorded_at FROM facts WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, id";
+const BETWEEN_ORG: &str = "SELECT id, kind, organisation, document_type, occurred_at, attributes, \
+     recorded_at FROM facts WHERE organisation = $3 AND occurred_at >= $1 AND occurred_at < $2 \
+     ORDER BY occurred_at, id";
+const DELETE_BEFORE: &str = "DELETE FROM facts WHERE occurred_at < $1";
+
+impl Store {
+    /// Records `facts` outside a request (the synchronous JSON path), in one statement, or one
+    /// transaction when there are more than 500.
+    ///
+    /// Errors: [`StoreError::Duplicate`] if a fact id exists already (then none is recorded).
+    pub async fn record_facts(&self, facts: &[Fact]) -> Result<(), StoreError> {
+        match facts.len() {
+            0 => Ok(()),
+            n if n <= CHUNK => insert_chunk_on_pool(&self.pool, facts).await,
+            _ => {
+                let mut tx = self.pool.begin_write().await?;
+                insert_facts(&mut tx, facts).await?;
+                tx.commit().await
+            }
+        }
+    }
+
+    /// Facts that occurred in `[from_ms, to_ms)`, of one organisation when given, ordered by
+    /// `occurred_at` then `id`.
+    pub async fn facts_between(
+        &self,
+        organisation: Option<&str>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Fact>, StoreError> {
+        let rows = match organisation {
+            Some(org) => {
+                let args = [Arg::int(from_ms), Arg::int(to_ms), Arg::text(org)];
+                self.pool.fetch_all(BETWEEN_ORG, &args).await?
+            }
+            None => {
+                let args = [Arg::int(from_ms), Arg::int(to_ms)];
+                self.pool.fetch_all(BETWEEN_ALL, &args).await?
+            }
+        };
+        rows.iter().map(fact_from_row).collect()
+    }
+
+    /// Deletes the facts that occurred before `cutoff_ms`; returns how many.
+    pub async fn delete_facts_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        self.pool
+            .execute(DELETE_BEFORE, &[Arg::int(cutoff_ms)])
+            .await
+    }
+}
+
+/// Inserts `facts` inside `tx`.
+pub(crate) async fn insert_facts(tx: &mut Tx, facts: &[Fact]) -> Result<(), StoreError> {
+    for chunk in facts.chunks(CHUNK) {
+        let (sql, args) = insert_statement(chunk);
+        tx.execute(&sql, &args).await?;
+    }
+    Ok(())
+}
+
+async fn insert_chunk_on_pool(pool: &Pool, facts: &[Fact]) -> Result<(), StoreError> {
+    let (sql, args) = insert_statement(facts);
+    pool.execute(&sql, &args).await?;
+    Ok(())
+}
+
+fn insert_statement(facts: &[Fact]) -> (String, Vec<Arg<'_>>) {
+    let sql = format!("{INSERT_HEAD}{}", values_placeholders(facts.len(), COLUMNS));
+    let mut args = Vec::with_capacity(facts.len() * COLUMNS);
+    for f in facts {
+        args.extend([
+            Arg::text(&f.id),
+            Arg::text(&f.kind),
+            Arg::text(&f.organisation),
+            Arg::text(&f.document_type),
+            Arg::int(f.occurred_at),
+            Arg::text(&f.attributes),
+            Arg::int(f.recorded_at),
+        ]);
+    }
+    (sql, args)
+}
+
+fn fact_from_row(row: &DbRow) -> Result<Fact, StoreError> {
+    Ok(Fact {
+        id: row.get("id")?,
+        kind: row.get("kind")?,
+        organisation: row.get("organisation")?,
+        document_type: row.get("document_type")?,
+        occurred_at: row.get("occurred_at")?,
+        attributes: row.get("attributes")?,
+        recorded_at: row.get("recorded_at")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(id: &str, org: &str, at: i64) -> Fact {
+        Fact {
+            id: id.into(),
+            kind: "scan".into(),
+            organisation: org.into(),
+            document_type: "svo-qr".into(),
+            occurred_at: at,
+            attributes: "{}".into(),
+            recorded_at: at + 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn facts_are_read_by_window_and_organisation_in_order() {
+        let store = Store::connect("sqlite::memory:", Default::default())
+            .await
+            .unwrap();
+        let facts = [
+            fact("b", "1", 20),
+            fact("a", "1", 20),
+            fact("c", "2", 10),
+            fact("d", "1", 30),
+        ];
+        store.record_facts(&facts).await.unwrap();
+        let ids = |v: Vec<Fact>| v.into_iter().map(|f| f.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(store.facts_between(None, 10, 30).await.unwrap()),
+            ["c", "a", "b"]
+        );
+        assert_eq!(
+            ids(store.facts_between(Some("1"), 0, 100).await.unwrap()),
+            ["a", "b", "d"]
+        );
+        assert_eq!(
+            store.facts_between(None, 0, 100).await.unwrap()[0],
+            facts[2]
+        );
+        assert_eq!(store.delete_facts_before(20).await.unwrap(), 1);
+        assert_eq!(
+            ids(store.facts_between(None, 0, 100).await.unwrap()),
+            ["a", "b", "d"]
+        );
+    }
+}

@@ -1,0 +1,382 @@
+//! Requests: accepting an envelope, leasing it to a node, finishing it with its answer.
+//!
+//! A request is `accepted` with a lease held by the node that accepted it; that node runs the
+//! plugin chain and calls [`Store::finish_request`]. If the node dies, the lease runs out and another
+//! node (or the same one after a restart) takes the request over with [`Store::claim_requests`].
+
+use std::time::Duration;
+
+use crate::db::{Arg, DbRow};
+use crate::error::StoreError;
+use crate::facts::{Fact, insert_facts};
+use crate::journal::{Direction, JournalEntry, insert_journal};
+use crate::options::Dialect;
+use crate::queue::{
+    NewResponse, NewStatusEvent, RequestCopy, insert_response, insert_status_event,
+};
+use crate::store::{Store, duration_ms, now_ms, text_code};
+
+text_code! {
+    /// The encoding of an envelope or an answer.
+    pub enum Format {
+        /// SOAP (SMEV 3).
+        Xml => "xml",
+        /// The JSON API.
+        Json => "json",
+    }
+}
+
+text_code! {
+    /// Where a request is in its life.
+    pub enum RequestStatus {
+        /// Accepted, its plugin chain not yet finished.
+        Accepted => "accepted",
+        /// Finished: its answer (if any) is queued and its payload erased.
+        Done => "done",
+    }
+}
+
+/// An envelope accepted by SendRequest or `/api/v1/send`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    /// The sender's MessageID; unique across the store.
+    pub message_id: String,
+    /// The sender mnemonic (owner of the answer queue).
+    pub sender: String,
+    /// The message type in Clark notation, `{namespace}local`.
+    pub message_type: String,
+    /// The SMEV version of the envelope (`1.1`, `1.2`, `1.3`) or `json`.
+    pub smev_version: String,
+    /// The envelope's encoding.
+    pub format: Format,
+    /// ReferenceMessageID, linking a chain of messages.
+    pub reference_message_id: Option<String>,
+    /// TransactionCode.
+    pub transaction_code: Option<String>,
+    /// ReplyTo, opaque; copied into the answer's `To`.
+    pub reply_to: Option<String>,
+    /// TestMessage flag.
+    pub test_message: bool,
+    /// When it was received (unix ms).
+    pub received_at: i64,
+    /// The payload and attachments as one opaque blob; erased when the request is finished.
+    pub payload: Option<Vec<u8>>,
+    /// Hex SHA-256 of the payload, for the journal.
+    pub payload_sha256: Option<String>,
+}
+
+/// A request leased to this node by [`Store::claim_requests`], with its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRequest {
+    /// The sender's MessageID.
+    pub message_id: String,
+    /// The sender mnemonic.
+    pub sender: String,
+    /// The message type, `{namespace}local`.
+    pub message_type: String,
+    /// The SMEV version or `json`.
+    pub smev_version: String,
+    /// The envelope's encoding.
+    pub format: Format,
+    /// ReferenceMessageID.
+    pub reference_message_id: Option<String>,
+    /// TransactionCode.
+    pub transaction_code: Option<String>,
+    /// ReplyTo, opaque.
+    pub reply_to: Option<String>,
+    /// TestMessage flag.
+    pub test_message: bool,
+    /// When it was received (unix ms).
+    pub received_at: i64,
+    /// The payload blob as accepted.
+    pub payload: Option<Vec<u8>>,
+    /// Hex SHA-256 of the payload.
+    pub payload_sha256: Option<String>,
+    /// The lease this node now holds ends at this time (unix ms).
+    pub lease_until: i64,
+    /// How many times the request has been leased, this claim included (1 = the accepting node's
+    /// lease). A request that keeps coming back can be given up on by the caller.
+    pub attempts: u32,
+}
+
+/// What the store knows about a request (no payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestState {
+    /// The sender's MessageID.
+    pub message_id: String,
+    /// The message type, `{namespace}local`.
+    pub message_type: String,
+    /// Accepted or done.
+    pub status: RequestStatus,
+    /// When it was received (unix ms).
+    pub received_at: i64,
+    /// When it was finished (unix ms).
+    pub finished_at: Option<i64>,
+    /// How many times it has been leased.
+    pub attempts: u32,
+}
+
+/// The outcome of a plugin chain, recorded by [`Store::finish_request`] in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// The request finished.
+    pub message_id: String,
+    /// The answer to queue for the request's sender.
+    pub response: Option<NewResponse>,
+    /// A status message to queue for the request's sender.
+    pub status_event: Option<NewStatusEvent>,
+    /// Facts the chain produced.
+    pub facts: Vec<Fact>,
+    /// Journal entries to append (their `id` and `node` are filled by the store).
+    pub journal: Vec<JournalEntry>,
+}
+
+/// What [`Store::finish_request`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishOutcome {
+    /// The request is now done and everything in [`Finished`] was recorded.
+    Finished,
+    /// The request was already done (finished earlier, here or on another node): nothing recorded.
+    AlreadyDone,
+    /// The request is leased to another node (this node's lease ran out and it was claimed):
+    /// nothing recorded; the other node's outcome counts.
+    LeasedElsewhere,
+    /// No such request: nothing recorded.
+    Unknown,
+}
+
+const ACCEPT: &str = "INSERT INTO requests (message_id, sender, message_type, smev_version, format, \
+     reference_message_id, transaction_code, reply_to, test_message, received_at, status, payload, \
+     payload_sha256, lease_owner, lease_until, attempts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'accepted', $11, $12, $13, $14, 1)";
+
+macro_rules! claim_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE requests SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE message_id IN (SELECT message_id FROM requests \
+             WHERE status = 'accepted' AND (lease_until IS NULL OR lease_until <= $3) \
+             ORDER BY received_at, message_id LIMIT $4",
+            $lock,
+            ") RETURNING message_id, sender, message_type, smev_version, format, reference_message_id, \
+             transaction_code, reply_to, test_message, received_at, payload, payload_sha256, \
+             lease_until, attempts"
+        )
+    };
+}
+const CLAIM_SQLITE: &str = claim_sql!("");
+const CLAIM_POSTGRES: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
+
+const FINISH: &str = "UPDATE requests SET status = 'done', payload = NULL, lease_owner = NULL, \
+     lease_until = NULL, finished_at = $3 \
+     WHERE message_id = $1 AND status = 'accepted' AND lease_owner = $2 \
+     RETURNING sender, smev_version, reference_message_id, transaction_code, reply_to";
+
+const LEASE_OF: &str = "SELECT status, lease_owner FROM requests WHERE message_id = $1";
+
+const STATE: &str = "SELECT message_id, message_type, status, received_at, finished_at, attempts \
+     FROM requests WHERE message_id = $1 AND sender = $2";
+
+/// The most requests one [`Store::claim_requests`] call leases.
+pub const MAX_CLAIM: u32 = 1000;
+
+impl Store {
+    /// Inserts the request, leased to this node until now + `lease`, and its `in`/`accepted` journal
+    /// entry, in one transaction.
+    ///
+    /// Errors: [`StoreError::Duplicate`] if a request with this MessageID exists.
+    pub async fn accept_request(&self, r: &NewRequest, lease: Duration) -> Result<(), StoreError> {
+        let lease_until = now_ms().saturating_add(duration_ms(lease));
+        let entry = JournalEntry {
+            id: None,
+            at: r.received_at,
+            node: self.node().to_owned(),
+            sender: r.sender.clone(),
+            message_id: r.message_id.clone(),
+            direction: Direction::In,
+            message_type: Some(r.message_type.clone()),
+            outcome: "accepted".to_owned(),
+            detail: None,
+            payload_sha256: r.payload_sha256.clone(),
+            duration_us: None,
+        };
+        let mut tx = self.pool.begin_write().await?;
+        let args = [
+            Arg::text(&r.message_id),
+            Arg::text(&r.sender),
+            Arg::text(&r.message_type),
+            Arg::text(&r.smev_version),
+            Arg::text(r.format.as_str()),
+            Arg::opt_text(r.reference_message_id.as_ref()),
+            Arg::opt_text(r.transaction_code.as_ref()),
+            Arg::opt_text(r.reply_to.as_ref()),
+            Arg::Bool(r.test_message),
+            Arg::int(r.received_at),
+            Arg::Blob(r.payload.as_deref()),
+            Arg::opt_text(r.payload_sha256.as_ref()),
+            Arg::text(self.node()),
+            Arg::int(lease_until),
+        ];
+        tx.execute(ACCEPT, &args).await?;
+        insert_journal(&mut tx, self.node(), std::slice::from_ref(&entry)).await?;
+        tx.commit().await
+    }
+
+    /// Leases to this node, until now + `lease`, up to `limit` (at most [`MAX_CLAIM`]) accepted
+    /// requests whose lease has run out, oldest first, and returns them with their payloads.
+    ///
+    /// The update is atomic: two nodes (or tasks) claiming at once never get the same request.
+    pub async fn claim_requests(
+        &self,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<PendingRequest>, StoreError> {
+        let limit = limit.min(MAX_CLAIM);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
+        let sql = match self.dialect() {
+            Dialect::Sqlite => CLAIM_SQLITE,
+            Dialect::Postgres => CLAIM_POSTGRES,
+        };
+        let args = [
+            Arg::text(self.node()),
+            Arg::int(now.saturating_add(duration_ms(lease))),
+            Arg::int(now),
+            Arg::int(i64::from(limit)),
+        ];
+        let rows = self.pool.fetch_all(sql, &args).await?;
+        let mut claimed = rows
+            .iter()
+            .map(pending_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        claimed.sort_by(|a, b| (a.received_at, &a.message_id).cmp(&(b.received_at, &b.message_id)));
+        Ok(claimed)
+    }
+
+    /// Records the outcome of a request's plugin chain in one transaction: marks the request done
+    /// (erasing its payload and lease), queues the response and the status event for the request's
+    /// sender, inserts the facts and appends the journal entries.
+    ///
+    /// Only the node holding the lease of an accepted request records anything; otherwise nothing
+    /// changes and the outcome says why. Finishing twice is harmless: the second call returns
+    /// [`FinishOutcome::AlreadyDone`] and queues no second response.
+    ///
+    /// Errors: [`StoreError::Duplicate`] if the response, status event or a fact id exists already
+    /// (then nothing is recorded).
+    pub async fn finish_request(&self, f: &Finished) -> Result<FinishOutcome, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin_write().await?;
+        let args = [
+            Arg::text(&f.message_id),
+            Arg::text(self.node()),
+            Arg::int(now),
+        ];
+        let Some(row) = tx.fetch_optional(FINISH, &args).await? else {
+            let outcome = match tx
+                .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id)])
+                .await?
+            {
+                None => FinishOutcome::Unknown,
+                Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
+                    RequestStatus::Done => FinishOutcome::AlreadyDone,
+                    RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
+                },
+            };
+            // Nothing was changed: release the (SQLite) write lock at once.
+            tx.rollback().await?;
+            return Ok(outcome);
+        };
+        let request = RequestCopy {
+            message_id: &f.message_id,
+            sender: row.get("sender")?,
+            smev_version: row.get("smev_version")?,
+            reference_message_id: row.get("reference_message_id")?,
+            transaction_code: row.get("transaction_code")?,
+            reply_to: row.get("reply_to")?,
+        };
+        if let Some(response) = &f.response {
+            insert_response(&mut tx, &request, response).await?;
+        }
+        if let Some(event) = &f.status_event {
+            insert_status_event(&mut tx, &request, event).await?;
+        }
+        insert_facts(&mut tx, &f.facts).await?;
+        insert_journal(&mut tx, self.node(), &f.journal).await?;
+        tx.commit().await?;
+        Ok(FinishOutcome::Finished)
+    }
+
+    /// The state of `sender`'s request `message_id`; `None` if there is none (or it is another
+    /// sender's).
+    pub async fn request_state(
+        &self,
+        sender: &str,
+        message_id: &str,
+    ) -> Result<Option<RequestState>, StoreError> {
+        let row = self
+            .pool
+            .fetch_optional(STATE, &[Arg::text(message_id), Arg::text(sender)])
+            .await?;
+        row.map(|row| {
+            Ok(RequestState {
+                message_id: row.get("message_id")?,
+                message_type: row.get("message_type")?,
+                status: RequestStatus::from_code(&row.get::<String>("status")?)?,
+                received_at: row.get("received_at")?,
+                finished_at: row.get("finished_at")?,
+                attempts: row.count("attempts")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+fn pending_from_row(row: &DbRow) -> Result<PendingRequest, StoreError> {
+    Ok(PendingRequest {
+        message_id: row.get("message_id")?,
+        sender: row.get("sender")?,
+        message_type: row.get("message_type")?,
+        smev_version: row.get("smev_version")?,
+        format: Format::from_code(&row.get::<String>("format")?)?,
+        reference_message_id: row.get("reference_message_id")?,
+        transaction_code: row.get("transaction_code")?,
+        reply_to: row.get("reply_to")?,
+        test_message: row.get("test_message")?,
+        received_at: row.get("received_at")?,
+        payload: row.get("payload")?,
+        payload_sha256: row.get("payload_sha256")?,
+        lease_until: row.get("lease_until")?,
+        attempts: row.count("attempts")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_statements_differ_only_in_the_lock_clause() {
+        assert!(CLAIM_POSTGRES.contains("LIMIT $4 FOR UPDATE SKIP LOCKED)"));
+        assert_eq!(
+            CLAIM_SQLITE,
+            CLAIM_POSTGRES.replace(" FOR UPDATE SKIP LOCKED", "")
+        );
+    }
+
+    #[test]
+    fn codes_round_trip_and_unknown_codes_are_corrupt() {
+        for f in [Format::Xml, Format::Json] {
+            assert_eq!(Format::from_code(f.as_str()).unwrap(), f);
+        }
+        assert_eq!(
+            RequestStatus::from_code("done").unwrap(),
+            RequestStatus::Done
+        );
+        assert!(matches!(
+            RequestStatus::from_code("lost"),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+}

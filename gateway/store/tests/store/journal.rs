@@ -1,0 +1,66 @@
+//! The journal: filters, ordering, limits.
+
+use gateway_store::{JournalQuery, MAX_JOURNAL_ROWS};
+
+use crate::common::{databases, journal_entry};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_filters_orders_newest_first_and_caps_the_limit() {
+    for db in databases().await {
+        let d = db.dialect;
+        let store = db.store("node-a").await;
+        let mut entries = Vec::new();
+        for i in 0..1_005 {
+            let mut e = journal_entry("SENDER", &format!("m-{}", i % 3), 1_000 + i, "replied");
+            if i % 2 == 0 {
+                e.message_type = Some("{urn:t}Other".into());
+            }
+            entries.push(e);
+        }
+        entries.push(journal_entry("OTHER", "m-0", 5_000, "fault"));
+        store.append_journal(&entries).await.unwrap();
+
+        let all = store
+            .find_journal("SENDER", &JournalQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(all.len(), MAX_JOURNAL_ROWS as usize, "{d:?}: capped");
+        assert_eq!(all[0].at, 2_004, "{d:?}: newest first");
+        assert!(all.windows(2).all(|w| w[0].at > w[1].at));
+        assert!(
+            all.iter()
+                .all(|e| e.sender == "SENDER" && e.node == "node-a")
+        );
+
+        let q = JournalQuery {
+            message_id: Some("m-1".into()),
+            message_type: Some("{urn:t}Other".into()),
+            from_ms: Some(1_000),
+            to_ms: Some(1_010),
+            limit: Some(5_000),
+        };
+        let found = store.find_journal("SENDER", &q).await.unwrap();
+        // i in [0, 10) with i % 3 == 1 and i even: 4.
+        let ats: Vec<i64> = found.iter().map(|e| e.at).collect();
+        assert_eq!(ats, [1_004], "{d:?}");
+        assert_eq!(found[0].duration_us, Some(42));
+
+        let none = JournalQuery {
+            limit: Some(0),
+            ..JournalQuery::default()
+        };
+        assert!(
+            store
+                .find_journal("SENDER", &none)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let other = store
+            .find_journal("OTHER", &JournalQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(other.len(), 1, "{d:?}");
+        assert_eq!(other[0].outcome, "fault");
+    }
+}

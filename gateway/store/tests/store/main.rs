@@ -1,0 +1,11 @@
+//! Integration tests of the store. Every test runs against a fresh SQLite file and a fresh
+//! PostgreSQL database (`GATEWAY_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`,
+//! is the admin URL used to create and drop it).
+
+mod common;
+mod journal;
+mod queue;
+mod requests;
+mod retention;
+mod sqlite;
+mod tokens;

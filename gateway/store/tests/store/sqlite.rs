@@ -1,0 +1,79 @@
+//! SQLite specifics: the file on disk.
+
+use gateway_store::{NewToken, Store, StoreOptions, TokenLookup};
+
+use crate::common::{LONG, contains, request};
+
+const DATA: &[u8] = b"personal data that must not linger: Petrov Petr, 1985-05-05";
+
+/// The bytes of the database file and its WAL.
+fn file_bytes(db: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(db).unwrap();
+    let wal = db.with_extension("db-wal");
+    if let Ok(more) = std::fs::read(wal) {
+        bytes.extend(more);
+    }
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erased_token_data_is_gone_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = Store::connect(
+        &format!("sqlite://{}", path.display()),
+        StoreOptions::default(),
+    )
+    .await
+    .unwrap();
+    // Enough rows that the token shares its page with live data, as in real use.
+    for i in 0..50 {
+        let t = NewToken {
+            scope: "svo-qr".into(),
+            id: format!("g-{i}"),
+            subject_hash: Some(format!("s-{i}")),
+            data: Some(if i == 25 {
+                DATA.to_vec()
+            } else {
+                b"other data".to_vec()
+            }),
+            issued_at: 0,
+            expires_at: if i == 25 { 1_000 } else { 10_000 },
+            tombstone_until: 20_000,
+        };
+        store.token_issue(&t, 0).await.unwrap();
+    }
+    assert!(
+        contains(&file_bytes(&path), DATA),
+        "control: the data is on disk"
+    );
+
+    let report = store.sweep(1_000).await.unwrap();
+    assert_eq!(report.tokens_expired, 1);
+    assert!(
+        !contains(&file_bytes(&path), DATA),
+        "secure_delete and the WAL checkpoint erase it"
+    );
+    assert_eq!(
+        store.token_get("svo-qr", "g-25", 1_000).await.unwrap(),
+        TokenLookup::Expired { expires_at: 1_000 }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_and_its_directories_are_created_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/c/store.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
+    store
+        .accept_request(&request("m-1", "SENDER"), LONG)
+        .await
+        .unwrap();
+    store.close().await;
+    assert!(path.exists());
+
+    let reopened = Store::connect(&url, StoreOptions::default()).await.unwrap();
+    let state = reopened.request_state("SENDER", "m-1").await.unwrap();
+    assert!(state.is_some(), "the accepted request was durable");
+}
