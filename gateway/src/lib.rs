@@ -1,1 +1,86 @@
-//! The SMEV-style integration gateway: CLI, config, HTTP server, router, jobs.
+//! The SMEV-style integration gateway.
+//!
+//! Government systems send XML (SOAP, SMEV 3 form) and JSON envelopes; the gateway authenticates the sender,
+//! checks the envelope, routes it by message type to a chain of sandboxed WebAssembly plugins, which reach
+//! external registries through native adapters, and returns or queues the answer.
+//!
+//! [`run`] is the whole server: tests start it on `127.0.0.1:0` exactly as `gateway serve` does.
+//!
+//! # Layout
+//! - `config`: the one config file (serde structs, env overrides, validation).
+//! - `app`: the shared state assembled from the config.
+//! - `server`, `http`: listener (plain or mutual TLS), dispatch, body limits.
+//! - `auth`: senders and their credentials.
+//! - `soap`, `api`, `wsdl`, `health`, `pages`: the endpoints.
+//! - `router`, `chain`, `edge`: routes, running a chain, checks before any plugin.
+//! - `pipeline`, `queued`: chains of queued requests, and how queued data is stored.
+//! - `tokens`, `services`, `crypto`: host capabilities backed by the gateway.
+//! - `journal`, `jobs`, `logging`, `error`.
+//! The codecs are in `smev-envelope`, the plugin host in `gateway-host`, the store in `gateway-store`, adapters
+//! in `gateway-adapter-host`, schema checks in `gateway-schema`.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod chain;
+pub mod check;
+pub mod config;
+pub mod crypto;
+pub mod edge;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod jobs;
+pub mod journal;
+pub mod logging;
+pub mod pages;
+pub mod pipeline;
+pub mod queued;
+pub mod router;
+pub mod server;
+pub mod services;
+pub mod soap;
+pub mod tokens;
+pub mod wsdl;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::server::TlsAcceptor;
+
+/// Runs the gateway on `listener` until `shutdown` is cancelled, then drains: the listener closes, requests
+/// in flight and chains already started finish (within the grace period), the journal is flushed.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let local = listener.local_addr().context("listener address")?;
+    let public_url = config.server.public_url.clone().map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| {
+        let scheme = if config.server.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", display_addr(local))
+    });
+    let tls = match &config.server.tls {
+        Some(t) => Some(Arc::new(TlsAcceptor::new(&config, t).context("setting up TLS")?)),
+        None => None,
+    };
+    let app = App::build(config, public_url, shutdown.clone()).await?;
+    tracing::info!(addr = %local, url = %app.public_url, node = %app.node, "gateway serving");
+    app.tracker.spawn(pipeline::recovery_loop(app.clone()));
+    app.tracker.spawn(jobs::sweeper(app.clone()));
+    server::serve(app.clone(), listener, tls).await;
+    app.tracker.close();
+    let grace = app.config.server.shutdown_grace.get();
+    if tokio::time::timeout(grace + grace, app.tracker.wait()).await.is_err() {
+        tracing::warn!("some tasks did not finish within the shutdown grace period");
+    }
+    app.store.close().await;
+    tracing::info!("gateway stopped");
+    Ok(())
+}
+
+fn display_addr(a: SocketAddr) -> String {
+    if a.ip().is_unspecified() { format!("127.0.0.1:{}", a.port()) } else { a.to_string() }
+}

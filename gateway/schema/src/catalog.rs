@@ -88,6 +88,34 @@ impl SchemaCatalog {
         Ok(SchemaCatalog { xsd, json })
     }
 
+    /// Adds the schemas of `other` (loaded from another directory); a namespace or message type both
+    /// register is [`SchemaError::Duplicate`].
+    pub fn merge(&mut self, other: SchemaCatalog) -> Result<(), SchemaError> {
+        for (namespace, entry) in &other.xsd {
+            if let Some(first) = self.xsd.get(namespace) {
+                return Err(SchemaError::Duplicate {
+                    kind: SchemaKind::Xsd,
+                    key: namespace.clone(),
+                    first: first.source.clone(),
+                    second: entry.source.clone(),
+                });
+            }
+        }
+        for (message_type, entry) in &other.json {
+            if let Some(first) = self.json.get(message_type) {
+                return Err(SchemaError::Duplicate {
+                    kind: SchemaKind::Json,
+                    key: message_type.clone(),
+                    first: first.source.clone(),
+                    second: entry.source.clone(),
+                });
+            }
+        }
+        self.xsd.extend(other.xsd);
+        self.json.extend(other.json);
+        Ok(())
+    }
+
     /// A catalog without schemas: every check reports that no schema is registered.
     #[must_use]
     pub fn empty() -> SchemaCatalog {

@@ -1,0 +1,188 @@
+//! The running gateway's shared state, assembled from the config: store, schemas, adapters, plugin host,
+//! routes, senders, tokens, journal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use gateway_adapter_host::{AdapterSpec, Adapters, BreakerConfig};
+use gateway_host::{PluginHost, PluginSpec};
+use gateway_schema::SchemaCatalog;
+use gateway_store::{Retention, SqliteSync, Store, StoreOptions};
+use smev_envelope::Limits;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::crypto::TrustStore;
+use crate::journal::Journal;
+use crate::router::Router;
+use crate::services::Services;
+use crate::tokens::TokenService;
+
+/// Everything a request handler needs.
+pub struct App {
+    pub config: Arc<Config>,
+    /// The URL clients reach the gateway at.
+    pub public_url: String,
+    /// This node's name.
+    pub node: String,
+    pub store: Store,
+    pub schemas: Arc<SchemaCatalog>,
+    pub host: Arc<PluginHost>,
+    pub adapters: Arc<Adapters>,
+    pub router: Router,
+    pub auth: Authenticator,
+    pub tokens: Arc<TokenService>,
+    pub journal: Journal,
+    /// Envelope limits for the codec.
+    pub limits: Limits,
+    /// Bounds the chains running at once for queued requests.
+    pub workers: Arc<Semaphore>,
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+    pub started: Instant,
+}
+
+/// The parts loaded from files, before the store: also what `gateway check` inspects.
+pub struct Components {
+    pub schemas: Arc<SchemaCatalog>,
+    pub adapters: Arc<Adapters>,
+    pub trust: Arc<TrustStore>,
+}
+
+/// This node's default name: host name and process id.
+pub fn default_node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "node".into());
+    format!("{host}-{}", std::process::id())
+}
+
+impl Components {
+    /// Loads schemas, adapters and the trust store.
+    pub fn load(config: &Config) -> anyhow::Result<Components> {
+        let mut schemas = SchemaCatalog::empty();
+        for dir in &config.schemas.dirs {
+            let full = config.resolve(dir);
+            let loaded = SchemaCatalog::load_dir(&full).with_context(|| format!("loading schemas from {}", full.display()))?;
+            schemas.merge(loaded).with_context(|| format!("merging schemas of {}", full.display()))?;
+        }
+        let specs = config
+            .adapters
+            .iter()
+            .map(|(name, a)| AdapterSpec {
+                name: name.clone(),
+                path: config.resolve(&a.path),
+                config: serde_json::to_value(&a.config).unwrap_or_default(),
+                timeout: a.timeout.get(),
+                retries: a.retries,
+                retry_backoff: a.retry_backoff.get(),
+                threads: a.threads,
+                queue: a.queue,
+                breaker: BreakerConfig { failure_threshold: a.breaker_failures, open_for: a.breaker_open_for.get() },
+            })
+            .collect();
+        let adapters = Adapters::load(specs).context("loading adapters")?;
+        let trust_files: Vec<_> = config.crypto.trust_store.iter().map(|p| config.resolve(p)).collect();
+        let trust = TrustStore::load(&trust_files)?;
+        Ok(Components { schemas: Arc::new(schemas), adapters: Arc::new(adapters), trust: Arc::new(trust) })
+    }
+}
+
+/// Creates the plugin host and loads every plugin of the config.
+pub async fn load_plugins(config: &Config, services: Arc<Services>) -> anyhow::Result<Arc<PluginHost>> {
+    let max_memory = config.plugins.values().filter_map(|p| p.memory).map(|m| m.bytes()).chain([config.host.memory.bytes()]).max().unwrap_or(0);
+    let host = PluginHost::new(
+        &gateway_host::HostConfig {
+            max_instances: config.host.max_instances,
+            max_memory_per_instance: max_memory,
+            epoch_tick: config.host.epoch_tick.get(),
+            cache_dir: config.host.cache_dir.as_ref().map(|d| config.resolve(d)),
+        },
+        services,
+    )
+    .context("starting the plugin host")?;
+    for (name, p) in &config.plugins {
+        let spec = PluginSpec {
+            name: name.clone(),
+            path: config.resolve(&p.path),
+            memory_limit: p.memory.unwrap_or(config.host.memory).bytes(),
+            config_json: serde_json::to_string(&p.config).context("plugin config")?,
+        };
+        let d = host.load(spec).await.with_context(|| format!("loading plugin `{name}`"))?;
+        tracing::info!(plugin = %name, version = %d.version, accepts = d.accepts.len(), policy = d.policy, "plugin loaded");
+    }
+    Ok(Arc::new(host))
+}
+
+impl App {
+    /// Builds the gateway from `config`. `public_url` is where clients reach it.
+    pub async fn build(config: Config, public_url: String, shutdown: CancellationToken) -> anyhow::Result<Arc<App>> {
+        let config = Arc::new(config);
+        let node = config.store.node.clone().unwrap_or_else(default_node_name);
+        let store = Store::connect(
+            &config.store_url(),
+            StoreOptions {
+                max_connections: config.store.max_connections,
+                busy_timeout: config.store.busy_timeout.get(),
+                sqlite_synchronous: if config.store.sqlite_synchronous == "normal" { SqliteSync::Normal } else { SqliteSync::Full },
+                node: node.clone(),
+                retention: Retention {
+                    responses: config.queue.retention.get(),
+                    requests: config.queue.retention.get(),
+                    journal: None,
+                },
+                ..StoreOptions::default()
+            },
+        )
+        .await
+        .context("opening the store")?;
+        let Components { schemas, adapters, trust } = Components::load(&config)?;
+        let tokens = Arc::new(TokenService::new(
+            store.clone(),
+            config.tokens.subject_key.as_deref(),
+            config.tokens.cache_capacity,
+            config.tokens.tombstone_keep.get(),
+        ));
+        let services = Arc::new(Services {
+            tokens: tokens.clone(),
+            adapters: adapters.clone(),
+            schemas: schemas.clone(),
+            trust,
+            allowed_adapters: config.plugins.iter().map(|(n, p)| (n.clone(), p.adapters.clone())).collect::<HashMap<_, _>>(),
+        });
+        let host = load_plugins(&config, services).await?;
+        let router = match Router::build(&config, &host, &schemas) {
+            Ok(r) => r,
+            Err(problems) => bail!("routes do not fit the plugins and schemas:\n  - {}", problems.join("\n  - ")),
+        };
+        let tracker = TaskTracker::new();
+        let journal = Journal::start(store.clone(), &tracker, shutdown.clone());
+        let limits = Limits {
+            max_depth: config.limits.max_depth,
+            max_attributes: config.limits.max_attributes,
+            max_attachments: config.limits.max_attachments,
+            max_attachment_bytes: config.limits.max_attachment_bytes.as_usize(),
+        };
+        Ok(Arc::new(App {
+            auth: Authenticator::new(&config),
+            workers: Arc::new(Semaphore::new(config.queue.workers)),
+            public_url,
+            node,
+            store,
+            schemas,
+            host,
+            adapters,
+            router,
+            tokens,
+            journal,
+            limits,
+            shutdown,
+            tracker,
+            started: Instant::now(),
+            config,
+        }))
+    }
+}

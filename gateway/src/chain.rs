@@ -1,0 +1,114 @@
+//! Running a route's chain: policy steps in order, then the document plugin, all within the route's deadline.
+//!
+//! A policy step answers `proceed` (its notes go to later steps) or `deny` (the document plugin is then called
+//! with the denial and renders its own answer, e.g. `MCHD_INVALID`); it may also answer directly. Facts are kept
+//! only when every step passed and the document plugin replied with content. A plugin failure (trap, deadline,
+//! memory cap, error) ends the chain with a `FAILURE` rejection that names the cause: the sender always gets an
+//! answer, never an endless `SMEVFailure`.
+
+use std::time::{Duration, Instant};
+
+use gateway_host::{Fact, InvokeError, Outcome, PluginHost, RejectCode, Rejection, Request};
+
+use crate::router::Route;
+
+/// The result of a chain.
+#[derive(Debug)]
+pub struct ChainResult {
+    /// A reply, rejection or status (never `proceed`/`deny`).
+    pub outcome: Outcome,
+    /// Facts to record (empty unless every step passed and the answer is a reply).
+    pub facts: Vec<Fact>,
+    /// The reason code of a policy denial, for the journal.
+    pub denied: Option<String>,
+    /// The plugin that failed, and how, for the journal.
+    pub failure: Option<String>,
+}
+
+/// Runs `route`'s chain on `request`.
+pub async fn run(host: &PluginHost, route: &Route, mut request: Request) -> ChainResult {
+    let started = Instant::now();
+    let remaining = |started: Instant| route.deadline.saturating_sub(started.elapsed());
+    let mut passed = true;
+    for step in &route.policies {
+        let left = remaining(started);
+        if left.is_zero() {
+            return failed(step, &InvokeError::DeadlineExceeded(route.deadline));
+        }
+        match host.invoke(step, request.clone(), left).await {
+            Ok(inv) => match inv.outcome {
+                Outcome::Proceed(notes) => request.annotations.extend(notes),
+                Outcome::Deny(denial) => {
+                    passed = false;
+                    request.denial = Some(denial);
+                    break;
+                }
+                terminal => return ChainResult { outcome: terminal, facts: Vec::new(), denied: None, failure: None },
+            },
+            Err(e) => return failed(step, &e),
+        }
+    }
+    let denied = request.denial.as_ref().map(|d| d.code.clone());
+    let left = remaining(started);
+    if left.is_zero() {
+        return failed(&route.document, &InvokeError::DeadlineExceeded(route.deadline));
+    }
+    match host.invoke(&route.document, request, left).await {
+        Ok(inv) => match inv.outcome {
+            Outcome::Proceed(_) | Outcome::Deny(_) => ChainResult {
+                outcome: rejection(format!("Плагин {} нарушил контракт: документный плагин не может пропускать или отклонять шаг", route.document)),
+                facts: Vec::new(),
+                denied,
+                failure: Some(format!("{}: contract violation", route.document)),
+            },
+            outcome => {
+                let keep = passed && matches!(outcome, Outcome::Reply(_));
+                ChainResult { outcome, facts: if keep { inv.facts } else { Vec::new() }, denied, failure: None }
+            }
+        },
+        Err(e) => failed(&route.document, &e),
+    }
+}
+
+fn rejection(description: String) -> Outcome {
+    Outcome::Rejected(Rejection { code: RejectCode::Failure, description })
+}
+
+/// The rejection for a plugin that failed, naming the cause.
+fn failed(plugin: &str, e: &InvokeError) -> ChainResult {
+    let (text, journal) = describe_failure(plugin, e);
+    tracing::warn!(plugin, cause = %journal, "plugin failed");
+    ChainResult { outcome: rejection(text), facts: Vec::new(), denied: None, failure: Some(journal) }
+}
+
+/// A Russian description for the sender and a short cause for the journal.
+pub fn describe_failure(plugin: &str, e: &InvokeError) -> (String, String) {
+    match e {
+        InvokeError::DeadlineExceeded(d) => (
+            format!("Обработка прервана: плагин {plugin} не уложился в отведённое время ({} мс)", ms(*d)),
+            format!("{plugin}: deadline {} ms exceeded", ms(*d)),
+        ),
+        InvokeError::MemoryExhausted { limit } => (
+            format!("Обработка прервана: плагин {plugin} превысил лимит памяти ({} МиБ)", limit / (1 << 20)),
+            format!("{plugin}: memory cap {limit} bytes exhausted"),
+        ),
+        InvokeError::Trap { message } => (
+            format!("Обработка прервана: аварийное завершение плагина {plugin}: {}", short(message)),
+            format!("{plugin}: trap: {}", short(message)),
+        ),
+        InvokeError::PluginError(m) => (
+            format!("Плагин {plugin} не смог обработать запрос: {}", short(m)),
+            format!("{plugin}: error: {}", short(m)),
+        ),
+        other => (format!("Плагин {plugin} недоступен"), format!("{plugin}: {other}")),
+    }
+}
+
+fn ms(d: Duration) -> u128 {
+    d.as_millis()
+}
+
+/// At most 300 characters of a message.
+fn short(m: &str) -> String {
+    if m.chars().count() <= 300 { m.to_owned() } else { m.chars().take(300).collect::<String>() + "…" }
+}

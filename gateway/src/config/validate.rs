@@ -1,0 +1,213 @@
+//! Checks of a parsed config that serde cannot express: references between sections, value ranges, files
+//! that must exist. Each problem is one sentence an operator can act on.
+
+use std::collections::{BTreeSet, HashSet};
+use std::str::FromStr;
+
+use smev_envelope::QName;
+
+use super::Config;
+
+/// Every problem found in `c`; empty when the config is usable.
+pub fn problems(c: &Config) -> Vec<String> {
+    let mut p = Vec::new();
+    server(c, &mut p);
+    senders(c, &mut p);
+    store(c, &mut p);
+    routes(c, &mut p);
+    plugins_and_adapters(c, &mut p);
+    misc(c, &mut p);
+    p
+}
+
+fn must_exist(c: &Config, what: &str, path: &std::path::Path, p: &mut Vec<String>) {
+    let full = c.resolve(path);
+    if !full.exists() {
+        p.push(format!("{what}: file {} does not exist", full.display()));
+    }
+}
+
+fn server(c: &Config, p: &mut Vec<String>) {
+    if let Some(tls) = &c.server.tls {
+        must_exist(c, "[server.tls] cert", &tls.cert, p);
+        must_exist(c, "[server.tls] key", &tls.key, p);
+        if let Some(ca) = &tls.client_ca {
+            must_exist(c, "[server.tls] client_ca", ca, p);
+        } else if tls.require_client_cert == Some(true) {
+            p.push("[server.tls] require_client_cert = true needs client_ca".into());
+        }
+    }
+    if let Some(u) = &c.server.public_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        p.push(format!("[server] public_url `{u}` must start with http:// or https://"));
+    }
+    if c.server.max_connections == 0 {
+        p.push("[server] max_connections must be at least 1".into());
+    }
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    let s: String = s.chars().filter(|c| *c != ':').collect();
+    s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn senders(c: &Config, p: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    let mut tokens = HashSet::new();
+    let mut certs = HashSet::new();
+    let routed: BTreeSet<&str> = c.routes.iter().map(|r| r.message_type.as_str()).collect();
+    let mtls = c.server.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
+    for s in &c.senders {
+        let who = format!("[[senders]] `{}`", s.mnemonic);
+        if s.mnemonic.is_empty() || s.mnemonic.len() > 50 || !s.mnemonic.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+            p.push(format!("{who}: a mnemonic is 1–50 latin letters, digits, `_` or `-`"));
+        }
+        if !seen.insert(s.mnemonic.as_str()) {
+            p.push(format!("{who} is defined twice"));
+        }
+        if s.bearer_token_sha256.is_none() && s.client_cert_sha256.is_none() {
+            p.push(format!("{who} has no credential: set bearer_token_sha256 or client_cert_sha256"));
+        }
+        if let Some(h) = &s.bearer_token_sha256 {
+            if !is_sha256_hex(h) {
+                p.push(format!("{who}: bearer_token_sha256 must be 64 hex digits (sha256 of the token)"));
+            } else if !tokens.insert(h.to_ascii_lowercase()) {
+                p.push(format!("{who}: the same bearer token is used by another sender"));
+            }
+        }
+        if let Some(h) = &s.client_cert_sha256 {
+            if !is_sha256_hex(h) {
+                p.push(format!("{who}: client_cert_sha256 must be a SHA-256 fingerprint (64 hex digits)"));
+            } else if !certs.insert(h.replace(':', "").to_ascii_lowercase()) {
+                p.push(format!("{who}: the same client certificate is used by another sender"));
+            }
+            if !mtls {
+                p.push(format!("{who} authenticates by client certificate but [server.tls] has no client_ca"));
+            }
+        }
+        if s.may_send.is_empty() {
+            p.push(format!("{who}: may_send is empty, the sender could send nothing"));
+        }
+        for t in &s.may_send {
+            if t == "*" {
+                continue;
+            }
+            if QName::from_str(t).is_err() {
+                p.push(format!("{who}: may_send `{t}` is not a message type `{{namespace}}LocalName`"));
+            } else if !routed.contains(t.as_str()) {
+                p.push(format!("{who}: may_send `{t}` has no route"));
+            }
+        }
+    }
+}
+
+fn store(c: &Config, p: &mut Vec<String>) {
+    let url = &c.store.url;
+    let pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !(url.starts_with("sqlite:") || pg) {
+        p.push(format!("[store] url `{url}`: use sqlite://FILE or postgres://..."));
+    }
+    if c.store.max_connections == 0 {
+        p.push("[store] max_connections must be at least 1".into());
+    }
+    if !matches!(c.store.sqlite_synchronous.as_str(), "full" | "normal") {
+        p.push(format!("[store] sqlite_synchronous `{}`: use \"full\" or \"normal\"", c.store.sqlite_synchronous));
+    }
+    if pg && c.tokens.subject_key.is_none() {
+        p.push(
+            "[tokens] subject_key is required with PostgreSQL: nodes sharing the database must hash token subjects \
+             with the same key (set GATEWAY__TOKENS__SUBJECT_KEY)"
+                .into(),
+        );
+    }
+}
+
+fn routes(c: &Config, p: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    for r in &c.routes {
+        let who = format!("[[routes]] `{}`", r.message_type);
+        if QName::from_str(&r.message_type).is_err() {
+            p.push(format!("{who}: type must be `{{namespace}}LocalName`"));
+        }
+        if !seen.insert(r.message_type.as_str()) {
+            p.push(format!("{who} is routed twice"));
+        }
+        if r.chain.is_empty() {
+            p.push(format!("{who}: chain is empty"));
+        }
+        for step in &r.chain {
+            if !c.plugins.contains_key(step) {
+                p.push(format!("{who}: chain names plugin `{step}`, which [plugins] does not define"));
+            }
+        }
+        let deadline = c.route_deadline(r);
+        if deadline.get().is_zero() {
+            p.push(format!("{who}: deadline must be positive"));
+        }
+        if deadline.get() >= c.queue.lease.get() {
+            p.push(format!("{who}: deadline {deadline} must be shorter than [queue] lease {}", c.queue.lease));
+        }
+        for (name, kind) in &r.identifiers {
+            if ru_identifiers::Kind::from_name(kind).is_none() {
+                let kinds: Vec<&str> = ru_identifiers::Kind::ALL.iter().map(|(n, _)| *n).collect();
+                p.push(format!("{who}: identifier `{name}` has unknown kind `{kind}` (one of {})", kinds.join(", ")));
+            }
+        }
+    }
+}
+
+fn plugins_and_adapters(c: &Config, p: &mut Vec<String>) {
+    for (name, pl) in &c.plugins {
+        let who = format!("[plugins.{name}]");
+        must_exist(c, &format!("{who} path"), &pl.path, p);
+        if pl.memory.is_some_and(|m| m.bytes() < 1 << 20) {
+            p.push(format!("{who}: memory below 1MiB cannot run a plugin"));
+        }
+        for a in &pl.adapters {
+            if !c.adapters.contains_key(a) {
+                p.push(format!("{who}: adapters names `{a}`, which [adapters] does not define"));
+            }
+        }
+    }
+    for (name, a) in &c.adapters {
+        let who = format!("[adapters.{name}]");
+        must_exist(c, &format!("{who} path"), &a.path, p);
+        if a.timeout.get().is_zero() {
+            p.push(format!("{who}: timeout must be positive"));
+        }
+        if a.threads == 0 || a.queue == 0 {
+            p.push(format!("{who}: threads and queue must be at least 1"));
+        }
+        if a.breaker_failures == 0 {
+            p.push(format!("{who}: breaker_failures must be at least 1"));
+        }
+    }
+}
+
+fn misc(c: &Config, p: &mut Vec<String>) {
+    if !matches!(c.log.format.as_str(), "text" | "json") {
+        p.push(format!("[log] format `{}`: use \"text\" or \"json\"", c.log.format));
+    }
+    if c.queue.workers == 0 {
+        p.push("[queue] workers must be at least 1".into());
+    }
+    if c.host.max_instances == 0 {
+        p.push("[host] max_instances must be at least 1".into());
+    }
+    if c.host.epoch_tick.get().is_zero() {
+        p.push("[host] epoch_tick must be positive".into());
+    }
+    for f in &c.crypto.trust_store {
+        must_exist(c, "[crypto] trust_store", f, p);
+    }
+    for d in &c.schemas.dirs {
+        let full = c.resolve(d);
+        if !full.is_dir() {
+            p.push(format!("[schemas] dirs: {} is not a directory", full.display()));
+        }
+    }
+    if c.limits.max_depth < 8 {
+        p.push("[limits] max_depth below 8 cannot hold a SOAP envelope with its payload".into());
+    }
+}

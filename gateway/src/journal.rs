@@ -1,0 +1,84 @@
+//! The journal writer: entries of the synchronous paths (JSON calls, GetResponse, Ack, faults) are batched
+//! off the request path and written in one statement every few milliseconds. Entries that belong to a store
+//! transaction (accepting or finishing a queued request) are written inside it instead, not here.
+//!
+//! The journal holds metadata and digests only: message ids, types, outcomes, reason codes, a SHA-256 of the
+//! payload. Never payload content.
+
+use std::time::Duration;
+
+use gateway_store::{JournalEntry, Store};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Entries waiting beyond this are dropped with a warning rather than slowing requests down.
+const CAPACITY: usize = 65_536;
+/// Most entries in one insert.
+const BATCH: usize = 512;
+
+/// A handle for appending entries.
+#[derive(Clone)]
+pub struct Journal {
+    tx: mpsc::Sender<JournalEntry>,
+}
+
+impl Journal {
+    /// Starts the writer task on `tracker`; it drains what is queued when `shutdown` fires.
+    pub fn start(store: Store, tracker: &TaskTracker, shutdown: CancellationToken) -> Journal {
+        let (tx, rx) = mpsc::channel(CAPACITY);
+        tracker.spawn(writer(store, rx, shutdown));
+        Journal { tx }
+    }
+
+    /// Queues `entry`.
+    pub fn append(&self, entry: JournalEntry) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(entry) {
+            tracing::warn!("journal queue full: an entry was dropped");
+        }
+    }
+}
+
+async fn writer(store: Store, mut rx: mpsc::Receiver<JournalEntry>, shutdown: CancellationToken) {
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        tokio::select! {
+            n = rx.recv_many(&mut batch, BATCH) => {
+                if n == 0 {
+                    break;
+                }
+                // Let a burst gather for a moment before writing.
+                if batch.len() < BATCH {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    while batch.len() < BATCH {
+                        match rx.try_recv() {
+                            Ok(e) => batch.push(e),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                flush(&store, &mut batch).await;
+            }
+            () = shutdown.cancelled() => {
+                while let Ok(e) = rx.try_recv() {
+                    batch.push(e);
+                    if batch.len() >= BATCH {
+                        flush(&store, &mut batch).await;
+                    }
+                }
+                flush(&store, &mut batch).await;
+                break;
+            }
+        }
+    }
+}
+
+async fn flush(store: &Store, batch: &mut Vec<JournalEntry>) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = store.append_journal(batch).await {
+        tracing::error!(error = %e, entries = batch.len(), "journal write failed");
+    }
+    batch.clear();
+}

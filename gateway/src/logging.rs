@@ -1,0 +1,166 @@
+//! Logging: `tracing` to stderr as text or JSON, with personal identifiers masked in every line.
+//!
+//! Masking happens on the formatted output, so nothing logged anywhere (the gateway, its dependencies, plugin
+//! log calls) can leak a СНИЛС, ИНН, ОГРН, phone number or a token id. Runs of 10 to 15 digits (with the
+//! separators a СНИЛС is written with) keep only their last two digits; UUIDs keep their first 8 hex digits,
+//! which is enough to correlate lines but not to use a QR token.
+
+use std::io::{self, Write};
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::config::LogConfig;
+
+/// Installs the global subscriber. Call once, from `main`.
+pub fn init(cfg: &LogConfig) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.level));
+    let writer = MaskingWriter { mask: cfg.mask_identifiers };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let result = if cfg.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    if let Err(e) = result {
+        eprintln!("logging already initialised: {e}");
+    }
+}
+
+/// Makes writers that mask identifiers before writing to stderr.
+#[derive(Clone, Copy)]
+pub struct MaskingWriter {
+    mask: bool,
+}
+
+impl<'a> MakeWriter<'a> for MaskingWriter {
+    type Writer = LineWriter;
+    fn make_writer(&'a self) -> Self::Writer {
+        LineWriter { buf: Vec::with_capacity(256), mask: self.mask }
+    }
+}
+
+/// Collects one event's output and writes it masked, in one write, when dropped.
+pub struct LineWriter {
+    buf: Vec<u8>,
+    mask: bool,
+}
+
+impl Write for LineWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LineWriter {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.buf);
+        let out = if self.mask { mask(&text) } else { text.into_owned() };
+        let _ = io::stderr().lock().write_all(out.as_bytes());
+    }
+}
+
+/// Masks identifiers in `s` (see the module docs).
+pub fn mask(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        if let Some(len) = uuid_at(b, i) {
+            out.push_str(&s[copied..i]);
+            out.push_str(&s[i..i + 8]);
+            out.push_str("-****");
+            i += len;
+            copied = i;
+            continue;
+        }
+        if b[i].is_ascii_digit() && (i == 0 || !is_word(b[i - 1])) {
+            // A run of digits with single `-`, ` ` or `+`/`(`/`)` separators between digit groups.
+            let (end, digits) = digit_run(b, i);
+            if (10..=15).contains(&digits) && (end == b.len() || !is_word(b[end])) {
+                out.push_str(&s[copied..i]);
+                let run = &s[i..end];
+                let keep: String = run.chars().rev().filter(char::is_ascii_digit).take(2).collect::<Vec<_>>().into_iter().rev().collect();
+                out.push_str("***");
+                out.push_str(&keep);
+                i = end;
+                copied = i;
+                continue;
+            }
+            i = end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&s[copied..]);
+    out
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The end of a digit run starting at `i` and the number of digits in it.
+fn digit_run(b: &[u8], i: usize) -> (usize, usize) {
+    let mut j = i;
+    let mut digits = 0;
+    while j < b.len() {
+        if b[j].is_ascii_digit() {
+            digits += 1;
+            j += 1;
+        } else if (b[j] == b'-' || b[j] == b' ') && j + 1 < b.len() && b[j + 1].is_ascii_digit() && j > i && b[j - 1].is_ascii_digit() {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    (j, digits)
+}
+
+/// The length of a UUID (8-4-4-4-12 hex) at `i`, if one starts there.
+fn uuid_at(b: &[u8], i: usize) -> Option<usize> {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    if i > 0 && b[i - 1].is_ascii_hexdigit() {
+        return None;
+    }
+    let mut j = i;
+    for (g, n) in GROUPS.iter().enumerate() {
+        for _ in 0..*n {
+            if j >= b.len() || !b[j].is_ascii_hexdigit() {
+                return None;
+            }
+            j += 1;
+        }
+        if g < 4 {
+            if j >= b.len() || b[j] != b'-' {
+                return None;
+            }
+            j += 1;
+        }
+    }
+    if j < b.len() && b[j].is_ascii_hexdigit() {
+        return None;
+    }
+    Some(j - i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask;
+
+    #[test]
+    fn masks_identifiers() {
+        assert_eq!(mask("snils=112-233-445 95 ok"), "snils=***95 ok");
+        assert_eq!(mask("snils=11223344595"), "snils=***95");
+        assert_eq!(mask("ogrn 1027700132195, inn 7707083893"), "ogrn ***95, inn ***93");
+        assert_eq!(mask("phone +7 912 345-67-89"), "phone +***89");
+        assert_eq!(mask("guid 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60 x"), "guid 3f2b8c1e-**** x");
+    }
+
+    #[test]
+    fn leaves_other_numbers() {
+        assert_eq!(mask("took 1234 ms at 2026-11-24T10:00:00Z port 8080"), "took 1234 ms at 2026-11-24T10:00:00Z port 8080");
+        assert_eq!(mask("id abc1234567890123"), "id abc1234567890123");
+    }
+}

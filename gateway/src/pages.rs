@@ -1,0 +1,99 @@
+//! `GET /somc2/{guid}`: the page an SVO participant's QR link opens — valid, expired or not found, in Russian,
+//! as the seed's screens describe. The page asks the same plugin chain as a `VerifyQrRequest` (scanned as a
+//! private person, so nothing is recorded), so the token's data format stays the plugin's business.
+
+use gateway_host::{Outcome, PayloadFormat, Request};
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::chain;
+use crate::http::{self, Body};
+use crate::pipeline::to_host_qname;
+
+/// The message type the page verifies with.
+pub const VERIFY_TYPE: &str = "{urn://gateway/svo-status/1.0}VerifyQrRequest";
+
+/// Serves the page for `guid` (404 if no route serves SVO QR codes).
+pub async fn somc2(app: &App, guid: &str) -> hyper::Response<Body> {
+    let Some(route) = app.router.route(VERIFY_TYPE).cloned() else {
+        return http::not_found();
+    };
+    let request = Request {
+        message_id: smev_envelope::new_message_id(),
+        message_type: to_host_qname(&route.message_type),
+        format: PayloadFormat::Json,
+        payload: serde_json::to_vec(&json!({ "qr": guid })).unwrap_or_default(),
+        namespaces: Vec::new(),
+        attachments: Vec::new(),
+        sender: "somc2-page".into(),
+        test_message: false,
+        annotations: Vec::new(),
+        denial: None,
+    };
+    let result = chain::run(&app.host, &route, request).await;
+    let answer: Option<Value> = match &result.outcome {
+        Outcome::Reply(r) => serde_json::from_slice(&r.payload).ok(),
+        _ => None,
+    };
+    let Some(answer) = answer else {
+        return page(503, "Сервис временно недоступен", "<p>Не удалось проверить QR-код. Повторите попытку позже.</p>");
+    };
+    let text = |k: &str| answer[k].as_str().unwrap_or_default().to_owned();
+    match answer["result"].as_str() {
+        Some("VALID") => {
+            let p = &answer["participant"];
+            let field = |k: &str| p[k].as_str().map(escape).unwrap_or_default();
+            let name = [field("lastName"), field("firstName"), field("middleName")].join(" ");
+            let body = format!(
+                "<p class=\"ok\">Статус участника СВО подтверждён</p>\
+                 <dl><dt>ФИО</dt><dd>{}</dd><dt>Дата рождения</dt><dd>{}</dd></dl>\
+                 <p class=\"note\">QR-код действителен до {} (UTC)</p>",
+                name.trim(),
+                field("birthDate"),
+                escape(&text("expiresAt").replace('T', " ").trim_end_matches('Z').to_owned()),
+            );
+            page(200, "QR-код действителен", &body)
+        }
+        Some("EXPIRED") => page(
+            410,
+            "Срок действия QR-кода истёк",
+            "<p class=\"warn\">Срок действия QR-кода истёк.</p><p>Попросите предъявителя получить новый QR-код в приложении Госуслуги.</p>",
+        ),
+        _ => page(
+            404,
+            "QR-код не найден",
+            "<p class=\"warn\">QR-код не найден.</p><p>Проверьте, что QR-код получен в сервисе подтверждения статуса участника СВО.</p>",
+        ),
+    }
+}
+
+fn page(status: u16, title: &str, body: &str) -> hyper::Response<Body> {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
+         <style>body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em}}.ok{{color:#1a7f37;font-weight:bold}}\
+         .warn{{color:#b35900;font-weight:bold}}dt{{color:#666}}dd{{margin:0 0 .5em}}.note{{color:#666}}</style></head>\
+         <body><h1>{title}</h1>{body}</body></html>",
+        title = escape(title),
+    );
+    let mut r = http::respond(status, "text/html; charset=utf-8", html);
+    // The page shows personal data: nothing may keep it.
+    r.headers_mut().insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+    r
+}
+
+/// HTML-escapes `s`.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

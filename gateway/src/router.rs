@@ -1,0 +1,195 @@
+//! The route table: message type → chain of plugins (policy steps, then the document plugin), checked against
+//! what the loaded plugins declare and what schemas exist.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway_host::PluginHost;
+use gateway_schema::SchemaCatalog;
+use ru_identifiers::Kind;
+use smev_envelope::QName;
+
+use crate::config::Config;
+
+/// One route, ready to serve.
+#[derive(Debug)]
+pub struct Route {
+    /// The message type it serves.
+    pub message_type: QName,
+    /// The same, in Clark notation.
+    pub key: String,
+    /// Policy steps, in order.
+    pub policies: Vec<String>,
+    /// The document plugin.
+    pub document: String,
+    /// Deadline of the whole chain.
+    pub deadline: Duration,
+    /// Check payloads against their schema.
+    pub schema_check: bool,
+    /// Identifier checks at the edge.
+    pub identifiers: Vec<IdentifierCheck>,
+    /// The type rejections and statuses are filed under (the document plugin's first response type), so that
+    /// a `MessageTypeSelector` for the answer also fetches them.
+    pub response_type: QName,
+}
+
+/// An identifier that must pass its check number wherever it appears in a payload.
+#[derive(Debug, Clone)]
+pub struct IdentifierCheck {
+    /// XML element local name, e.g. `Snils`.
+    pub element: String,
+    /// JSON key, e.g. `snils`.
+    pub json_key: String,
+    pub kind: Kind,
+}
+
+/// All routes.
+#[derive(Debug, Default)]
+pub struct Router {
+    routes: HashMap<String, Arc<Route>>,
+    produced: HashSet<String>,
+}
+
+impl Router {
+    /// Builds the table from the config and the loaded plugins; every inconsistency is reported.
+    pub fn build(config: &Config, host: &PluginHost, schemas: &SchemaCatalog) -> Result<Router, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut router = Router::default();
+        for r in &config.routes {
+            let who = format!("route `{}`", r.message_type);
+            let Ok(message_type) = QName::from_str(&r.message_type) else {
+                problems.push(format!("{who}: not a message type"));
+                continue;
+            };
+            let Some((document, policies)) = r.chain.split_last() else {
+                problems.push(format!("{who}: empty chain"));
+                continue;
+            };
+            let mut ok = true;
+            for p in policies {
+                match host.description(p) {
+                    Some(d) if d.policy => {
+                        if !d.accepts.is_empty() && !d.accepts.iter().any(|q| q.namespace == message_type.namespace && q.local == message_type.local) {
+                            problems.push(format!("{who}: policy plugin `{p}` does not accept this type"));
+                            ok = false;
+                        }
+                    }
+                    Some(_) => {
+                        problems.push(format!("{who}: `{p}` comes before the last step but is not a policy plugin"));
+                        ok = false;
+                    }
+                    None => {
+                        problems.push(format!("{who}: plugin `{p}` is not loaded"));
+                        ok = false;
+                    }
+                }
+            }
+            let response_type = match host.description(document) {
+                Some(d) if d.policy => {
+                    problems.push(format!("{who}: the last step `{document}` is a policy plugin; a document plugin must end the chain"));
+                    None
+                }
+                Some(d) => {
+                    if !d.accepts.iter().any(|q| q.namespace == message_type.namespace && q.local == message_type.local) {
+                        problems.push(format!("{who}: plugin `{document}` does not accept this type (it accepts {})", names(&d.accepts)));
+                        ok = false;
+                    }
+                    for q in &d.produces {
+                        router.produced.insert(clark(&q.namespace, &q.local));
+                    }
+                    answer_type(&message_type, &d.produces)
+                }
+                None => {
+                    problems.push(format!("{who}: plugin `{document}` is not loaded"));
+                    None
+                }
+            };
+            let Some(response_type) = response_type else { continue };
+            if r.schema_check {
+                if !schemas.has_xsd(&message_type.namespace) {
+                    problems.push(format!(
+                        "{who}: no XSD for namespace `{}` in [schemas] dirs (or set schema_check = false)",
+                        message_type.namespace
+                    ));
+                    ok = false;
+                }
+                if !schemas.has_json(&r.message_type) {
+                    problems.push(format!(
+                        "{who}: no JSON Schema with \"x-message-type\": \"{}\" in [schemas] dirs (or set schema_check = false)",
+                        r.message_type
+                    ));
+                    ok = false;
+                }
+            }
+            let identifiers = r
+                .identifiers
+                .iter()
+                .filter_map(|(element, kind)| {
+                    Kind::from_name(kind).map(|kind| IdentifierCheck { element: element.clone(), json_key: json_key(element), kind })
+                })
+                .collect();
+            if ok {
+                router.routes.insert(
+                    r.message_type.clone(),
+                    Arc::new(Route {
+                        message_type,
+                        key: r.message_type.clone(),
+                        policies: policies.to_vec(),
+                        document: document.clone(),
+                        deadline: config.route_deadline(r).get(),
+                        schema_check: r.schema_check,
+                        identifiers,
+                        response_type,
+                    }),
+                );
+            }
+        }
+        if problems.is_empty() { Ok(router) } else { Err(problems) }
+    }
+
+    /// The route for a message type (Clark notation).
+    pub fn route(&self, message_type: &str) -> Option<&Arc<Route>> {
+        self.routes.get(message_type)
+    }
+
+    /// Whether some route answers with `message_type` (Clark notation).
+    pub fn produces(&self, message_type: &str) -> bool {
+        self.produced.contains(message_type)
+    }
+
+    /// All routes, for `gateway check`.
+    pub fn routes(&self) -> impl Iterator<Item = &Arc<Route>> {
+        self.routes.values()
+    }
+}
+
+/// The type a route's rejections and statuses are filed under: the produced type named like the request with
+/// `Request` → `Response` (`IssueQrRequest` → `IssueQrResponse`), else the first produced type.
+fn answer_type(request: &QName, produces: &[gateway_host::QName]) -> Option<QName> {
+    let wanted = request.local.strip_suffix("Request").map(|stem| format!("{stem}Response"));
+    produces
+        .iter()
+        .find(|q| Some(&q.local) == wanted.as_ref() && q.namespace == request.namespace)
+        .or_else(|| produces.first())
+        .map(|q| QName { namespace: q.namespace.clone(), local: q.local.clone() })
+}
+
+/// `{ns}local`.
+pub fn clark(namespace: &str, local: &str) -> String {
+    format!("{{{namespace}}}{local}")
+}
+
+fn names(q: &[gateway_host::QName]) -> String {
+    q.iter().map(|q| clark(&q.namespace, &q.local)).collect::<Vec<_>>().join(", ")
+}
+
+/// The JSON key for an XML element name: the first letter in lower case.
+pub fn json_key(element: &str) -> String {
+    let mut c = element.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

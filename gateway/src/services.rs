@@ -1,0 +1,104 @@
+//! The host capabilities that need the gateway's I/O: tokens (cache + store), registry calls through
+//! adapters (only those the plugin's config lists), signature checks and XML Schema validation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway_adapter_host::{Adapters, CallError};
+use gateway_host::{CallContext, HostError, HostServices, Signer, Token, TokenLookup, VerifyError};
+use gateway_schema::SchemaCatalog;
+
+use crate::crypto::TrustStore;
+use crate::tokens::TokenService;
+
+/// The gateway's implementation of [`HostServices`].
+pub struct Services {
+    pub tokens: Arc<TokenService>,
+    pub adapters: Arc<Adapters>,
+    pub schemas: Arc<SchemaCatalog>,
+    pub trust: Arc<TrustStore>,
+    /// Adapters each plugin may call.
+    pub allowed_adapters: HashMap<String, Vec<String>>,
+}
+
+fn store_err(e: gateway_store::StoreError) -> HostError {
+    if e.is_retryable() { HostError::Unavailable(e.to_string()) } else { HostError::Failed(e.to_string()) }
+}
+
+fn token(t: gateway_store::Token) -> Token {
+    Token { id: t.id, data: t.data.unwrap_or_default(), issued_at: t.issued_at as u64, expires_at: t.expires_at as u64 }
+}
+
+#[async_trait::async_trait]
+impl HostServices for Services {
+    async fn token_get(&self, _cx: &CallContext, scope: &str, id: &str) -> Result<TokenLookup, HostError> {
+        Ok(match self.tokens.get(scope, id).await.map_err(store_err)? {
+            gateway_store::TokenLookup::Live(t) => TokenLookup::Live(token(t)),
+            gateway_store::TokenLookup::Expired { expires_at } => TokenLookup::Expired(expires_at as u64),
+            gateway_store::TokenLookup::Unknown => TokenLookup::Unknown,
+        })
+    }
+
+    async fn token_find(&self, _cx: &CallContext, scope: &str, subject: &str) -> Result<Option<Token>, HostError> {
+        Ok(self.tokens.find(scope, subject).await.map_err(store_err)?.map(token))
+    }
+
+    async fn token_issue(
+        &self,
+        _cx: &CallContext,
+        scope: &str,
+        subject: &str,
+        data: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<Token, HostError> {
+        if ttl.is_zero() {
+            return Err(HostError::Invalid("a token needs a positive lifetime".into()));
+        }
+        Ok(token(self.tokens.issue(scope, subject, data, ttl).await.map_err(store_err)?))
+    }
+
+    async fn registry_call(
+        &self,
+        cx: &CallContext,
+        adapter: &str,
+        operation: &str,
+        input: Vec<u8>,
+    ) -> Result<Vec<u8>, HostError> {
+        let allowed = self.allowed_adapters.get(&cx.plugin).is_some_and(|a| a.iter().any(|n| n == adapter));
+        if !allowed {
+            return Err(HostError::Invalid(format!(
+                "plugin `{}` may not call adapter `{adapter}` (list it in [plugins.{}] adapters)",
+                cx.plugin, cx.plugin
+            )));
+        }
+        self.adapters.call(adapter, operation, input).await.map_err(|e| match e {
+            CallError::UnknownAdapter(a) => HostError::Invalid(format!("unknown adapter `{a}`")),
+            CallError::Invalid(m) => HostError::Invalid(m),
+            e if e.is_retryable() => HostError::Unavailable(e.to_string()),
+            e => HostError::Failed(e.to_string()),
+        })
+    }
+
+    async fn verify_detached(
+        &self,
+        _cx: &CallContext,
+        content: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Result<Signer, VerifyError>, HostError> {
+        let trust = self.trust.clone();
+        tokio::task::spawn_blocking(move || trust.verify_detached(&content, &signature))
+            .await
+            .map_err(|e| HostError::Failed(format!("signature check failed to run: {e}")))
+    }
+
+    async fn validate_xml(&self, _cx: &CallContext, namespace: &str, document: Vec<u8>) -> Result<Option<String>, HostError> {
+        if !self.schemas.has_xsd(namespace) {
+            return Err(HostError::Invalid(format!("no schema for namespace `{namespace}`")));
+        }
+        Ok(match self.schemas.validate_xml(namespace, &document) {
+            Ok(()) => None,
+            Err(v) => Some(v.messages.join("; ")),
+        })
+    }
+}

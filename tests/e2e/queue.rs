@@ -1,0 +1,85 @@
+//! Queue semantics on both stores: an answer not acknowledged is delivered again after the redelivery time;
+//! once acknowledged, never again; a repeated MessageID runs no second chain.
+
+use std::time::Duration;
+
+use gateway_e2e::smev::{self, has_element, text_of};
+use gateway_e2e::{BACKENDS, TOKEN_A};
+
+use crate::{soap, start, wait_response};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivery_until_ack_on_both_stores() {
+    let v = "1.3";
+    for backend in BACKENDS {
+        // The test config redelivers after 1 s.
+        let (_db, gw) = start(backend).await;
+        let id = smev::message_id();
+        soap(&gw, v, smev::send_request(v, &id, &smev::test_payload("echo", "redeliver me"))).await;
+        let first = wait_response(&gw, v, TOKEN_A, None).await;
+        let response_id = smev::response_id(&first.body);
+
+        // Within the redelivery time the answer is not handed out again.
+        let r = soap(&gw, v, smev::get_response(v, None)).await;
+        assert!(!has_element(&r.body, "ResponseMessage"), "{backend:?}: handed out twice at once");
+
+        // After it, the same answer comes again.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let again = wait_response(&gw, v, TOKEN_A, None).await;
+        assert_eq!(Some(smev::response_id(&again.body)).as_deref(), Some(response_id.as_str()), "{backend:?}");
+        assert_eq!(text_of(&again.body, "OriginalMessageId").as_deref(), Some(id.as_str()));
+
+        // Acknowledged: never again.
+        let r = soap(&gw, v, smev::ack(v, &response_id)).await;
+        assert_eq!(r.status, 200);
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let r = soap(&gw, v, smev::get_response(v, None)).await;
+        assert!(!has_element(&r.body, "ResponseMessage"), "{backend:?}: delivered after Ack: {}", r.text());
+        gw.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_message_id_runs_no_second_chain_on_both_stores() {
+    let v = "1.3";
+    for backend in BACKENDS {
+        let (_db, gw) = start(backend).await;
+        let id = smev::message_id();
+        // Each run of `token-issue` issues a token: a second run would be visible as a second answer.
+        let payload = r#"<t:TestRequest xmlns:t="urn://gateway/test/1.0"><t:Action>echo</t:Action><t:Text>only once</t:Text></t:TestRequest>"#;
+        let r = soap(&gw, v, smev::send_request(v, &id, payload)).await;
+        assert_eq!(r.status, 200);
+        for _ in 0..3 {
+            let r = soap(&gw, v, smev::send_request(v, &id, payload)).await;
+            assert_eq!(smev::fault_name(&r.body).as_deref(), Some("MessageIsAlreadySent"));
+        }
+        let got = wait_response(&gw, v, TOKEN_A, None).await;
+        soap(&gw, v, smev::ack(v, &smev::response_id(&got.body))).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let r = soap(&gw, v, smev::get_response(v, None)).await;
+        assert!(!has_element(&r.body, "ResponseMessage"), "{backend:?}: a second answer exists: {}", r.text());
+        gw.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_status_reports_processing_events() {
+    let (_db, gw) = start(gateway_e2e::Backend::Sqlite).await;
+    let v = "1.3";
+    let id = smev::message_id();
+    soap(&gw, v, smev::send_request(v, &id, &smev::test_payload("echo", "x"))).await;
+    wait_response(&gw, v, TOKEN_A, None).await;
+    let status = format!(
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{t}" xmlns:b="{b}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><soap:Body><ns:GetStatusRequest><b:Timestamp>2026-01-01T00:00:00Z</b:Timestamp><ns:CallerInformationSystemSignature><ds:Signature/></ns:CallerInformationSystemSignature></ns:GetStatusRequest></soap:Body></soap:Envelope>"#,
+        t = smev::types_ns(v),
+        b = smev::basic_ns(v)
+    );
+    let r = soap(&gw, v, status.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    smev::assert_valid_answer(v, &r.body);
+    assert_eq!(text_of(&r.body, "OriginalMessageId").as_deref(), Some(id.as_str()), "{}", r.text());
+    // Delivered once.
+    let r = soap(&gw, v, status).await;
+    assert!(!has_element(&r.body, "AsyncProcessingStatus"), "{}", r.text());
+    gw.stop().await;
+}

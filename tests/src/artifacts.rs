@@ -1,0 +1,53 @@
+//! The built plugins and adapters.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the repository").to_path_buf()
+}
+
+/// The directory of the plugin components (`<name>.wasm`), built on first use unless `GATEWAY_PLUGIN_DIR` names
+/// prebuilt ones.
+pub fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("GATEWAY_PLUGIN_DIR") {
+            return PathBuf::from(dir);
+        }
+        let root = repo_root();
+        let target = root.join("target/plugins");
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+            .arg(root.join("plugins/Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the plugins failed");
+        target.join("wasm32-wasip2/release")
+    })
+}
+
+/// The component file of plugin `crate_name` (e.g. `test-doc`).
+pub fn plugin(crate_name: &str) -> PathBuf {
+    let p = plugin_dir().join(format!("{}.wasm", crate_name.replace('-', "_")));
+    assert!(p.exists(), "plugin {} is not built", p.display());
+    p
+}
+
+/// The shared library of adapter `stem` (e.g. `test_adapter`).
+pub fn adapter(stem: &str) -> PathBuf {
+    let dir = gateway_adapter_host::testing::adapter_dir().expect("adapters build");
+    let p = dir.join(gateway_adapter_host::testing::library_file_name(stem));
+    assert!(p.exists(), "adapter {} is not built", p.display());
+    p
+}
+
+/// The gateway binary, for tests that need separate processes (`GATEWAY_BIN`, or `target/debug/gateway`).
+pub fn gateway_bin() -> PathBuf {
+    let p = std::env::var_os("GATEWAY_BIN").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/debug/gateway"));
+    assert!(p.exists(), "gateway binary {} is missing: run `cargo build -p gateway` (cargo xtask test does)", p.display());
+    p
+}

@@ -1,0 +1,326 @@
+//! A gateway for tests: a config made from parts, and the server started on `127.0.0.1:0` with the same
+//! `gateway::run` that `gateway serve` calls.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use gateway::config::Config;
+use tokio_util::sync::CancellationToken;
+
+use crate::artifacts::{adapter, plugin, repo_root};
+use crate::{TOKEN_A, TOKEN_B};
+
+fn sha(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// A config for tests, as TOML text: two senders (`A` may send everything, `B` only test requests), the test
+/// plugins and adapters, the repository's and the tests' schemas, and the given extra sections.
+#[derive(Clone)]
+pub struct TestConfig {
+    pub store_url: String,
+    /// Extra TOML appended (routes, plugins, adapters, overrides of whole sections).
+    pub extra: String,
+    /// The `[queue]` section's body.
+    pub queue: String,
+    /// The `[tokens]` section's body.
+    pub tokens: String,
+    /// The `[limits]` section's body.
+    pub limits: String,
+    /// The `[server]` section's body (besides `listen`).
+    pub server: String,
+    /// Include the test plugins, adapters and the test route.
+    pub test_parts: bool,
+    /// The registry simulator's URL, for the MoD showcase adapter.
+    pub sim_url: Option<String>,
+}
+
+impl TestConfig {
+    /// The default test config on `store_url`.
+    pub fn new(store_url: impl Into<String>) -> TestConfig {
+        TestConfig {
+            store_url: store_url.into(),
+            extra: String::new(),
+            queue: "redelivery_after = \"1s\"\nrecovery_interval = \"200ms\"\nsweep_interval = \"200ms\"\nlease = \"10s\"\n".into(),
+            tokens: "subject_key = \"test-subject-key\"\n".into(),
+            limits: String::new(),
+            server: String::new(),
+            test_parts: true,
+            sim_url: None,
+        }
+    }
+
+    /// Appends TOML.
+    pub fn with(mut self, extra: &str) -> TestConfig {
+        self.extra.push_str(extra);
+        self.extra.push('\n');
+        self
+    }
+
+    /// Points the MoD showcase adapter at `sim_url` and adds the SVO status plugin and its routes.
+    pub fn with_svo(mut self, sim_url: &str, qr_ttl: &str) -> TestConfig {
+        self.sim_url = Some(sim_url.to_owned());
+        self.extra.push_str(&format!(
+            r#"
+[plugins.svo-status]
+path = "{plugin}"
+adapters = ["mod-showcase"]
+[plugins.svo-status.config]
+qr_ttl = "{qr_ttl}"
+public_base_url = "https://www.gosuslugi.ru"
+certificate_form_url = "https://www.gosuslugi.ru/600554/1/form"
+
+[adapters.mod-showcase]
+path = "{lib}"
+timeout = "400ms"
+retries = 1
+retry_backoff = "20ms"
+breaker_failures = 1000
+[adapters.mod-showcase.config]
+base_url = "{sim_url}"
+timeout_ms = 350
+
+[[routes]]
+type = "{{urn://gateway/svo-status/1.0}}IssueQrRequest"
+chain = ["svo-status"]
+deadline = "2s"
+identifiers = {{ Snils = "snils" }}
+
+[[routes]]
+type = "{{urn://gateway/svo-status/1.0}}VerifyQrRequest"
+chain = ["svo-status"]
+deadline = "1s"
+identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
+"#,
+            plugin = plugin("svo-status").display(),
+            lib = adapter("mod_showcase_adapter").display(),
+        ));
+        self
+    }
+
+    /// The TOML text.
+    pub fn render(&self) -> String {
+        let root = repo_root();
+        let mut s = format!(
+            r#"
+[server]
+listen = "127.0.0.1:0"
+{server}
+[auth]
+allow_bearer = true
+
+[store]
+url = "{store}"
+max_connections = 8
+
+[queue]
+{queue}
+[tokens]
+{tokens}
+[limits]
+{limits}
+[schemas]
+dirs = ["{schemas}", "{test_schemas}"]
+
+[log]
+level = "warn"
+
+[[senders]]
+mnemonic = "A"
+name = "Sender A"
+bearer_token_sha256 = "{ta}"
+may_send = ["*"]
+
+[[senders]]
+mnemonic = "B"
+name = "Sender B"
+bearer_token_sha256 = "{tb}"
+may_send = ["{{urn://gateway/test/1.0}}TestRequest"]
+"#,
+            server = self.server,
+            store = self.store_url,
+            queue = self.queue,
+            tokens = self.tokens,
+            limits = self.limits,
+            schemas = root.join("schemas").display(),
+            test_schemas = root.join("tests/fixtures/schemas").display(),
+            ta = sha(TOKEN_A),
+            tb = sha(TOKEN_B),
+        );
+        if self.test_parts {
+            s.push_str(&format!(
+                r#"
+[plugins.test-doc]
+path = "{doc}"
+memory = "16MiB"
+adapters = ["test"]
+[plugins.test-doc.config]
+greeting = "hello"
+
+[plugins.test-policy]
+path = "{policy}"
+
+[adapters.test]
+path = "{test_adapter}"
+timeout = "300ms"
+retries = 0
+breaker_failures = 1000
+
+[[routes]]
+type = "{{urn://gateway/test/1.0}}TestRequest"
+chain = ["test-policy", "test-doc"]
+deadline = "500ms"
+"#,
+                doc = plugin("test-doc").display(),
+                policy = plugin("test-policy").display(),
+                test_adapter = adapter("test_adapter").display(),
+            ));
+        }
+        s.push_str(&self.extra);
+        s
+    }
+
+    /// The parsed config (validated as `gateway serve` would).
+    pub fn config(&self) -> Config {
+        let text = self.render();
+        match Config::from_toml(&text, &PathBuf::from("test.toml"), repo_root(), std::iter::empty()) {
+            Ok(l) => l.config,
+            Err(e) => panic!("test config is invalid: {e}\n{text}"),
+        }
+    }
+}
+
+/// A running gateway.
+pub struct TestGateway {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestGateway {
+    /// Starts the gateway with `config` on a free port and waits until it is ready.
+    pub async fn start(config: &TestConfig) -> TestGateway {
+        TestGateway::start_config(config.config()).await
+    }
+
+    /// Starts a gateway whose listener speaks TLS: requests made before it is ready wait in the listen backlog,
+    /// so it returns once the task runs.
+    pub async fn start_tls(config: &TestConfig) -> TestGateway {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(gateway::run(config.config(), listener, shutdown.clone()));
+        TestGateway { addr, shutdown, task: Some(task) }
+    }
+
+    /// Starts the gateway with a parsed config.
+    pub async fn start_config(config: Config) -> TestGateway {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(gateway::run(config, listener, shutdown.clone()));
+        let mut gw = TestGateway { addr, shutdown, task: Some(task) };
+        gw.wait_ready().await;
+        gw
+    }
+
+    async fn wait_ready(&mut self) {
+        let client = crate::Client::new();
+        for _ in 0..300 {
+            if self.task.as_ref().is_some_and(|t| t.is_finished()) {
+                let result = self.task.take().expect("checked").await;
+                panic!("the gateway stopped before it was ready: {result:?}");
+            }
+            if let Ok(Ok(r)) = tokio::time::timeout(
+                std::time::Duration::from_secs(1),
+                tokio::net::TcpStream::connect(self.addr),
+            )
+            .await
+            {
+                drop(r);
+                let ready = client.get(&self.url("/readyz"), None).await;
+                if ready.status == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the gateway did not become ready");
+    }
+
+    /// `http://127.0.0.1:PORT<path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the gateway and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(t) = self.task.take() {
+            t.await.expect("gateway task").expect("gateway ran");
+        }
+    }
+}
+
+impl Drop for TestGateway {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A gateway in its own OS process (the built `gateway` binary), for tests of several nodes.
+pub struct GatewayProcess {
+    pub addr: SocketAddr,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl GatewayProcess {
+    /// Writes `config` to a file and runs `gateway serve` on a free port; waits until it is ready.
+    pub async fn spawn(config: &TestConfig) -> GatewayProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("gateway.toml");
+        std::fs::write(&file, config.render()).expect("write config");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let child = std::process::Command::new(crate::artifacts::gateway_bin())
+            .args(["serve", "--config"])
+            .arg(&file)
+            .args(["--listen", &addr.to_string()])
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("gateway starts");
+        let mut p = GatewayProcess { addr, child, _dir: dir };
+        let client = crate::Client::new();
+        for _ in 0..400 {
+            if let Ok(Some(status)) = p.child.try_wait() {
+                panic!("gateway process exited: {status}");
+            }
+            if tokio::net::TcpStream::connect(addr).await.is_ok() && client.get(&p.url("/readyz"), None).await.status == 200 {
+                return p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let _ = p.child.kill();
+        panic!("gateway process did not become ready");
+    }
+
+    /// `http://127.0.0.1:PORT<path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGTERM and wait: the gateway shuts down gracefully.
+    pub fn stop(mut self) {
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,92 @@
+//! `cargo xtask dist`: a release bundle in `dist/`.
+//!
+//! ```text
+//! dist/gateway              the gateway binary
+//! dist/registry-sim         the registry simulator
+//! dist/plugins/*.wasm       the bundled plugins
+//! dist/adapters/*.so        the bundled adapters
+//! dist/schemas/             the payload schemas and the official SMEV schemas
+//! dist/fixtures/            the simulator's demo data (invented people)
+//! dist/gateway.toml         a working default config (paths relative to it)
+//! dist/demo-client.token    the demo client's bearer token (its SHA-256 is in gateway.toml)
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::build::{self, BUNDLED_ADAPTERS, BUNDLED_PLUGINS, Profile};
+use crate::{Result, root, setup};
+
+/// Builds the bundle and returns its directory.
+pub fn run() -> Result<PathBuf> {
+    setup::ensure()?;
+    let built = build::all(Profile::Release)?;
+    let dist = root().join("dist");
+    let keep_data = dist.join("data");
+    if dist.exists() {
+        for entry in fs::read_dir(&dist).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path != keep_data {
+                remove(&path)?;
+            }
+        }
+    }
+    for d in ["plugins", "adapters"] {
+        fs::create_dir_all(dist.join(d)).map_err(|e| format!("{d}: {e}"))?;
+    }
+    copy(&built.bin_dir.join("gateway"), &dist.join("gateway"))?;
+    copy(&built.bin_dir.join("registry-sim"), &dist.join("registry-sim"))?;
+    for p in BUNDLED_PLUGINS {
+        let file = format!("{}.wasm", p.replace('-', "_"));
+        copy(&built.plugin_dir.join(&file), &dist.join("plugins").join(&file))?;
+    }
+    for (_, lib) in BUNDLED_ADAPTERS {
+        copy(&built.bin_dir.join(lib), &dist.join("adapters").join(lib))?;
+    }
+    copy_dir(&root().join("schemas"), &dist.join("schemas"))?;
+    copy_dir(&root().join("adapters/sim/fixtures"), &dist.join("fixtures"))?;
+    let token = random_token()?;
+    let template = fs::read_to_string(root().join("gateway/dist/gateway.toml")).map_err(|e| format!("config template: {e}"))?;
+    let config = template.replace("@DEMO_TOKEN_SHA256@", &sha256_hex(&token)?);
+    fs::write(dist.join("gateway.toml"), config).map_err(|e| e.to_string())?;
+    fs::write(dist.join("demo-client.token"), format!("{token}\n")).map_err(|e| e.to_string())?;
+    eprintln!("xtask: bundle ready in {}", dist.display());
+    Ok(dist)
+}
+
+fn remove(p: &Path) -> Result<()> {
+    if p.is_dir() { fs::remove_dir_all(p) } else { fs::remove_file(p) }.map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to).map(|_| ()).map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let target = to.join(path.file_name().expect("entries have names"));
+        if path.is_dir() { copy_dir(&path, &target)? } else { copy(&path, &target)? }
+    }
+    Ok(())
+}
+
+/// 32 random bytes from the kernel, hex.
+fn random_token() -> Result<String> {
+    let mut buf = [0u8; 32];
+    let mut f = fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
+    std::io::Read::read_exact(&mut f, &mut buf).map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// SHA-256 of `s` with the system's `sha256sum` (xtask stays free of crypto crates).
+fn sha256_hex(s: &str) -> Result<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().map_err(|e| format!("sha256sum: {e}"))?;
+    child.stdin.take().expect("piped").write_all(s.as_bytes()).map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().next().filter(|h| h.len() == 64).map(str::to_owned).ok_or_else(|| "sha256sum gave no digest".into())
+}

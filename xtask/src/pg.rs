@@ -1,0 +1,52 @@
+//! A fresh PostgreSQL database for one test run, dropped afterwards.
+
+use std::process::Command;
+
+use crate::{Result, run};
+
+/// The server the tests use (overridable with `GATEWAY_TEST_PG_HOST`/`_PORT`/`_USER`).
+fn server() -> (String, String, String) {
+    (
+        std::env::var("GATEWAY_TEST_PG_HOST").unwrap_or_else(|_| "127.0.0.1".into()),
+        std::env::var("GATEWAY_TEST_PG_PORT").unwrap_or_else(|_| "5432".into()),
+        std::env::var("GATEWAY_TEST_PG_USER").unwrap_or_else(|_| "postgres".into()),
+    )
+}
+
+fn psql(sql: &str) -> Command {
+    let (host, port, user) = server();
+    let mut c = Command::new("psql");
+    c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", &host, "-p", &port, "-U", &user, "-d", "postgres", "-c", sql]);
+    c
+}
+
+/// A database that exists until dropped.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Creates `gw_run_<pid>_<time>`.
+    pub fn create() -> Result<TestDatabase> {
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let name = format!("gw_run_{}_{stamp}", std::process::id());
+        run(&mut psql(&format!("CREATE DATABASE {name}")))
+            .map_err(|e| format!("{e}\nPostgreSQL must run on 127.0.0.1:5432 with trust auth for user postgres"))?;
+        let (host, port, user) = server();
+        Ok(TestDatabase { url: format!("postgres://{user}@{host}:{port}/{name}"), name })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Tests create their own databases from this one's URL as admin; drop those that a crash left behind.
+        let cleanup = format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}'; DROP DATABASE IF EXISTS {0}",
+            self.name
+        );
+        if let Err(e) = run(&mut psql(&cleanup)) {
+            eprintln!("xtask: could not drop test database {}: {e}", self.name);
+        }
+    }
+}
