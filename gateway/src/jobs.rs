@@ -1,4 +1,5 @@
-//! Background jobs of every node: sweeping expired tokens and purged replies, and retention of old messages.
+//! Background jobs of every node: sweeping expired tokens and purged replies, retention of old messages, and
+//! retention of facts. Each is idempotent, so every node may run them.
 
 use std::sync::Arc;
 
@@ -24,5 +25,27 @@ pub async fn sweep_once(app: &App) {
     match app.store.sweep(now_ms()).await {
         Ok(report) => tracing::debug!(?report, "sweep done"),
         Err(e) => tracing::warn!(error = %e, "sweep failed"),
+    }
+}
+
+/// Deletes facts older than `[facts] retention`, every `[facts] retention_interval` (and once at start).
+pub async fn facts_retention(app: Arc<App>) {
+    let every = app.config.facts.retention_interval.get();
+    loop {
+        retain_facts_once(&app).await;
+        tokio::select! {
+            () = app.shutdown.cancelled() => break,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// One pass of the facts retention.
+pub async fn retain_facts_once(app: &App) {
+    let cutoff = now_ms() - i64::try_from(app.config.facts.retention.get().as_millis()).unwrap_or(i64::MAX / 2);
+    match app.store.delete_facts_before(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, "facts past their retention deleted"),
+        Err(e) => tracing::warn!(error = %e, "facts retention failed"),
     }
 }

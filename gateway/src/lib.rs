@@ -70,6 +70,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     tracing::info!(addr = %local, url = %app.public_url, node = %app.node, "gateway serving");
     app.tracker.spawn(pipeline::recovery_loop(app.clone()));
     app.tracker.spawn(jobs::sweeper(app.clone()));
+    app.tracker.spawn(jobs::facts_retention(app.clone()));
     server::serve(app.clone(), listener, tls).await;
     app.tracker.close();
     let grace = app.config.server.shutdown_grace.get();

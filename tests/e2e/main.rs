@@ -8,6 +8,7 @@ mod json_api;
 mod limits;
 mod multinode;
 mod queue;
+mod retention;
 mod soap;
 mod svo;
 mod tls;

@@ -69,6 +69,9 @@ pub struct Config {
     /// Signature verification done for plugins.
     #[serde(default)]
     pub crypto: CryptoConfig,
+    /// Facts recorded by plugin chains (e.g. scans made with a power of attorney).
+    #[serde(default)]
+    pub facts: FactsConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -432,6 +435,22 @@ pub struct CryptoConfig {
     /// An OpenSSL config that loads the GOST engine (Debian `libengine-gost-openssl`), for GOST R 34.10-2012
     /// signatures. Default: none (RSA and ECDSA only).
     pub openssl_conf: Option<PathBuf>,
+}
+
+/// `[facts]`: facts recorded by plugin chains.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FactsConfig {
+    /// Facts older than this are deleted (seed 001: scan records are kept 90 days). Default `90d`.
+    pub retention: Dur,
+    /// How often the retention job runs. Default `1h`.
+    pub retention_interval: Dur,
+}
+
+impl Default for FactsConfig {
+    fn default() -> Self {
+        FactsConfig { retention: Dur::days(90), retention_interval: Dur::hours(1) }
+    }
 }
 
 /// `[log]`: logging.

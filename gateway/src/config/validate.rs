@@ -207,6 +207,9 @@ fn misc(c: &Config, p: &mut Vec<String>) {
             p.push(format!("[schemas] dirs: {} is not a directory", full.display()));
         }
     }
+    if c.facts.retention.get().is_zero() || c.facts.retention_interval.get().is_zero() {
+        p.push("[facts] retention and retention_interval must be positive".into());
+    }
     if c.limits.max_depth < 8 {
         p.push("[limits] max_depth below 8 cannot hold a SOAP envelope with its payload".into());
     }
