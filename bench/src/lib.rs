@@ -1,0 +1,9 @@
+//! Load generation for the gateway's benchmarks (`cargo xtask bench`), and the bare hyper server every path is
+//! compared with in the same run.
+//!
+//! Layout: `scenario` (what one request or cycle is), `run` (connections, pacing, the histogram), `report` (the
+//! JSON a run prints). Binaries: `loadgen`, `bare-hyper`.
+
+pub mod report;
+pub mod run;
+pub mod scenario;

@@ -1,0 +1,31 @@
+//! The host capabilities: one module per WIT interface, each implementing the generated `Host` trait on
+//! [`StoreState`].
+//!
+//! - Delegated to the gateway's [`HostServices`](crate::HostServices): `tokens`, `registry`, `crypto`,
+//!   `xml_schema`.
+//! - Implemented here: `facts` (buffered in the store, returned with the outcome), `qr` (PNG and SVG), `ids`
+//!   (UUID v4, unix ms clock), `log` (to `tracing`, target `plugin`, identifiers masked), `config` (the plugin's
+//!   config JSON).
+
+mod config;
+mod crypto;
+mod facts;
+mod ids;
+mod log;
+mod qr;
+mod registry;
+mod tokens;
+mod xml_schema;
+
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::bindings::{Plugin, smev_gateway::plugin::types};
+use crate::state::StoreState;
+
+impl types::Host for StoreState {}
+
+/// Adds WASI p2 and every interface of the plugin world to `linker`.
+pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    Plugin::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |state| state)
+}

@@ -1,0 +1,66 @@
+//! Guest components for tests: builds the plugins workspace once per test process.
+//!
+//! `plugin_path("test_doc")` returns `<dir>/test_doc.wasm`, where `<dir>` is `GATEWAY_PLUGIN_DIR` when that
+//! variable is set (prebuilt components), or else `<repo>/target/plugins/wasm32-wasip2/release` after running
+//! `cargo build --release --target wasm32-wasip2 --manifest-path <repo>/plugins/Cargo.toml` with
+//! `CARGO_TARGET_DIR=<repo>/target/plugins` (once per process; cargo makes it a no-op when nothing changed).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The test document plugin (`plugins/testing/test-doc`).
+pub const TEST_DOC: &str = "test_doc";
+/// The test policy plugin (`plugins/testing/test-policy`).
+pub const TEST_POLICY: &str = "test_policy";
+/// The variable naming a directory of prebuilt components.
+pub const PLUGIN_DIR_VAR: &str = "GATEWAY_PLUGIN_DIR";
+
+/// The repository root (two levels above this crate).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The directory holding the built components; builds them on first use. Panics with cargo's output if the
+/// build fails (this is test support).
+pub fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match DIR.get_or_init(locate_or_build) {
+        Ok(dir) => dir,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// The component file of the plugin crate `crate_name` (underscores, e.g. [`TEST_DOC`]).
+pub fn plugin_path(crate_name: &str) -> PathBuf {
+    plugin_dir().join(format!("{crate_name}.wasm"))
+}
+
+fn locate_or_build() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os(PLUGIN_DIR_VAR) {
+        return Ok(PathBuf::from(dir));
+    }
+    let root = repo_root();
+    let target_dir = root.join("target/plugins");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(root.join("plugins/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .map_err(|error| format!("cannot run cargo to build the plugins: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building the plugins failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(target_dir.join("wasm32-wasip2/release"))
+}

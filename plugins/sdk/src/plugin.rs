@@ -1,0 +1,90 @@
+//! The [`Plugin`] trait, the glue that exports it as the WIT `handler`, and the panic hook.
+
+use std::io::Write as _;
+use std::sync::Once;
+
+use crate::bindings::exports::smev_gateway::plugin::handler::Guest;
+use crate::bindings::smev_gateway::plugin::types::{Description, Outcome, Request};
+use crate::error::PluginError;
+
+/// What a plugin implements. Export it with [`export_plugin!`](crate::export_plugin).
+pub trait Plugin {
+    /// Describes the plugin: name, version, the message types it accepts and produces, whether it is a
+    /// policy step. Called once when the host loads the plugin.
+    fn describe() -> Description;
+
+    /// Handles one envelope in a fresh instance. An `Err` is a plugin failure: the sender sees a rejection
+    /// carrying its message.
+    fn handle(request: Request) -> Result<Outcome, PluginError>;
+}
+
+impl<P: Plugin> Guest for P {
+    fn describe() -> Description {
+        install_panic_hook();
+        P::describe()
+    }
+
+    fn handle(request: Request) -> Result<Outcome, String> {
+        install_panic_hook();
+        P::handle(request).map_err(PluginError::into_message)
+    }
+}
+
+/// Exports a type implementing [`Plugin`] as the component's `handler`.
+///
+/// Use it once per plugin crate, at item level: `gateway_plugin_sdk::export_plugin!(MyPlugin);`.
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ident) => {
+        $crate::__private::export!($plugin with_types_in $crate::bindings);
+    };
+}
+
+/// Installs (once per instance) a panic hook that writes `panicked at <location>: <message>` to stderr,
+/// where the host captures it for the trap report.
+fn install_panic_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let message = panic_message(info.payload());
+            let mut stderr = std::io::stderr();
+            // Nothing else can be done if stderr is closed: the instance is about to trap anyway.
+            let _ = match info.location() {
+                Some(at) => writeln!(
+                    stderr,
+                    "panicked at {}:{}:{}: {message}",
+                    at.file(),
+                    at.line(),
+                    at.column()
+                ),
+                None => writeln!(stderr, "panicked: {message}"),
+            };
+        }));
+    });
+}
+
+/// The text of a panic payload (`&str` or `String` for `panic!` with a message).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&'static str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "(no message)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_message;
+
+    #[test]
+    fn panic_message_reads_both_payload_kinds() {
+        let static_payload: Box<dyn std::any::Any + Send> = Box::new("static text");
+        assert_eq!(panic_message(static_payload.as_ref()), "static text");
+        let owned_payload: Box<dyn std::any::Any + Send> = Box::new(format!("owned {}", 42));
+        assert_eq!(panic_message(owned_payload.as_ref()), "owned 42");
+        let other: Box<dyn std::any::Any + Send> = Box::new(7_u32);
+        assert_eq!(panic_message(other.as_ref()), "(no message)");
+    }
+}
