@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -27,6 +28,8 @@ pub struct RunConfig {
     pub warmup: Duration,
     /// Total requests (or cycles) per second; `None` means as fast as possible.
     pub rate: Option<f64>,
+    /// Stop after this many measured units (the duration still caps the run).
+    pub max_units: Option<u64>,
 }
 
 struct Conn {
@@ -41,11 +44,22 @@ impl Conn {
         tcp.set_nodelay(true)?;
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
         tokio::spawn(conn);
-        Ok(Conn { sender, host: addr.to_string(), token })
+        Ok(Conn {
+            sender,
+            host: addr.to_string(),
+            token,
+        })
     }
 
-    async fn post(&mut self, path: &str, content_type: &str, body: Bytes) -> anyhow::Result<(u16, Bytes)> {
-        let mut b = hyper::Request::post(path).header("host", &self.host).header("content-type", content_type);
+    async fn post(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> anyhow::Result<(u16, Bytes)> {
+        let mut b = hyper::Request::post(path)
+            .header("host", &self.host)
+            .header("content-type", content_type);
         if let Some(t) = &self.token {
             b = b.header("authorization", format!("Bearer {t}"));
         }
@@ -60,9 +74,15 @@ impl Conn {
 /// One unit of the scenario; `Ok(true)` when it completed as expected.
 async fn unit(conn: &mut Conn, s: &Scenario, i: u64) -> anyhow::Result<bool> {
     match s {
-        Scenario::SoapSend { path, version, payload } => {
+        Scenario::SoapSend {
+            path,
+            version,
+            payload,
+        } => {
             let body = scenario::send_request(version, &smev_envelope::new_message_id(), payload);
-            let (status, _) = conn.post(path, "text/xml; charset=utf-8", body.into()).await?;
+            let (status, _) = conn
+                .post(path, "text/xml; charset=utf-8", body.into())
+                .await?;
             Ok(status == 200)
         }
         Scenario::Json { path, body } => {
@@ -72,23 +92,39 @@ async fn unit(conn: &mut Conn, s: &Scenario, i: u64) -> anyhow::Result<bool> {
         Scenario::JsonIssue { path, snils } => {
             let snils = &snils[(i as usize) % snils.len()];
             let body = serde_json::json!({"type": "{urn://gateway/svo-status/1.0}IssueQrRequest", "payload": {"snils": snils}});
-            let (status, _) = conn.post(path, "application/json", serde_json::to_vec(&body)?.into()).await?;
+            let (status, _) = conn
+                .post(path, "application/json", serde_json::to_vec(&body)?.into())
+                .await?;
             Ok(status == 200)
         }
-        Scenario::SoapCycle { path, version, payload } => {
+        Scenario::SoapCycle {
+            path,
+            version,
+            payload,
+        } => {
             let body = scenario::send_request(version, &smev_envelope::new_message_id(), payload);
-            let (status, _) = conn.post(path, "text/xml; charset=utf-8", body.into()).await?;
+            let (status, _) = conn
+                .post(path, "text/xml; charset=utf-8", body.into())
+                .await?;
             if status != 200 {
                 return Ok(false);
             }
             let get = Bytes::from(scenario::get_response(version));
             for attempt in 0..10_000u32 {
-                let (status, body) = conn.post(path, "text/xml; charset=utf-8", get.clone()).await?;
+                let (status, body) = conn
+                    .post(path, "text/xml; charset=utf-8", get.clone())
+                    .await?;
                 if status != 200 {
                     return Ok(false);
                 }
                 if let Some(id) = scenario::answer_id(&body) {
-                    let (status, _) = conn.post(path, "text/xml; charset=utf-8", scenario::ack(version, &id).into()).await?;
+                    let (status, _) = conn
+                        .post(
+                            path,
+                            "text/xml; charset=utf-8",
+                            scenario::ack(version, &id).into(),
+                        )
+                        .await?;
                     return Ok(status == 200);
                 }
                 // The answer is not ready yet (its chain runs after the acknowledgement): back off a little.
@@ -105,22 +141,34 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
     let start = Instant::now();
     let measure_from = start + cfg.warmup;
     let end = measure_from + cfg.duration;
-    let interval = cfg.rate.map(|r| Duration::from_secs_f64(cfg.concurrency as f64 / r));
+    let interval = cfg
+        .rate
+        .map(|r| Duration::from_secs_f64(cfg.concurrency as f64 / r));
+    let done = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for w in 0..cfg.concurrency {
         let scenario = scenario.clone();
         let cfg = cfg.clone();
+        let done = done.clone();
         tasks.push(tokio::spawn(async move {
-            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            let mut hist =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
             let (mut ok, mut errors) = (0u64, 0u64);
             let mut conn = match Conn::open(cfg.addr, cfg.token.clone()).await {
                 Ok(c) => c,
                 Err(_) => return (hist, 0, 1),
             };
             // Spread the workers' first requests over one interval.
-            let mut due = start + interval.map(|i| i.mul_f64(w as f64 / cfg.concurrency as f64)).unwrap_or_default();
+            let mut due = start
+                + interval
+                    .map(|i| i.mul_f64(w as f64 / cfg.concurrency as f64))
+                    .unwrap_or_default();
             let mut i = w as u64;
-            while Instant::now() < end {
+            while Instant::now() < end
+                && cfg
+                    .max_units
+                    .is_none_or(|m| done.load(Ordering::Relaxed) < m)
+            {
                 if interval.is_some() {
                     tokio::time::sleep_until(due.into()).await;
                 } else {
@@ -132,7 +180,9 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
                     match result {
                         Ok(true) => {
                             ok += 1;
-                            let _ = hist.record(finished.duration_since(due).as_micros().max(1) as u64);
+                            done.fetch_add(1, Ordering::Relaxed);
+                            let _ =
+                                hist.record(finished.duration_since(due).as_micros().max(1) as u64);
                         }
                         _ => errors += 1,
                     }
@@ -159,7 +209,11 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
         completed += ok;
         errors += err;
     }
-    let seconds = cfg.duration.as_secs_f64();
+    let seconds = Instant::now()
+        .min(end)
+        .saturating_duration_since(measure_from)
+        .as_secs_f64()
+        .max(1e-3);
     let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
     Ok(Report {
         scenario: scenario.name().into(),

@@ -6,13 +6,21 @@ use bytes::Bytes;
 #[derive(Debug, Clone)]
 pub enum Scenario {
     /// POST a SOAP SendRequest with a fresh MessageID (the bare hyper server, or the gateway's SendRequest).
-    SoapSend { path: String, version: String, payload: String },
+    SoapSend {
+        path: String,
+        version: String,
+        payload: String,
+    },
     /// POST the same JSON body every time (e.g. `VerifyQrRequest` of a live token).
     Json { path: String, body: Bytes },
     /// POST a JSON `IssueQrRequest` per СНИЛС of a list, round robin.
     JsonIssue { path: String, snils: Vec<String> },
     /// SendRequest → GetResponse until an answer arrives → Ack: one cycle.
-    SoapCycle { path: String, version: String, payload: String },
+    SoapCycle {
+        path: String,
+        version: String,
+        payload: String,
+    },
 }
 
 impl Scenario {
@@ -39,7 +47,9 @@ fn ns(version: &str) -> (String, String) {
 pub fn send_request(version: &str, id: &str, payload: &str) -> String {
     let (t, b) = ns(version);
     let extra = if version == "1.2" {
-        format!("<ns:ReferenceMessageID>{id}</ns:ReferenceMessageID><ns:TransactionCode>bench</ns:TransactionCode>")
+        format!(
+            "<ns:ReferenceMessageID>{id}</ns:ReferenceMessageID><ns:TransactionCode>bench</ns:TransactionCode>"
+        )
     } else {
         String::new()
     };
@@ -81,7 +91,10 @@ mod tests {
     #[test]
     fn finds_the_answer_id() {
         let body = br#"<a:GetResponseResponse><a:ResponseMessage><a:Response Id="x"><a:OriginalMessageId>11111111-1111-1111-1111-111111111111</a:OriginalMessageId><a:SenderProvidedResponseData Id="y"><a:MessageID>22222222-2222-2222-2222-222222222222</a:MessageID>"#;
-        assert_eq!(answer_id(body).as_deref(), Some("22222222-2222-2222-2222-222222222222"));
+        assert_eq!(
+            answer_id(body).as_deref(),
+            Some("22222222-2222-2222-2222-222222222222")
+        );
         assert_eq!(answer_id(b"<a:GetResponseResponse/>"), None);
     }
 }

@@ -6,14 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_host::{Outcome, PayloadFormat, Request};
-use gateway_store::{AckOutcome, Direction, Format, JournalEntry, JournalQuery, NewRequest, QueuedResponse};
+use gateway_store::{
+    AckOutcome, Direction, Format, JournalEntry, JournalQuery, NewRequest, QueuedResponse,
+};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, RETRY_AFTER};
 use hyper::{Request as HttpRequest, Response};
 use serde::de::DeserializeOwned;
 use smev_envelope::json::{
-    AckCall, Accepted, FindAnswer, FindCall, GetAnswer, GetCall, JournalRecord, MessageAnswer, MessageCall, Problem,
-    QueuedAnswer, RejectionBody, SendCall, StatusBody, problem_type,
+    Accepted, AckCall, FindAnswer, FindCall, GetAnswer, GetCall, JournalRecord, MessageAnswer,
+    MessageCall, Problem, QueuedAnswer, RejectionBody, SendCall, StatusBody, problem_type,
 };
 use smev_envelope::{Fault, FaultKind, QName};
 
@@ -35,9 +37,14 @@ pub fn problem(f: &Failure, message_id: Option<&str>) -> Response<Body> {
     let status = f.http_status();
     let mut p = Problem::from_fault(&f.fault, status);
     p.message_id = message_id.map(str::to_owned);
-    let mut r = http::respond(status, "application/problem+json", serde_json::to_vec(&p).unwrap_or_default());
+    let mut r = http::respond(
+        status,
+        "application/problem+json",
+        serde_json::to_vec(&p).unwrap_or_default(),
+    );
     if let Some(after) = f.retry_after {
-        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+        r.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
     }
     r
 }
@@ -49,7 +56,9 @@ async fn prepare<T: DeserializeOwned>(
     req: HttpRequest<Incoming>,
 ) -> Result<(Arc<Sender>, T), Failure> {
     let authorization = http::authorization(&req);
-    let sender = app.auth.authenticate(&conn.identity, authorization.as_deref())?;
+    let sender = app
+        .auth
+        .authenticate(&conn.identity, authorization.as_deref())?;
     let body = http::read_body(app, req).await.map_err(|e| match e {
         http::BodyError::TooLarge { .. } => Failure::of(FaultKind::InvalidContent, e.to_string()),
         other => Failure::of(FaultKind::InvalidContent, other.to_string()),
@@ -62,7 +71,8 @@ async fn prepare<T: DeserializeOwned>(
             app.config.limits.max_depth
         )])));
     }
-    let call = serde_json::from_value(value).map_err(|e| Failure::client(Fault::invalid_content(vec![format!("JSON: {e}")])))?;
+    let call = serde_json::from_value(value)
+        .map_err(|e| Failure::client(Fault::invalid_content(vec![format!("JSON: {e}")])))?;
     Ok((sender, call))
 }
 
@@ -83,36 +93,58 @@ fn admit(
         None => smev_envelope::new_message_id(),
     };
     if claimed_sender.is_some_and(|s| s != sender.mnemonic) {
-        return Err(Failure::of(FaultKind::AccessDenied, "Поле sender не совпадает с аутентифицированным отправителем"));
+        return Err(Failure::of(
+            FaultKind::AccessDenied,
+            "Поле sender не совпадает с аутентифицированным отправителем",
+        ));
     }
-    let qname: QName = message_type
-        .parse()
-        .map_err(|_| Failure::client(Fault::invalid_content(vec![format!("type `{message_type}` is not `{{namespace}}LocalName`")])))?;
+    let qname: QName = message_type.parse().map_err(|_| {
+        Failure::client(Fault::invalid_content(vec![format!(
+            "type `{message_type}` is not `{{namespace}}LocalName`"
+        )]))
+    })?;
     let Some(route) = app.router.route(message_type).cloned() else {
-        return Err(Failure::client(Fault::business_data_type_not_supported(&qname)));
+        return Err(Failure::client(Fault::business_data_type_not_supported(
+            &qname,
+        )));
     };
     if !sender.may_send(message_type) {
-        return Err(Failure::of(FaultKind::AccessDenied, "Отправителю не разрешено направлять сведения этого вида"));
+        return Err(Failure::of(
+            FaultKind::AccessDenied,
+            "Отправителю не разрешено направлять сведения этого вида",
+        ));
     }
     if !payload.is_object() {
-        return Err(Failure::client(Fault::invalid_content(vec!["payload must be a JSON object".into()])));
+        return Err(Failure::client(Fault::invalid_content(vec![
+            "payload must be a JSON object".into(),
+        ])));
     }
     edge::check_json(&route, &app.schemas, payload)?;
     Ok((message_id, route))
 }
 
 /// `POST /api/v1/messages`.
-pub async fn messages(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<Incoming>) -> Response<Body> {
+pub async fn messages(
+    app: &Arc<App>,
+    conn: &ConnInfo,
+    req: HttpRequest<Incoming>,
+) -> Response<Body> {
     let started = std::time::Instant::now();
     let (sender, call) = match prepare::<MessageCall>(app, conn, req).await {
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
-    let (message_id, route) =
-        match admit(app, &sender, call.message_id.as_deref(), call.sender.as_deref(), &call.message_type, &call.payload) {
-            Ok(x) => x,
-            Err(f) => return problem(&f, call.message_id.as_deref()),
-        };
+    let (message_id, route) = match admit(
+        app,
+        &sender,
+        call.message_id.as_deref(),
+        call.sender.as_deref(),
+        &call.message_type,
+        &call.payload,
+    ) {
+        Ok(x) => x,
+        Err(f) => return problem(&f, call.message_id.as_deref()),
+    };
     let payload = serde_json::to_vec(&call.payload).unwrap_or_default();
     let digest = sha256_hex(&payload);
     let request = Request {
@@ -159,11 +191,17 @@ fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
                 &MessageAnswer {
                     message_id: smev_envelope::new_message_id(),
                     original_message_id: message_id.to_owned(),
-                    message_type: crate::router::clark(&r.message_type.namespace, &r.message_type.local),
+                    message_type: crate::router::clark(
+                        &r.message_type.namespace,
+                        &r.message_type.local,
+                    ),
                     payload,
                 },
             ),
-            Err(e) => problem(&Failure::internal("a plugin answered JSON that does not parse", &e), Some(message_id)),
+            Err(e) => problem(
+                &Failure::internal("a plugin answered JSON that does not parse", &e),
+                Some(message_id),
+            ),
         },
         Outcome::Rejected(r) => {
             let code = reject_code_name(r.code);
@@ -193,7 +231,8 @@ fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
                     code: Some(s.code.to_string()),
                     message_id: Some(message_id.to_owned()),
                 };
-                *r.body_mut() = http_body_util::Full::new(serde_json::to_vec(&p).unwrap_or_default().into());
+                *r.body_mut() =
+                    http_body_util::Full::new(serde_json::to_vec(&p).unwrap_or_default().into());
                 r
             }
             None => http::json(
@@ -204,13 +243,19 @@ fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
                 }),
             ),
         },
-        Outcome::Proceed(_) | Outcome::Deny(_) => {
-            problem(&Failure::internal("a chain ended without an answer", &"proceed/deny"), Some(message_id))
-        }
+        Outcome::Proceed(_) | Outcome::Deny(_) => problem(
+            &Failure::internal("a chain ended without an answer", &"proceed/deny"),
+            Some(message_id),
+        ),
     }
 }
 
-fn rejection_problem(status: u16, code: &str, description: &str, message_id: &str) -> Response<Body> {
+fn rejection_problem(
+    status: u16,
+    code: &str,
+    description: &str,
+    message_id: &str,
+) -> Response<Body> {
     let p = Problem {
         problem_type: problem_type("RequestRejected"),
         title: "RequestRejected".into(),
@@ -220,7 +265,11 @@ fn rejection_problem(status: u16, code: &str, description: &str, message_id: &st
         code: Some(code.to_owned()),
         message_id: Some(message_id.to_owned()),
     };
-    http::respond(status, "application/problem+json", serde_json::to_vec(&p).unwrap_or_default())
+    http::respond(
+        status,
+        "application/problem+json",
+        serde_json::to_vec(&p).unwrap_or_default(),
+    )
 }
 
 /// `POST /api/v1/send`.
@@ -229,11 +278,17 @@ pub async fn send(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<Incoming>) -
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
-    let (message_id, route) =
-        match admit(app, &sender, call.message_id.as_deref(), call.sender.as_deref(), &call.message_type, &call.payload) {
-            Ok(x) => x,
-            Err(f) => return problem(&f, call.message_id.as_deref()),
-        };
+    let (message_id, route) = match admit(
+        app,
+        &sender,
+        call.message_id.as_deref(),
+        call.sender.as_deref(),
+        &call.message_type,
+        &call.payload,
+    ) {
+        Ok(x) => x,
+        Err(f) => return problem(&f, call.message_id.as_deref()),
+    };
     if let Some(r) = &call.reference_message_id
         && let Err(f) = smev_envelope::check_message_id(r, false)
     {
@@ -265,17 +320,30 @@ pub async fn send(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<Incoming>) -
     if let Err(f) = accept_and_run(app, new).await {
         return problem(&f, Some(&message_id));
     }
-    http::json(202, &Accepted { message_id, status: "accepted".into(), received_at: rfc3339(received_at) })
+    http::json(
+        202,
+        &Accepted {
+            message_id,
+            status: "accepted".into(),
+            received_at: rfc3339(received_at),
+        },
+    )
 }
 
 fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 fn parse_time(s: &str) -> Result<i64, Failure> {
     s.parse::<jiff::Timestamp>()
         .map(|t| t.as_millisecond())
-        .map_err(|e| Failure::client(Fault::invalid_content(vec![format!("`{s}` is not an RFC 3339 time: {e}")])))
+        .map_err(|e| {
+            Failure::client(Fault::invalid_content(vec![format!(
+                "`{s}` is not an RFC 3339 time: {e}"
+            )]))
+        })
 }
 
 /// `POST /api/v1/get`.
@@ -287,12 +355,30 @@ pub async fn get(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<Incoming>) ->
     if let Some(t) = &call.message_type
         && !app.router.produces(t)
     {
-        return problem(&Failure::of(FaultKind::UnknownMessageType, "Шлюз не формирует ответов указанного вида"), None);
+        return problem(
+            &Failure::of(
+                FaultKind::UnknownMessageType,
+                "Шлюз не формирует ответов указанного вида",
+            ),
+            None,
+        );
     }
-    let taken = app.store.take_response(&sender.mnemonic, call.message_type.as_deref(), app.config.queue.redelivery_after.get()).await;
+    let taken = app
+        .store
+        .take_response(
+            &sender.mnemonic,
+            call.message_type.as_deref(),
+            app.config.queue.redelivery_after.get(),
+        )
+        .await;
     match taken {
         Ok(None) => http::json(200, &GetAnswer { message: None }),
-        Ok(Some(q)) => http::json(200, &GetAnswer { message: Some(queued_answer(&q)) }),
+        Ok(Some(q)) => http::json(
+            200,
+            &GetAnswer {
+                message: Some(queued_answer(&q)),
+            },
+        ),
         Err(e) => problem(&Failure::from(e), None),
     }
 }
@@ -307,7 +393,7 @@ fn queued_answer(q: &QueuedResponse) -> QueuedAnswer {
         payload_xml: None,
         rejection: None,
         status: None,
-        deliveries: q.deliveries as u32,
+        deliveries: q.deliveries,
         created_at: rfc3339(q.created_at),
     };
     let body = q.body.as_slice();
@@ -326,7 +412,10 @@ fn queued_answer(q: &QueuedResponse) -> QueuedAnswer {
                     })
                 }
                 (_, Some(n)) => {
-                    a.rejection = Some(RejectionBody { code: n.reject_code.unwrap_or_else(|| "NO_DATA".into()), description: n.description })
+                    a.rejection = Some(RejectionBody {
+                        code: n.reject_code.unwrap_or_else(|| "NO_DATA".into()),
+                        description: n.description,
+                    })
                 }
                 (_, None) => {
                     a.kind = "rejected".into();
@@ -347,10 +436,19 @@ pub async fn ack(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<Incoming>) ->
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
-    match app.store.ack_response(&sender.mnemonic, &call.message_id).await {
-        Ok(AckOutcome::Acked | AckOutcome::AlreadyAcked) => http::json(200, &serde_json::json!({"acknowledged": true})),
+    match app
+        .store
+        .ack_response(&sender.mnemonic, &call.message_id)
+        .await
+    {
+        Ok(AckOutcome::Acked | AckOutcome::AlreadyAcked) => {
+            http::json(200, &serde_json::json!({"acknowledged": true}))
+        }
         Ok(AckOutcome::NotFound) => problem(
-            &Failure::of(FaultKind::TargetMessageIsNotFound, "Сообщение, получение которого подтверждается, не найдено"),
+            &Failure::of(
+                FaultKind::TargetMessageIsNotFound,
+                "Сообщение, получение которого подтверждается, не найдено",
+            ),
             Some(&call.message_id),
         ),
         Err(e) => problem(&Failure::from(e), Some(&call.message_id)),

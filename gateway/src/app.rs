@@ -56,7 +56,9 @@ pub struct Components {
 
 /// This node's default name: host name and process id.
 pub fn default_node_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "node".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "node".into());
     format!("{host}-{}", std::process::id())
 }
 
@@ -66,8 +68,11 @@ impl Components {
         let mut schemas = SchemaCatalog::empty();
         for dir in &config.schemas.dirs {
             let full = config.resolve(dir);
-            let loaded = SchemaCatalog::load_dir(&full).with_context(|| format!("loading schemas from {}", full.display()))?;
-            schemas.merge(loaded).with_context(|| format!("merging schemas of {}", full.display()))?;
+            let loaded = SchemaCatalog::load_dir(&full)
+                .with_context(|| format!("loading schemas from {}", full.display()))?;
+            schemas
+                .merge(loaded)
+                .with_context(|| format!("merging schemas of {}", full.display()))?;
         }
         let specs = config
             .adapters
@@ -81,19 +86,41 @@ impl Components {
                 retry_backoff: a.retry_backoff.get(),
                 threads: a.threads,
                 queue: a.queue,
-                breaker: BreakerConfig { failure_threshold: a.breaker_failures, open_for: a.breaker_open_for.get() },
+                breaker: BreakerConfig {
+                    failure_threshold: a.breaker_failures,
+                    open_for: a.breaker_open_for.get(),
+                },
             })
             .collect();
         let adapters = Adapters::load(specs).context("loading adapters")?;
-        let trust_files: Vec<_> = config.crypto.trust_store.iter().map(|p| config.resolve(p)).collect();
+        let trust_files: Vec<_> = config
+            .crypto
+            .trust_store
+            .iter()
+            .map(|p| config.resolve(p))
+            .collect();
         let trust = TrustStore::load(&trust_files)?;
-        Ok(Components { schemas: Arc::new(schemas), adapters: Arc::new(adapters), trust: Arc::new(trust) })
+        Ok(Components {
+            schemas: Arc::new(schemas),
+            adapters: Arc::new(adapters),
+            trust: Arc::new(trust),
+        })
     }
 }
 
 /// Creates the plugin host and loads every plugin of the config.
-pub async fn load_plugins(config: &Config, services: Arc<Services>) -> anyhow::Result<Arc<PluginHost>> {
-    let max_memory = config.plugins.values().filter_map(|p| p.memory).map(|m| m.bytes()).chain([config.host.memory.bytes()]).max().unwrap_or(0);
+pub async fn load_plugins(
+    config: &Config,
+    services: Arc<Services>,
+) -> anyhow::Result<Arc<PluginHost>> {
+    let max_memory = config
+        .plugins
+        .values()
+        .filter_map(|p| p.memory)
+        .map(|m| m.bytes())
+        .chain([config.host.memory.bytes()])
+        .max()
+        .unwrap_or(0);
     let host = PluginHost::new(
         &gateway_host::HostConfig {
             max_instances: config.host.max_instances,
@@ -111,7 +138,10 @@ pub async fn load_plugins(config: &Config, services: Arc<Services>) -> anyhow::R
             memory_limit: p.memory.unwrap_or(config.host.memory).bytes(),
             config_json: serde_json::to_string(&p.config).context("plugin config")?,
         };
-        let d = host.load(spec).await.with_context(|| format!("loading plugin `{name}`"))?;
+        let d = host
+            .load(spec)
+            .await
+            .with_context(|| format!("loading plugin `{name}`"))?;
         tracing::info!(plugin = %name, version = %d.version, accepts = d.accepts.len(), policy = d.policy, "plugin loaded");
     }
     Ok(Arc::new(host))
@@ -119,7 +149,11 @@ pub async fn load_plugins(config: &Config, services: Arc<Services>) -> anyhow::R
 
 impl App {
     /// Builds the gateway from `config`. `public_url` is where clients reach it.
-    pub async fn build(config: Config, public_url: String, shutdown: CancellationToken) -> anyhow::Result<Arc<App>> {
+    pub async fn build(
+        config: Config,
+        public_url: String,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Arc<App>> {
         let config = Arc::new(config);
         let node = config.store.node.clone().unwrap_or_else(default_node_name);
         let store = Store::connect(
@@ -127,7 +161,11 @@ impl App {
             StoreOptions {
                 max_connections: config.store.max_connections,
                 busy_timeout: config.store.busy_timeout.get(),
-                sqlite_synchronous: if config.store.sqlite_synchronous == "normal" { SqliteSync::Normal } else { SqliteSync::Full },
+                sqlite_synchronous: if config.store.sqlite_synchronous == "normal" {
+                    SqliteSync::Normal
+                } else {
+                    SqliteSync::Full
+                },
                 node: node.clone(),
                 retention: Retention {
                     responses: config.queue.retention.get(),
@@ -139,7 +177,11 @@ impl App {
         )
         .await
         .context("opening the store")?;
-        let Components { schemas, adapters, trust } = Components::load(&config)?;
+        let Components {
+            schemas,
+            adapters,
+            trust,
+        } = Components::load(&config)?;
         let tokens = Arc::new(TokenService::new(
             store.clone(),
             config.tokens.subject_key.as_deref(),
@@ -151,12 +193,19 @@ impl App {
             adapters: adapters.clone(),
             schemas: schemas.clone(),
             trust,
-            allowed_adapters: config.plugins.iter().map(|(n, p)| (n.clone(), p.adapters.clone())).collect::<HashMap<_, _>>(),
+            allowed_adapters: config
+                .plugins
+                .iter()
+                .map(|(n, p)| (n.clone(), p.adapters.clone()))
+                .collect::<HashMap<_, _>>(),
         });
         let host = load_plugins(&config, services).await?;
         let router = match Router::build(&config, &host, &schemas) {
             Ok(r) => r,
-            Err(problems) => bail!("routes do not fit the plugins and schemas:\n  - {}", problems.join("\n  - ")),
+            Err(problems) => bail!(
+                "routes do not fit the plugins and schemas:\n  - {}",
+                problems.join("\n  - ")
+            ),
         };
         let tracker = TaskTracker::new();
         let journal = Journal::start(store.clone(), &tracker, shutdown.clone());

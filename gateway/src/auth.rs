@@ -72,7 +72,8 @@ impl Authenticator {
                 a.by_token.insert(h.to_ascii_lowercase(), sender.clone());
             }
             if let Some(h) = &s.client_cert_sha256 {
-                a.by_cert.insert(h.replace(':', "").to_ascii_lowercase(), sender.clone());
+                a.by_cert
+                    .insert(h.replace(':', "").to_ascii_lowercase(), sender.clone());
             }
             a.by_mnemonic.insert(s.mnemonic.clone(), sender);
         }
@@ -86,7 +87,11 @@ impl Authenticator {
 
     /// Identifies the caller from its connection and `Authorization` header. A client certificate, when
     /// present, decides; otherwise a bearer token if allowed. Anything else is `SenderIsNotRegistered`.
-    pub fn authenticate(&self, peer: &PeerIdentity, authorization: Option<&str>) -> Result<Arc<Sender>, Failure> {
+    pub fn authenticate(
+        &self,
+        peer: &PeerIdentity,
+        authorization: Option<&str>,
+    ) -> Result<Arc<Sender>, Failure> {
         if let Some(fp) = &peer.client_cert_sha256 {
             return self.by_cert.get(fp).cloned().ok_or_else(|| {
                 tracing::warn!(subject = ?peer.client_cert_subject, "client certificate of no registered sender");
@@ -94,16 +99,26 @@ impl Authenticator {
             });
         }
         if self.allow_bearer
-            && let Some(token) = authorization.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            && let Some(token) = authorization.and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
         {
-            return self.by_token.get(&sha256_hex(token.trim().as_bytes())).cloned().ok_or_else(not_registered);
+            return self
+                .by_token
+                .get(&sha256_hex(token.trim().as_bytes()))
+                .cloned()
+                .ok_or_else(not_registered);
         }
         Err(not_registered())
     }
 }
 
 fn not_registered() -> Failure {
-    Failure::of(FaultKind::SenderIsNotRegistered, "Отправитель не зарегистрирован в шлюзе")
+    Failure::of(
+        FaultKind::SenderIsNotRegistered,
+        "Отправитель не зарегистрирован в шлюзе",
+    )
 }
 
 #[cfg(test)]
@@ -131,7 +146,12 @@ mod tests {
     fn bearer_tokens_only_when_allowed() {
         let peer = PeerIdentity::default();
         let a = Authenticator::new(&config(true));
-        assert_eq!(a.authenticate(&peer, Some("Bearer secret-token")).unwrap().mnemonic, "DEMO01");
+        assert_eq!(
+            a.authenticate(&peer, Some("Bearer secret-token"))
+                .unwrap()
+                .mnemonic,
+            "DEMO01"
+        );
         let err = a.authenticate(&peer, Some("Bearer wrong")).unwrap_err();
         assert_eq!(err.fault.kind, FaultKind::SenderIsNotRegistered);
         assert!(a.authenticate(&peer, None).is_err());
@@ -142,7 +162,10 @@ mod tests {
     #[test]
     fn unknown_certificate_is_refused_even_with_a_token() {
         let a = Authenticator::new(&config(true));
-        let peer = PeerIdentity { client_cert_sha256: Some("00".repeat(32)), client_cert_subject: None };
+        let peer = PeerIdentity {
+            client_cert_sha256: Some("00".repeat(32)),
+            client_cert_subject: None,
+        };
         assert!(a.authenticate(&peer, Some("Bearer secret-token")).is_err());
     }
 }

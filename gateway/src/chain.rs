@@ -43,7 +43,14 @@ pub async fn run(host: &PluginHost, route: &Route, mut request: Request) -> Chai
                     request.denial = Some(denial);
                     break;
                 }
-                terminal => return ChainResult { outcome: terminal, facts: Vec::new(), denied: None, failure: None },
+                terminal => {
+                    return ChainResult {
+                        outcome: terminal,
+                        facts: Vec::new(),
+                        denied: None,
+                        failure: None,
+                    };
+                }
             },
             Err(e) => return failed(step, &e),
         }
@@ -51,19 +58,30 @@ pub async fn run(host: &PluginHost, route: &Route, mut request: Request) -> Chai
     let denied = request.denial.as_ref().map(|d| d.code.clone());
     let left = remaining(started);
     if left.is_zero() {
-        return failed(&route.document, &InvokeError::DeadlineExceeded(route.deadline));
+        return failed(
+            &route.document,
+            &InvokeError::DeadlineExceeded(route.deadline),
+        );
     }
     match host.invoke(&route.document, request, left).await {
         Ok(inv) => match inv.outcome {
             Outcome::Proceed(_) | Outcome::Deny(_) => ChainResult {
-                outcome: rejection(format!("Плагин {} нарушил контракт: документный плагин не может пропускать или отклонять шаг", route.document)),
+                outcome: rejection(format!(
+                    "Плагин {} нарушил контракт: документный плагин не может пропускать или отклонять шаг",
+                    route.document
+                )),
                 facts: Vec::new(),
                 denied,
                 failure: Some(format!("{}: contract violation", route.document)),
             },
             outcome => {
                 let keep = passed && matches!(outcome, Outcome::Reply(_));
-                ChainResult { outcome, facts: if keep { inv.facts } else { Vec::new() }, denied, failure: None }
+                ChainResult {
+                    outcome,
+                    facts: if keep { inv.facts } else { Vec::new() },
+                    denied,
+                    failure: None,
+                }
             }
         },
         Err(e) => failed(&route.document, &e),
@@ -71,36 +89,70 @@ pub async fn run(host: &PluginHost, route: &Route, mut request: Request) -> Chai
 }
 
 fn rejection(description: String) -> Outcome {
-    Outcome::Rejected(Rejection { code: RejectCode::Failure, description })
+    Outcome::Rejected(Rejection {
+        code: RejectCode::Failure,
+        description,
+    })
 }
 
-/// The rejection for a plugin that failed, naming the cause.
+/// The answer for a plugin that failed: a retryable status when every instance is busy (the sender should
+/// come back), otherwise a rejection naming the cause.
 fn failed(plugin: &str, e: &InvokeError) -> ChainResult {
     let (text, journal) = describe_failure(plugin, e);
     tracing::warn!(plugin, cause = %journal, "plugin failed");
-    ChainResult { outcome: rejection(text), facts: Vec::new(), denied: None, failure: Some(journal) }
+    let outcome = match e {
+        InvokeError::Busy { .. } => Outcome::Status(gateway_host::Status {
+            code: 503,
+            description: text,
+            retry_after: Some(Duration::from_secs(1)),
+            parameters: Vec::new(),
+        }),
+        _ => rejection(text),
+    };
+    ChainResult {
+        outcome,
+        facts: Vec::new(),
+        denied: None,
+        failure: Some(journal),
+    }
 }
 
 /// A Russian description for the sender and a short cause for the journal.
 pub fn describe_failure(plugin: &str, e: &InvokeError) -> (String, String) {
     match e {
         InvokeError::DeadlineExceeded(d) => (
-            format!("Обработка прервана: плагин {plugin} не уложился в отведённое время ({} мс)", ms(*d)),
+            format!(
+                "Обработка прервана: плагин {plugin} не уложился в отведённое время ({} мс)",
+                ms(*d)
+            ),
             format!("{plugin}: deadline {} ms exceeded", ms(*d)),
         ),
         InvokeError::MemoryExhausted { limit } => (
-            format!("Обработка прервана: плагин {plugin} превысил лимит памяти ({} МиБ)", limit / (1 << 20)),
+            format!(
+                "Обработка прервана: плагин {plugin} превысил лимит памяти ({} МиБ)",
+                limit / (1 << 20)
+            ),
             format!("{plugin}: memory cap {limit} bytes exhausted"),
         ),
         InvokeError::Trap { message } => (
-            format!("Обработка прервана: аварийное завершение плагина {plugin}: {}", short(message)),
+            format!(
+                "Обработка прервана: аварийное завершение плагина {plugin}: {}",
+                short(message)
+            ),
             format!("{plugin}: trap: {}", short(message)),
         ),
         InvokeError::PluginError(m) => (
             format!("Плагин {plugin} не смог обработать запрос: {}", short(m)),
             format!("{plugin}: error: {}", short(m)),
         ),
-        other => (format!("Плагин {plugin} недоступен"), format!("{plugin}: {other}")),
+        InvokeError::Busy { limit } => (
+            "Шлюз перегружен: все экземпляры плагинов заняты, повторите запрос позже".to_owned(),
+            format!("{plugin}: all {limit} instances busy"),
+        ),
+        other => (
+            format!("Плагин {plugin} недоступен"),
+            format!("{plugin}: {other}"),
+        ),
     }
 }
 
@@ -110,5 +162,9 @@ fn ms(d: Duration) -> u128 {
 
 /// At most 300 characters of a message.
 fn short(m: &str) -> String {
-    if m.chars().count() <= 300 { m.to_owned() } else { m.chars().take(300).collect::<String>() + "…" }
+    if m.chars().count() <= 300 {
+        m.to_owned()
+    } else {
+        m.chars().take(300).collect::<String>() + "…"
+    }
 }

@@ -19,7 +19,14 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
     let c = &loaded.config;
     let mut out = String::new();
     let mut problems = Vec::new();
-    let _ = writeln!(out, "config: ok ({} senders, {} routes, {} plugins, {} adapters)", c.senders.len(), c.routes.len(), c.plugins.len(), c.adapters.len());
+    let _ = writeln!(
+        out,
+        "config: ok ({} senders, {} routes, {} plugins, {} adapters)",
+        c.senders.len(),
+        c.routes.len(),
+        c.plugins.len(),
+        c.adapters.len()
+    );
     for o in &loaded.overrides {
         let _ = writeln!(out, "  override: {} from {}", o.path, o.var);
     }
@@ -36,19 +43,44 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
     if c.server.tls.is_none() && !c.server.listen.ip().is_loopback() {
         let _ = writeln!(out, "  warning: plain HTTP on a non-loopback address");
     }
-    let _ = writeln!(out, "bearer tokens: {}", if c.auth.allow_bearer { "allowed" } else { "refused" });
+    let _ = writeln!(
+        out,
+        "bearer tokens: {}",
+        if c.auth.allow_bearer {
+            "allowed"
+        } else {
+            "refused"
+        }
+    );
     for s in &c.senders {
-        let _ = writeln!(out, "sender {}: may send {}", s.mnemonic, s.may_send.join(", "));
+        let _ = writeln!(
+            out,
+            "sender {}: may send {}",
+            s.mnemonic,
+            s.may_send.join(", ")
+        );
     }
     let components = Components::load(c)?;
-    let _ = writeln!(out, "schemas: {} XSD namespaces, {} JSON message types", components.schemas.namespaces().len(), components.schemas.json_types().len());
+    let _ = writeln!(
+        out,
+        "schemas: {} XSD namespaces, {} JSON message types",
+        components.schemas.namespaces().len(),
+        components.schemas.json_types().len()
+    );
     for name in components.adapters.names() {
         let worst = components.adapters.worst_case(&name).unwrap_or_default();
         let _ = writeln!(out, "adapter {name}: worst case {} ms", worst.as_millis());
     }
-    let store_probe = gateway_store::Store::connect("sqlite::memory:", gateway_store::StoreOptions::default()).await?;
+    let store_probe =
+        gateway_store::Store::connect("sqlite::memory:", gateway_store::StoreOptions::default())
+            .await?;
     let services = Arc::new(Services {
-        tokens: Arc::new(TokenService::new(store_probe, Some("check"), 16, std::time::Duration::from_secs(1))),
+        tokens: Arc::new(TokenService::new(
+            store_probe,
+            Some("check"),
+            16,
+            std::time::Duration::from_secs(1),
+        )),
         adapters: components.adapters.clone(),
         schemas: components.schemas.clone(),
         trust: components.trust.clone(),
@@ -57,7 +89,13 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
     let host = load_plugins(c, services).await?;
     for name in host.plugins() {
         if let Some(d) = host.description(&name) {
-            let _ = writeln!(out, "plugin {name} {}: {}, accepts {}", d.version, if d.policy { "policy step" } else { "document" }, d.accepts.len());
+            let _ = writeln!(
+                out,
+                "plugin {name} {}: {}, accepts {}",
+                d.version,
+                if d.policy { "policy step" } else { "document" },
+                d.accepts.len()
+            );
         }
     }
     match Router::build(c, &host, &components.schemas) {
@@ -67,13 +105,21 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
             for r in routes {
                 let mut chain = r.policies.clone();
                 chain.push(r.document.clone());
-                let _ = writeln!(out, "route {} → {} (deadline {} ms)", r.key, chain.join(" → "), r.deadline.as_millis());
+                let _ = writeln!(
+                    out,
+                    "route {} → {} (deadline {} ms)",
+                    r.key,
+                    chain.join(" → "),
+                    r.deadline.as_millis()
+                );
             }
         }
         Err(p) => problems.extend(p),
     }
     problems.extend(deadline_problems(c, &components));
-    match gateway_store::Store::connect(&c.store_url(), gateway_store::StoreOptions::default()).await {
+    match gateway_store::Store::connect(&c.store_url(), gateway_store::StoreOptions::default())
+        .await
+    {
         Ok(s) => {
             let _ = writeln!(out, "store: reachable ({:?})", s.dialect());
             s.close().await;
@@ -85,7 +131,11 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
         println!("check: ok");
         Ok(())
     } else {
-        bail!("{} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))
+        bail!(
+            "{} problem(s):\n  - {}",
+            problems.len(),
+            problems.join("\n  - ")
+        )
     }
 }
 
@@ -95,7 +145,9 @@ pub fn deadline_problems(c: &Config, components: &Components) -> Vec<String> {
     for r in &c.routes {
         let deadline = c.route_deadline(r).get();
         for step in &r.chain {
-            let Some(p) = c.plugins.get(step) else { continue };
+            let Some(p) = c.plugins.get(step) else {
+                continue;
+            };
             for a in &p.adapters {
                 if let Some(worst) = components.adapters.worst_case(a)
                     && worst > deadline

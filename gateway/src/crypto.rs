@@ -30,14 +30,20 @@ impl TrustStore {
         for f in files {
             let pem = std::fs::read(f.as_ref())
                 .map_err(|e| anyhow::anyhow!("trust store {}: {e}", f.as_ref().display()))?;
-            for cert in X509::stack_from_pem(&pem)
-                .map_err(|e| anyhow::anyhow!("trust store {}: not PEM certificates: {e}", f.as_ref().display()))?
-            {
+            for cert in X509::stack_from_pem(&pem).map_err(|e| {
+                anyhow::anyhow!(
+                    "trust store {}: not PEM certificates: {e}",
+                    f.as_ref().display()
+                )
+            })? {
                 b.add_cert(cert)?;
                 count += 1;
             }
         }
-        Ok(TrustStore { store: b.build(), count })
+        Ok(TrustStore {
+            store: b.build(),
+            count,
+        })
     }
 
     /// How many CA certificates are trusted.
@@ -52,14 +58,32 @@ impl TrustStore {
 
     /// Checks the detached DER signature `sig` over `content`.
     pub fn verify_detached(&self, content: &[u8], sig: &[u8]) -> Result<Signer, VerifyError> {
-        let bad = |what: &str, e: &dyn std::fmt::Display| VerifyError::BadSignature(format!("{what}: {e}"));
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            VerifyError::BadSignature(format!("{what}: {e}"))
+        };
         let mut cms = CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
-        let empty = X509StoreBuilder::new().map_err(|e| bad("openssl", &e))?.build();
-        cms.verify(None, Some(&empty), Some(content), None, CMSOptions::BINARY | CMSOptions::NO_SIGNER_CERT_VERIFY)
-            .map_err(|e| bad("the signature does not match the content", &e))?;
+        let empty = X509StoreBuilder::new()
+            .map_err(|e| bad("openssl", &e))?
+            .build();
+        cms.verify(
+            None,
+            Some(&empty),
+            Some(content),
+            None,
+            CMSOptions::BINARY | CMSOptions::NO_SIGNER_CERT_VERIFY,
+        )
+        .map_err(|e| bad("the signature does not match the content", &e))?;
         let mut cms = CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
-        cms.verify(None, Some(&self.store), Some(content), None, CMSOptions::BINARY)
-            .map_err(|e| VerifyError::Untrusted(format!("the signer's certificate is not trusted: {e}")))?;
+        cms.verify(
+            None,
+            Some(&self.store),
+            Some(content),
+            None,
+            CMSOptions::BINARY,
+        )
+        .map_err(|e| {
+            VerifyError::Untrusted(format!("the signer's certificate is not trusted: {e}"))
+        })?;
         let signer = signer_certificate(sig).map_err(|e| bad("no signer certificate", &e))?;
         Ok(describe(&signer))
     }
@@ -69,7 +93,11 @@ fn signer_certificate(sig: &[u8]) -> Result<X509, openssl::error::ErrorStack> {
     let p7 = Pkcs7::from_der(sig)?;
     let none = Stack::new()?;
     let signers = p7.signers(&none, Pkcs7Flags::empty())?;
-    signers.iter().next().map(X509Ref::to_owned).ok_or_else(openssl::error::ErrorStack::get)
+    signers
+        .iter()
+        .next()
+        .map(X509Ref::to_owned)
+        .ok_or_else(openssl::error::ErrorStack::get)
 }
 
 /// Reads the identity fields of a signer's certificate.
@@ -78,7 +106,11 @@ pub fn describe(cert: &X509Ref) -> Signer {
     Signer {
         subject: name_to_string(subject),
         issuer: name_to_string(cert.issuer_name()),
-        serial: cert.serial_number().to_bn().and_then(|b| b.to_hex_str().map(|s| s.to_string())).unwrap_or_default(),
+        serial: cert
+            .serial_number()
+            .to_bn()
+            .and_then(|b| b.to_hex_str().map(|s| s.to_string()))
+            .unwrap_or_default(),
         snils: entry(subject, "1.2.643.100.3", "SNILS"),
         inn: entry(subject, "1.2.643.3.131.1.1", "INN"),
         ogrn: entry(subject, "1.2.643.100.1", "OGRN"),
@@ -102,7 +134,12 @@ fn entry(name: &X509NameRef, oid: &str, short: &str) -> Option<String> {
 fn name_to_string(name: &X509NameRef) -> String {
     name.entries()
         .map(|e| {
-            let key = e.object().nid().short_name().map(str::to_owned).unwrap_or_else(|_| e.object().to_string());
+            let key = e
+                .object()
+                .nid()
+                .short_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|_| e.object().to_string());
             let value = e.data().to_string().unwrap_or_default();
             format!("{key}={value}")
         })
@@ -111,7 +148,9 @@ fn name_to_string(name: &X509NameRef) -> String {
 }
 
 fn unix_ms(t: &Asn1TimeRef) -> u64 {
-    let Ok(epoch) = openssl::asn1::Asn1Time::from_unix(0) else { return 0 };
+    let Ok(epoch) = openssl::asn1::Asn1Time::from_unix(0) else {
+        return 0;
+    };
     match epoch.diff(t) {
         Ok(d) => (i64::from(d.days) * 86_400 + i64::from(d.secs)).max(0) as u64 * 1000,
         Err(_) => 0,

@@ -19,11 +19,19 @@ pub fn check_xml(route: &Route, schemas: &SchemaCatalog, document: &[u8]) -> Res
         return Ok(());
     }
     let errors = xml_identifiers(&route.identifiers, document);
-    if errors.is_empty() { Ok(()) } else { Err(Fault::invalid_content(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Fault::invalid_content(errors))
+    }
 }
 
 /// Checks a JSON payload against its JSON Schema and identifier rules.
-pub fn check_json(route: &Route, schemas: &SchemaCatalog, payload: &serde_json::Value) -> Result<(), Fault> {
+pub fn check_json(
+    route: &Route,
+    schemas: &SchemaCatalog,
+    payload: &serde_json::Value,
+) -> Result<(), Fault> {
     if route.schema_check
         && let Err(v) = schemas.validate_json(&route.key, payload)
     {
@@ -31,7 +39,11 @@ pub fn check_json(route: &Route, schemas: &SchemaCatalog, payload: &serde_json::
     }
     let mut errors = Vec::new();
     json_identifiers(&route.identifiers, payload, &mut errors);
-    if errors.is_empty() { Ok(()) } else { Err(Fault::invalid_content(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Fault::invalid_content(errors))
+    }
 }
 
 fn message(check: &IdentifierCheck, name: &str, e: ru_identifiers::Invalid) -> String {
@@ -88,14 +100,18 @@ fn json_identifiers(checks: &[IdentifierCheck], v: &serde_json::Value, errors: &
                             }
                         }
                         serde_json::Value::Null => {}
-                        _ => errors.push(format!("{k}: {} должен быть строкой", check.kind.title())),
+                        _ => {
+                            errors.push(format!("{k}: {} должен быть строкой", check.kind.title()))
+                        }
                     }
                 } else {
                     json_identifiers(checks, v, errors);
                 }
             }
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|i| json_identifiers(checks, i, errors)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .for_each(|i| json_identifiers(checks, i, errors)),
         _ => {}
     }
 }
@@ -121,14 +137,19 @@ mod tests {
     use ru_identifiers::Kind;
 
     fn checks() -> Vec<IdentifierCheck> {
-        vec![IdentifierCheck { element: "Snils".into(), json_key: "snils".into(), kind: Kind::Snils }]
+        vec![IdentifierCheck {
+            element: "Snils".into(),
+            json_key: "snils".into(),
+            kind: Kind::Snils,
+        }]
     }
 
     #[test]
     fn xml_identifiers_are_checked_anywhere() {
         let ok = br#"<a:R xmlns:a="urn:x"><a:Snils>112-233-445 95</a:Snils><a:In><a:Snils>11223344595</a:Snils></a:In></a:R>"#;
         assert!(xml_identifiers(&checks(), ok).is_empty());
-        let bad = br#"<R xmlns="urn:x"><Snils>112-233-445 96</Snils><Other>112-233-445 96</Other></R>"#;
+        let bad =
+            br#"<R xmlns="urn:x"><Snils>112-233-445 96</Snils><Other>112-233-445 96</Other></R>"#;
         let errors = xml_identifiers(&checks(), bad);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("контрольное число"), "{errors:?}");
@@ -137,7 +158,11 @@ mod tests {
     #[test]
     fn json_identifiers_are_checked_anywhere() {
         let mut errors = Vec::new();
-        json_identifiers(&checks(), &serde_json::json!({"snils": "112-233-445 95", "x": [{"snils": "1"}]}), &mut errors);
+        json_identifiers(
+            &checks(),
+            &serde_json::json!({"snils": "112-233-445 95", "x": [{"snils": "1"}]}),
+            &mut errors,
+        );
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("формат"));
     }

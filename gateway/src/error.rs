@@ -28,7 +28,11 @@ pub struct Failure {
 impl Failure {
     /// A failure caused by the client.
     pub fn client(fault: Fault) -> Failure {
-        Failure { fault, origin: Origin::Client, retry_after: None }
+        Failure {
+            fault,
+            origin: Origin::Client,
+            retry_after: None,
+        }
     }
 
     /// A fault of `kind` with `message`, caused by the client.
@@ -40,7 +44,10 @@ impl Failure {
     pub fn internal(context: &str, err: &dyn std::fmt::Display) -> Failure {
         tracing::error!(error = %err, "{context}");
         Failure {
-            fault: Fault::new(FaultKind::SMEVFailure, "Внутренняя ошибка шлюза, повторите запрос позже".into()),
+            fault: Fault::new(
+                FaultKind::SMEVFailure,
+                "Внутренняя ошибка шлюза, повторите запрос позже".into(),
+            ),
             origin: Origin::Internal,
             retry_after: Some(Duration::from_secs(5)),
         }
@@ -48,7 +55,11 @@ impl Failure {
 
     /// The HTTP status of this failure on the JSON API.
     pub fn http_status(&self) -> u16 {
-        if self.retry_after.is_some() { 503 } else { self.fault.kind.http_status() }
+        if self.retry_after.is_some() {
+            503
+        } else {
+            self.fault.kind.http_status()
+        }
     }
 }
 
@@ -61,9 +72,10 @@ impl From<Fault> for Failure {
 impl From<gateway_store::StoreError> for Failure {
     fn from(e: gateway_store::StoreError) -> Self {
         match e {
-            gateway_store::StoreError::Duplicate => {
-                Failure::of(FaultKind::MessageIsAlreadySent, "Сообщение с таким MessageID уже было отправлено")
-            }
+            gateway_store::StoreError::Duplicate => Failure::of(
+                FaultKind::MessageIsAlreadySent,
+                "Сообщение с таким MessageID уже было отправлено",
+            ),
             other => {
                 let mut f = Failure::internal("store", &other);
                 if !other.is_retryable() {

@@ -8,7 +8,10 @@ use crate::http::{self, Body};
 
 /// Always 200 while the process serves HTTP.
 pub fn healthz(app: &App) -> hyper::Response<Body> {
-    http::json(200, &json!({"status": "ok", "uptimeSeconds": app.started.elapsed().as_secs()}))
+    http::json(
+        200,
+        &json!({"status": "ok", "uptimeSeconds": app.started.elapsed().as_secs()}),
+    )
 }
 
 /// 200 when the gateway can serve envelopes, 503 otherwise, with what is wrong.
@@ -19,7 +22,10 @@ pub async fn readyz(app: &App) -> hyper::Response<Body> {
     let adapters = app.adapters.names();
     let expected_plugins = app.config.plugins.len();
     let expected_adapters = app.config.adapters.len();
-    let ready = store_ok && plugins.len() == expected_plugins && adapters.len() == expected_adapters && !app.shutdown.is_cancelled();
+    let ready = store_ok
+        && plugins.len() == expected_plugins
+        && adapters.len() == expected_adapters
+        && !app.shutdown.is_cancelled();
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "store": if store_ok { "ok" } else { "unreachable" },

@@ -42,7 +42,8 @@ pub async fn facts_retention(app: Arc<App>) {
 
 /// One pass of the facts retention.
 pub async fn retain_facts_once(app: &App) {
-    let cutoff = now_ms() - i64::try_from(app.config.facts.retention.get().as_millis()).unwrap_or(i64::MAX / 2);
+    let cutoff = now_ms()
+        - i64::try_from(app.config.facts.retention.get().as_millis()).unwrap_or(i64::MAX / 2);
     match app.store.delete_facts_before(cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, "facts past their retention deleted"),

@@ -16,6 +16,8 @@
 //! - `pipeline`, `queued`: chains of queued requests, and how queued data is stored.
 //! - `tokens`, `services`, `crypto`: host capabilities backed by the gateway.
 //! - `journal`, `jobs`, `logging`, `error`.
+//! - `reports`: the report scheduler job, `gateway report run`, the report history endpoint.
+//!
 //! The codecs are in `smev-envelope`, the plugin host in `gateway-host`, the store in `gateway-store`, adapters
 //! in `gateway-adapter-host`, schema checks in `gateway-schema`.
 
@@ -36,6 +38,7 @@ pub mod logging;
 pub mod pages;
 pub mod pipeline;
 pub mod queued;
+pub mod reports;
 pub mod router;
 pub mod server;
 pub mod services;
@@ -56,14 +59,29 @@ use crate::server::TlsAcceptor;
 
 /// Runs the gateway on `listener` until `shutdown` is cancelled, then drains: the listener closes, requests
 /// in flight and chains already started finish (within the grace period), the journal is flushed.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let local = listener.local_addr().context("listener address")?;
-    let public_url = config.server.public_url.clone().map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| {
-        let scheme = if config.server.tls.is_some() { "https" } else { "http" };
-        format!("{scheme}://{}", display_addr(local))
-    });
+    let public_url = config
+        .server
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| {
+            let scheme = if config.server.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", display_addr(local))
+        });
     let tls = match &config.server.tls {
-        Some(t) => Some(Arc::new(TlsAcceptor::new(&config, t).context("setting up TLS")?)),
+        Some(t) => Some(Arc::new(
+            TlsAcceptor::new(&config, t).context("setting up TLS")?,
+        )),
         None => None,
     };
     let app = App::build(config, public_url, shutdown.clone()).await?;
@@ -71,10 +89,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     app.tracker.spawn(pipeline::recovery_loop(app.clone()));
     app.tracker.spawn(jobs::sweeper(app.clone()));
     app.tracker.spawn(jobs::facts_retention(app.clone()));
+    reports::start(&app)?;
     server::serve(app.clone(), listener, tls).await;
     app.tracker.close();
     let grace = app.config.server.shutdown_grace.get();
-    if tokio::time::timeout(grace + grace, app.tracker.wait()).await.is_err() {
+    if tokio::time::timeout(grace + grace, app.tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some tasks did not finish within the shutdown grace period");
     }
     app.store.close().await;
@@ -83,5 +105,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
 }
 
 fn display_addr(a: SocketAddr) -> String {
-    if a.ip().is_unspecified() { format!("127.0.0.1:{}", a.port()) } else { a.to_string() }
+    if a.ip().is_unspecified() {
+        format!("127.0.0.1:{}", a.port())
+    } else {
+        a.to_string()
+    }
 }

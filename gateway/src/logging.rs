@@ -15,9 +15,17 @@ use crate::config::LogConfig;
 /// Installs the global subscriber. Call once, from `main`.
 pub fn init(cfg: &LogConfig) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.level));
-    let writer = MaskingWriter { mask: cfg.mask_identifiers };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
-    let result = if cfg.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let writer = MaskingWriter {
+        mask: cfg.mask_identifiers,
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    let result = if cfg.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
     if let Err(e) = result {
         eprintln!("logging already initialised: {e}");
     }
@@ -32,7 +40,10 @@ pub struct MaskingWriter {
 impl<'a> MakeWriter<'a> for MaskingWriter {
     type Writer = LineWriter;
     fn make_writer(&'a self) -> Self::Writer {
-        LineWriter { buf: Vec::with_capacity(256), mask: self.mask }
+        LineWriter {
+            buf: Vec::with_capacity(256),
+            mask: self.mask,
+        }
     }
 }
 
@@ -55,7 +66,11 @@ impl Write for LineWriter {
 impl Drop for LineWriter {
     fn drop(&mut self) {
         let text = String::from_utf8_lossy(&self.buf);
-        let out = if self.mask { mask(&text) } else { text.into_owned() };
+        let out = if self.mask {
+            mask(&text)
+        } else {
+            text.into_owned()
+        };
         let _ = io::stderr().lock().write_all(out.as_bytes());
     }
 }
@@ -81,7 +96,15 @@ pub fn mask(s: &str) -> String {
             if (10..=15).contains(&digits) && (end == b.len() || !is_word(b[end])) {
                 out.push_str(&s[copied..i]);
                 let run = &s[i..end];
-                let keep: String = run.chars().rev().filter(char::is_ascii_digit).take(2).collect::<Vec<_>>().into_iter().rev().collect();
+                let keep: String = run
+                    .chars()
+                    .rev()
+                    .filter(char::is_ascii_digit)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
                 out.push_str("***");
                 out.push_str(&keep);
                 i = end;
@@ -109,7 +132,12 @@ fn digit_run(b: &[u8], i: usize) -> (usize, usize) {
         if b[j].is_ascii_digit() {
             digits += 1;
             j += 1;
-        } else if (b[j] == b'-' || b[j] == b' ') && j + 1 < b.len() && b[j + 1].is_ascii_digit() && j > i && b[j - 1].is_ascii_digit() {
+        } else if (b[j] == b'-' || b[j] == b' ')
+            && j + 1 < b.len()
+            && b[j + 1].is_ascii_digit()
+            && j > i
+            && b[j - 1].is_ascii_digit()
+        {
             j += 1;
         } else {
             break;
@@ -153,14 +181,23 @@ mod tests {
     fn masks_identifiers() {
         assert_eq!(mask("snils=112-233-445 95 ok"), "snils=***95 ok");
         assert_eq!(mask("snils=11223344595"), "snils=***95");
-        assert_eq!(mask("ogrn 1027700132195, inn 7707083893"), "ogrn ***95, inn ***93");
+        assert_eq!(
+            mask("ogrn 1027700132195, inn 7707083893"),
+            "ogrn ***95, inn ***93"
+        );
         assert_eq!(mask("phone +7 912 345-67-89"), "phone +***89");
-        assert_eq!(mask("guid 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60 x"), "guid 3f2b8c1e-**** x");
+        assert_eq!(
+            mask("guid 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60 x"),
+            "guid 3f2b8c1e-**** x"
+        );
     }
 
     #[test]
     fn leaves_other_numbers() {
-        assert_eq!(mask("took 1234 ms at 2026-11-24T10:00:00Z port 8080"), "took 1234 ms at 2026-11-24T10:00:00Z port 8080");
+        assert_eq!(
+            mask("took 1234 ms at 2026-11-24T10:00:00Z port 8080"),
+            "took 1234 ms at 2026-11-24T10:00:00Z port 8080"
+        );
         assert_eq!(mask("id abc1234567890123"), "id abc1234567890123");
     }
 }

@@ -8,7 +8,11 @@ use gateway::config::Config;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "gateway", version, about = "SMEV-style integration gateway with WebAssembly plugins")]
+#[command(
+    name = "gateway",
+    version,
+    about = "SMEV-style integration gateway with WebAssembly plugins"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,11 +35,19 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Scan reports e-mailed to organisations.
+    Report {
+        #[command(subcommand)]
+        command: gateway::reports::cli::ReportCommand,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (Command::Serve { config, .. } | Command::Check { config }) = &cli.command;
+    let config = match &cli.command {
+        Command::Serve { config, .. } | Command::Check { config } => config,
+        Command::Report { command } => command.config(),
+    };
     let loaded = match Config::load(config, std::env::vars()) {
         Ok(l) => l,
         Err(e) => {
@@ -49,7 +61,10 @@ fn main() -> ExitCode {
         unsafe { std::env::set_var("OPENSSL_CONF", loaded.config.resolve(conf)) };
     }
     gateway::logging::init(&loaded.config.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -60,6 +75,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { listen, .. } => serve(loaded.config, listen).await,
             Command::Check { .. } => gateway::check::run(&loaded).await,
+            Command::Report { command } => gateway::reports::cli::run(loaded, command).await,
         }
     });
     match result {

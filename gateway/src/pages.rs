@@ -36,7 +36,11 @@ pub async fn somc2(app: &App, guid: &str) -> hyper::Response<Body> {
         _ => None,
     };
     let Some(answer) = answer else {
-        return page(503, "Сервис временно недоступен", "<p>Не удалось проверить QR-код. Повторите попытку позже.</p>");
+        return page(
+            503,
+            "Сервис временно недоступен",
+            "<p>Не удалось проверить QR-код. Повторите попытку позже.</p>",
+        );
     };
     let text = |k: &str| answer[k].as_str().unwrap_or_default().to_owned();
     match answer["result"].as_str() {
@@ -50,7 +54,7 @@ pub async fn somc2(app: &App, guid: &str) -> hyper::Response<Body> {
                  <p class=\"note\">QR-код действителен до {} (UTC)</p>",
                 name.trim(),
                 field("birthDate"),
-                escape(&text("expiresAt").replace('T', " ").trim_end_matches('Z').to_owned()),
+                escape(text("expiresAt").replace('T', " ").trim_end_matches('Z')),
             );
             page(200, "QR-код действителен", &body)
         }
@@ -78,7 +82,10 @@ fn page(status: u16, title: &str, body: &str) -> hyper::Response<Body> {
     );
     let mut r = http::respond(status, "text/html; charset=utf-8", html);
     // The page shows personal data: nothing may keep it.
-    r.headers_mut().insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("no-store"),
+    );
     r
 }
 

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_host::{Outcome, Request};
-use gateway_store::{Direction, Fact, Finished, JournalEntry, NewResponse, NewStatusEvent, PendingRequest, ResponseKind};
+use gateway_store::{
+    Direction, Fact, Finished, JournalEntry, NewResponse, NewStatusEvent, PendingRequest,
+    ResponseKind,
+};
 use smev_envelope::QName;
 
 use crate::app::App;
@@ -22,7 +25,9 @@ use crate::tokens::now_ms;
 pub fn spawn(app: &Arc<App>, pending: PendingRequest) {
     let app2 = app.clone();
     app.tracker.spawn(async move {
-        let Ok(_permit) = app2.workers.clone().acquire_owned().await else { return };
+        let Ok(_permit) = app2.workers.clone().acquire_owned().await else {
+            return;
+        };
         process(&app2, pending).await;
     });
 }
@@ -46,11 +51,23 @@ pub async fn process(app: &App, p: PendingRequest) {
                 annotations: Vec::new(),
                 denial: None,
             };
-            (chain::run(&app.host, &route, request).await, route.response_type.clone())
+            (
+                chain::run(&app.host, &route, request).await,
+                route.response_type.clone(),
+            )
         }
-        (None, _) => (unanswerable(gateway_host::RejectCode::Failure, "Содержимое запроса утрачено"), unknown_type(&p.message_type)),
+        (None, _) => (
+            unanswerable(
+                gateway_host::RejectCode::Failure,
+                "Содержимое запроса утрачено",
+            ),
+            unknown_type(&p.message_type),
+        ),
         (_, None) => (
-            unanswerable(gateway_host::RejectCode::UnknownRequestDescription, "Вид сведений больше не обслуживается шлюзом"),
+            unanswerable(
+                gateway_host::RejectCode::UnknownRequestDescription,
+                "Вид сведений больше не обслуживается шлюзом",
+            ),
             unknown_type(&p.message_type),
         ),
     };
@@ -63,7 +80,10 @@ pub async fn process(app: &App, p: PendingRequest) {
 
 fn unanswerable(code: gateway_host::RejectCode, text: &str) -> ChainResult {
     ChainResult {
-        outcome: Outcome::Rejected(gateway_host::Rejection { code, description: text.into() }),
+        outcome: Outcome::Rejected(gateway_host::Rejection {
+            code,
+            description: text.into(),
+        }),
         facts: Vec::new(),
         denied: None,
         failure: Some(text.into()),
@@ -71,12 +91,18 @@ fn unanswerable(code: gateway_host::RejectCode, text: &str) -> ChainResult {
 }
 
 fn unknown_type(clark: &str) -> QName {
-    clark.parse().unwrap_or(QName { namespace: String::new(), local: "Unknown".into() })
+    clark.parse().unwrap_or(QName {
+        namespace: String::new(),
+        local: "Unknown".into(),
+    })
 }
 
 /// Converts a QName of the envelope crate to the host's.
 pub fn to_host_qname(q: &QName) -> gateway_host::QName {
-    gateway_host::QName { namespace: q.namespace.clone(), local: q.local.clone() }
+    gateway_host::QName {
+        namespace: q.namespace.clone(),
+        local: q.local.clone(),
+    }
 }
 
 /// The facts of a chain, as the store keeps them; an attribute `id` holding a UUID becomes the fact's id.
@@ -96,8 +122,13 @@ pub fn store_facts(facts: Vec<gateway_host::Fact>) -> Vec<Fact> {
             organisation: f.organisation,
             document_type: f.document_type,
             occurred_at: f.occurred_at as i64,
-            attributes: serde_json::Value::Object(f.attributes.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
-                .to_string(),
+            attributes: serde_json::Value::Object(
+                f.attributes
+                    .into_iter()
+                    .map(|(k, v)| (k, serde_json::Value::String(v)))
+                    .collect(),
+            )
+            .to_string(),
             recorded_at: now,
         })
         .collect()
@@ -113,12 +144,21 @@ pub fn outcome_name(o: &Outcome) -> &'static str {
     }
 }
 
-fn finished(app: &App, p: &PendingRequest, result: ChainResult, response_type: &QName, elapsed: Duration) -> Finished {
+fn finished(
+    app: &App,
+    p: &PendingRequest,
+    result: ChainResult,
+    response_type: &QName,
+    elapsed: Duration,
+) -> Finished {
     let now = now_ms();
     let response_id = smev_envelope::new_message_id();
     let (kind, body) = outcome_body(&result.outcome);
     let (response_type, purge_at) = match &result.outcome {
-        Outcome::Reply(r) => (crate::router::clark(&r.message_type.namespace, &r.message_type.local), r.expires_at.map(|t| t as i64)),
+        Outcome::Reply(r) => (
+            crate::router::clark(&r.message_type.namespace, &r.message_type.local),
+            r.expires_at.map(|t| t as i64),
+        ),
         _ => (response_type.to_string(), None),
     };
     let detail = result.denied.clone().or(result.failure.clone());
@@ -175,7 +215,10 @@ pub async fn recovery_loop(app: Arc<App>) {
         match app.store.claim_requests(lease, 64).await {
             Ok(claimed) => {
                 if !claimed.is_empty() {
-                    tracing::info!(count = claimed.len(), "taking over requests whose lease ran out");
+                    tracing::info!(
+                        count = claimed.len(),
+                        "taking over requests whose lease ran out"
+                    );
                 }
                 for p in claimed {
                     spawn(&app, p);

@@ -91,9 +91,19 @@ impl QueuedEnvelope {
         let n = c.count()?;
         let mut attachments = Vec::with_capacity(n.min(64));
         for _ in 0..n {
-            attachments.push(Attachment { content_id: c.string()?, mime_type: c.string()?, data: c.take()?.to_vec() });
+            attachments.push(Attachment {
+                content_id: c.string()?,
+                mime_type: c.string()?,
+                data: c.take()?.to_vec(),
+            });
         }
-        Some(QueuedEnvelope { format, payload, namespaces, attachments, test_message })
+        Some(QueuedEnvelope {
+            format,
+            payload,
+            namespaces,
+            attachments,
+            test_message,
+        })
     }
 }
 
@@ -122,7 +132,10 @@ pub fn outcome_body(o: &Outcome) -> (ResponseKind, Vec<u8>) {
         Outcome::Status(s) => (ResponseKind::Status, notice_json(&status_notice(s))),
         Outcome::Proceed(_) | Outcome::Deny(_) => (
             ResponseKind::Rejected,
-            notice_json(&rejection_notice(&Rejection { code: RejectCode::Failure, description: "no answer".into() })),
+            notice_json(&rejection_notice(&Rejection {
+                code: RejectCode::Failure,
+                description: "no answer".into(),
+            })),
         ),
     }
 }
@@ -170,14 +183,25 @@ mod tests {
         let e = QueuedEnvelope {
             format: PayloadFormat::Xml,
             payload: b"<a xmlns='urn:x'/>".to_vec(),
-            namespaces: vec![("p".into(), "urn:p".into()), (String::new(), "urn:d".into())],
-            attachments: vec![Attachment { content_id: "c1".into(), mime_type: "application/pdf".into(), data: vec![0, 1, 2] }],
+            namespaces: vec![
+                ("p".into(), "urn:p".into()),
+                (String::new(), "urn:d".into()),
+            ],
+            attachments: vec![Attachment {
+                content_id: "c1".into(),
+                mime_type: "application/pdf".into(),
+                data: vec![0, 1, 2],
+            }],
             test_message: true,
         };
         assert_eq!(QueuedEnvelope::decode(&e.encode()), Some(e.clone()));
         let bytes = e.encode();
         for cut in 0..bytes.len() {
-            assert_eq!(QueuedEnvelope::decode(&bytes[..cut]), None, "truncated at {cut}");
+            assert_eq!(
+                QueuedEnvelope::decode(&bytes[..cut]),
+                None,
+                "truncated at {cut}"
+            );
         }
     }
 }

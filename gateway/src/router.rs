@@ -54,7 +54,11 @@ pub struct Router {
 
 impl Router {
     /// Builds the table from the config and the loaded plugins; every inconsistency is reported.
-    pub fn build(config: &Config, host: &PluginHost, schemas: &SchemaCatalog) -> Result<Router, Vec<String>> {
+    pub fn build(
+        config: &Config,
+        host: &PluginHost,
+        schemas: &SchemaCatalog,
+    ) -> Result<Router, Vec<String>> {
         let mut problems = Vec::new();
         let mut router = Router::default();
         for r in &config.routes {
@@ -71,13 +75,22 @@ impl Router {
             for p in policies {
                 match host.description(p) {
                     Some(d) if d.policy => {
-                        if !d.accepts.is_empty() && !d.accepts.iter().any(|q| q.namespace == message_type.namespace && q.local == message_type.local) {
-                            problems.push(format!("{who}: policy plugin `{p}` does not accept this type"));
+                        if !d.accepts.is_empty()
+                            && !d.accepts.iter().any(|q| {
+                                q.namespace == message_type.namespace
+                                    && q.local == message_type.local
+                            })
+                        {
+                            problems.push(format!(
+                                "{who}: policy plugin `{p}` does not accept this type"
+                            ));
                             ok = false;
                         }
                     }
                     Some(_) => {
-                        problems.push(format!("{who}: `{p}` comes before the last step but is not a policy plugin"));
+                        problems.push(format!(
+                            "{who}: `{p}` comes before the last step but is not a policy plugin"
+                        ));
                         ok = false;
                     }
                     None => {
@@ -92,8 +105,13 @@ impl Router {
                     None
                 }
                 Some(d) => {
-                    if !d.accepts.iter().any(|q| q.namespace == message_type.namespace && q.local == message_type.local) {
-                        problems.push(format!("{who}: plugin `{document}` does not accept this type (it accepts {})", names(&d.accepts)));
+                    if !d.accepts.iter().any(|q| {
+                        q.namespace == message_type.namespace && q.local == message_type.local
+                    }) {
+                        problems.push(format!(
+                            "{who}: plugin `{document}` does not accept this type (it accepts {})",
+                            names(&d.accepts)
+                        ));
                         ok = false;
                     }
                     for q in &d.produces {
@@ -106,7 +124,9 @@ impl Router {
                     None
                 }
             };
-            let Some(response_type) = response_type else { continue };
+            let Some(response_type) = response_type else {
+                continue;
+            };
             if r.schema_check {
                 if !schemas.has_xsd(&message_type.namespace) {
                     problems.push(format!(
@@ -127,7 +147,11 @@ impl Router {
                 .identifiers
                 .iter()
                 .filter_map(|(element, kind)| {
-                    Kind::from_name(kind).map(|kind| IdentifierCheck { element: element.clone(), json_key: json_key(element), kind })
+                    Kind::from_name(kind).map(|kind| IdentifierCheck {
+                        element: element.clone(),
+                        json_key: json_key(element),
+                        kind,
+                    })
                 })
                 .collect();
             if ok {
@@ -146,7 +170,11 @@ impl Router {
                 );
             }
         }
-        if problems.is_empty() { Ok(router) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(router)
+        } else {
+            Err(problems)
+        }
     }
 
     /// The route for a message type (Clark notation).
@@ -168,12 +196,18 @@ impl Router {
 /// The type a route's rejections and statuses are filed under: the produced type named like the request with
 /// `Request` → `Response` (`IssueQrRequest` → `IssueQrResponse`), else the first produced type.
 fn answer_type(request: &QName, produces: &[gateway_host::QName]) -> Option<QName> {
-    let wanted = request.local.strip_suffix("Request").map(|stem| format!("{stem}Response"));
+    let wanted = request
+        .local
+        .strip_suffix("Request")
+        .map(|stem| format!("{stem}Response"));
     produces
         .iter()
         .find(|q| Some(&q.local) == wanted.as_ref() && q.namespace == request.namespace)
         .or_else(|| produces.first())
-        .map(|q| QName { namespace: q.namespace.clone(), local: q.local.clone() })
+        .map(|q| QName {
+            namespace: q.namespace.clone(),
+            local: q.local.clone(),
+        })
 }
 
 /// `{ns}local`.
@@ -182,7 +216,10 @@ pub fn clark(namespace: &str, local: &str) -> String {
 }
 
 fn names(q: &[gateway_host::QName]) -> String {
-    q.iter().map(|q| clark(&q.namespace, &q.local)).collect::<Vec<_>>().join(", ")
+    q.iter()
+        .map(|q| clark(&q.namespace, &q.local))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The JSON key for an XML element name: the first letter in lower case.

@@ -23,25 +23,51 @@ pub struct Services {
 }
 
 fn store_err(e: gateway_store::StoreError) -> HostError {
-    if e.is_retryable() { HostError::Unavailable(e.to_string()) } else { HostError::Failed(e.to_string()) }
+    if e.is_retryable() {
+        HostError::Unavailable(e.to_string())
+    } else {
+        HostError::Failed(e.to_string())
+    }
 }
 
 fn token(t: gateway_store::Token) -> Token {
-    Token { id: t.id, data: t.data.unwrap_or_default(), issued_at: t.issued_at as u64, expires_at: t.expires_at as u64 }
+    Token {
+        id: t.id,
+        data: t.data.unwrap_or_default(),
+        issued_at: t.issued_at as u64,
+        expires_at: t.expires_at as u64,
+    }
 }
 
 #[async_trait::async_trait]
 impl HostServices for Services {
-    async fn token_get(&self, _cx: &CallContext, scope: &str, id: &str) -> Result<TokenLookup, HostError> {
+    async fn token_get(
+        &self,
+        _cx: &CallContext,
+        scope: &str,
+        id: &str,
+    ) -> Result<TokenLookup, HostError> {
         Ok(match self.tokens.get(scope, id).await.map_err(store_err)? {
             gateway_store::TokenLookup::Live(t) => TokenLookup::Live(token(t)),
-            gateway_store::TokenLookup::Expired { expires_at } => TokenLookup::Expired(expires_at as u64),
+            gateway_store::TokenLookup::Expired { expires_at } => {
+                TokenLookup::Expired(expires_at as u64)
+            }
             gateway_store::TokenLookup::Unknown => TokenLookup::Unknown,
         })
     }
 
-    async fn token_find(&self, _cx: &CallContext, scope: &str, subject: &str) -> Result<Option<Token>, HostError> {
-        Ok(self.tokens.find(scope, subject).await.map_err(store_err)?.map(token))
+    async fn token_find(
+        &self,
+        _cx: &CallContext,
+        scope: &str,
+        subject: &str,
+    ) -> Result<Option<Token>, HostError> {
+        Ok(self
+            .tokens
+            .find(scope, subject)
+            .await
+            .map_err(store_err)?
+            .map(token))
     }
 
     async fn token_issue(
@@ -53,9 +79,16 @@ impl HostServices for Services {
         ttl: Duration,
     ) -> Result<Token, HostError> {
         if ttl.is_zero() {
-            return Err(HostError::Invalid("a token needs a positive lifetime".into()));
+            return Err(HostError::Invalid(
+                "a token needs a positive lifetime".into(),
+            ));
         }
-        Ok(token(self.tokens.issue(scope, subject, data, ttl).await.map_err(store_err)?))
+        Ok(token(
+            self.tokens
+                .issue(scope, subject, data, ttl)
+                .await
+                .map_err(store_err)?,
+        ))
     }
 
     async fn registry_call(
@@ -65,19 +98,27 @@ impl HostServices for Services {
         operation: &str,
         input: Vec<u8>,
     ) -> Result<Vec<u8>, HostError> {
-        let allowed = self.allowed_adapters.get(&cx.plugin).is_some_and(|a| a.iter().any(|n| n == adapter));
+        let allowed = self
+            .allowed_adapters
+            .get(&cx.plugin)
+            .is_some_and(|a| a.iter().any(|n| n == adapter));
         if !allowed {
             return Err(HostError::Invalid(format!(
                 "plugin `{}` may not call adapter `{adapter}` (list it in [plugins.{}] adapters)",
                 cx.plugin, cx.plugin
             )));
         }
-        self.adapters.call(adapter, operation, input).await.map_err(|e| match e {
-            CallError::UnknownAdapter(a) => HostError::Invalid(format!("unknown adapter `{a}`")),
-            CallError::Invalid(m) => HostError::Invalid(m),
-            e if e.is_retryable() => HostError::Unavailable(e.to_string()),
-            e => HostError::Failed(e.to_string()),
-        })
+        self.adapters
+            .call(adapter, operation, input)
+            .await
+            .map_err(|e| match e {
+                CallError::UnknownAdapter(a) => {
+                    HostError::Invalid(format!("unknown adapter `{a}`"))
+                }
+                CallError::Invalid(m) => HostError::Invalid(m),
+                e if e.is_retryable() => HostError::Unavailable(e.to_string()),
+                e => HostError::Failed(e.to_string()),
+            })
     }
 
     async fn verify_detached(
@@ -92,9 +133,16 @@ impl HostServices for Services {
             .map_err(|e| HostError::Failed(format!("signature check failed to run: {e}")))
     }
 
-    async fn validate_xml(&self, _cx: &CallContext, namespace: &str, document: Vec<u8>) -> Result<Option<String>, HostError> {
+    async fn validate_xml(
+        &self,
+        _cx: &CallContext,
+        namespace: &str,
+        document: Vec<u8>,
+    ) -> Result<Option<String>, HostError> {
         if !self.schemas.has_xsd(namespace) {
-            return Err(HostError::Invalid(format!("no schema for namespace `{namespace}`")));
+            return Err(HostError::Invalid(format!(
+                "no schema for namespace `{namespace}`"
+            )));
         }
         Ok(match self.schemas.validate_xml(namespace, &document) {
             Ok(()) => None,

@@ -4,13 +4,16 @@
 
 use std::sync::Arc;
 
-use gateway_store::{AckOutcome, Direction, Format, JournalEntry, NewRequest, PendingRequest, QueuedResponse};
+use gateway_store::{
+    AckOutcome, Direction, Format, JournalEntry, NewRequest, PendingRequest, QueuedResponse,
+};
 use hyper::Request;
 use hyper::Response;
 use hyper::body::Incoming;
 use smev_envelope::{
-    Ack, Fault, FaultKind, GetResponse, GetStatus, InteractionStatus, MessageMetadata, MessageType, Operation, Party,
-    RejectCode, Rejection, ResponseContent, ResponseMessage, SendRequest, SmevVersion, SoapRequest, StatusMessage,
+    Ack, Fault, FaultKind, GetResponse, GetStatus, InteractionStatus, MessageMetadata, MessageType,
+    Operation, Party, RejectCode, Rejection, ResponseContent, ResponseMessage, SendRequest,
+    SmevVersion, SoapRequest, StatusMessage,
 };
 
 use crate::app::App;
@@ -26,15 +29,29 @@ use crate::tokens::now_ms;
 const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
 /// Serves one SOAP request for version `v`.
-pub async fn handle(app: &Arc<App>, conn: &ConnInfo, v: SmevVersion, req: Request<Incoming>) -> Response<Body> {
+pub async fn handle(
+    app: &Arc<App>,
+    conn: &ConnInfo,
+    v: SmevVersion,
+    req: Request<Incoming>,
+) -> Response<Body> {
     let authorization = http::authorization(&req);
-    let sender = match app.auth.authenticate(&conn.identity, authorization.as_deref()) {
+    let sender = match app
+        .auth
+        .authenticate(&conn.identity, authorization.as_deref())
+    {
         Ok(s) => s,
         Err(f) => return fault(v, None, &f),
     };
     let body = match http::read_body(app, req).await {
         Ok(b) => b,
-        Err(e) => return fault(v, None, &Failure::of(FaultKind::InvalidContent, e.to_string())),
+        Err(e) => {
+            return fault(
+                v,
+                None,
+                &Failure::of(FaultKind::InvalidContent, e.to_string()),
+            );
+        }
     };
     let decoded = match smev_envelope::decode_request(v, &body, &app.limits) {
         Ok(d) => d,
@@ -79,7 +96,11 @@ fn fault(v: SmevVersion, op: Option<Operation>, f: &Failure) -> Response<Body> {
         Some(op) => f.fault.clone().for_operation(op),
         None => f.fault.clone(),
     };
-    http::respond(500, SOAP_CONTENT_TYPE, smev_envelope::encode_fault(v, &fault))
+    http::respond(
+        500,
+        SOAP_CONTENT_TYPE,
+        smev_envelope::encode_fault(v, &fault),
+    )
 }
 
 fn journal_fault(app: &App, sender: &Sender, op: Operation, f: &Failure) {
@@ -100,28 +121,47 @@ fn journal_fault(app: &App, sender: &Sender, op: Operation, f: &Failure) {
 
 /// The gateway as a party of the exchange.
 pub fn gateway_party(app: &App) -> Party {
-    Party { mnemonic: app.config.smev.mnemonic.clone(), human_readable_name: app.config.smev.name.clone() }
+    Party {
+        mnemonic: app.config.smev.mnemonic.clone(),
+        human_readable_name: app.config.smev.name.clone(),
+    }
 }
 
 fn sender_party(s: &Sender) -> Party {
-    Party { mnemonic: s.mnemonic.clone(), human_readable_name: s.name.clone() }
+    Party {
+        mnemonic: s.mnemonic.clone(),
+        human_readable_name: s.name.clone(),
+    }
 }
 
-async fn send_request(app: &Arc<App>, v: SmevVersion, sender: &Sender, r: SendRequest) -> Result<Vec<u8>, Failure> {
+async fn send_request(
+    app: &Arc<App>,
+    v: SmevVersion,
+    sender: &Sender,
+    r: SendRequest,
+) -> Result<Vec<u8>, Failure> {
     smev_envelope::check_message_id(&r.message_id, app.config.smev.require_uuid_v1)?;
     if let Some(reference) = &r.reference_message_id {
         smev_envelope::check_message_id(reference, false)?;
     }
     let now = jiff::Timestamp::now();
     if r.eol.is_some_and(|eol| eol <= now) {
-        return Err(Failure::of(FaultKind::EndOfLifeReached, "Срок жизни сообщения (EOL) истёк до его приёма"));
+        return Err(Failure::of(
+            FaultKind::EndOfLifeReached,
+            "Срок жизни сообщения (EOL) истёк до его приёма",
+        ));
     }
     let key = r.payload.root.to_string();
     let Some(route) = app.router.route(&key).cloned() else {
-        return Err(Failure::client(Fault::business_data_type_not_supported(&r.payload.root)));
+        return Err(Failure::client(Fault::business_data_type_not_supported(
+            &r.payload.root,
+        )));
     };
     if !sender.may_send(&key) {
-        return Err(Failure::of(FaultKind::AccessDenied, "Отправителю не разрешено направлять сведения этого вида"));
+        return Err(Failure::of(
+            FaultKind::AccessDenied,
+            "Отправителю не разрешено направлять сведения этого вида",
+        ));
     }
     edge::check_xml(&route, &app.schemas, &r.payload.standalone())?;
     let envelope = QueuedEnvelope {
@@ -131,7 +171,11 @@ async fn send_request(app: &Arc<App>, v: SmevVersion, sender: &Sender, r: SendRe
         attachments: r
             .attachments
             .into_iter()
-            .map(|a| gateway_host::Attachment { content_id: a.content_id, mime_type: a.mime_type, data: a.data })
+            .map(|a| gateway_host::Attachment {
+                content_id: a.content_id,
+                mime_type: a.mime_type,
+                data: a.data,
+            })
             .collect(),
         test_message: r.test_message,
     };
@@ -166,7 +210,9 @@ async fn send_request(app: &Arc<App>, v: SmevVersion, sender: &Sender, r: SendRe
 
 /// Stores an accepted request (leased to this node) and starts its chain.
 pub async fn accept_and_run(app: &Arc<App>, new: NewRequest) -> Result<(), Failure> {
-    app.store.accept_request(&new, app.config.queue.lease.get()).await?;
+    app.store
+        .accept_request(&new, app.config.queue.lease.get())
+        .await?;
     pipeline::spawn(
         app,
         PendingRequest {
@@ -189,15 +235,29 @@ pub async fn accept_and_run(app: &Arc<App>, new: NewRequest) -> Result<(), Failu
     Ok(())
 }
 
-async fn get_response(app: &App, v: SmevVersion, sender: &Sender, r: GetResponse) -> Result<Vec<u8>, Failure> {
+async fn get_response(
+    app: &App,
+    v: SmevVersion,
+    sender: &Sender,
+    r: GetResponse,
+) -> Result<Vec<u8>, Failure> {
     let selector = r.selector.map(|q| q.to_string());
     if let Some(t) = &selector
         && !app.router.produces(t)
     {
-        return Err(Failure::of(FaultKind::UnknownMessageType, "Шлюз не формирует ответов указанного вида"));
+        return Err(Failure::of(
+            FaultKind::UnknownMessageType,
+            "Шлюз не формирует ответов указанного вида",
+        ));
     }
-    let taken =
-        app.store.take_response(&sender.mnemonic, selector.as_deref(), app.config.queue.redelivery_after.get()).await?;
+    let taken = app
+        .store
+        .take_response(
+            &sender.mnemonic,
+            selector.as_deref(),
+            app.config.queue.redelivery_after.get(),
+        )
+        .await?;
     let Some(q) = taken else {
         return Ok(smev_envelope::encode_get_response_response(v, None));
     };
@@ -215,7 +275,11 @@ fn journal_delivery(app: &App, sender: &Sender, q: &QueuedResponse) {
         message_id: q.id.clone(),
         direction: Direction::Out,
         message_type: Some(q.response_type.clone()),
-        outcome: if q.deliveries > 1 { "redelivered".into() } else { "delivered".into() },
+        outcome: if q.deliveries > 1 {
+            "redelivered".into()
+        } else {
+            "delivered".into()
+        },
         detail: None,
         payload_sha256: None,
         duration_us: None,
@@ -232,7 +296,10 @@ fn response_content(q: &QueuedResponse) -> ResponseContent {
         "reply" => {
             let text = String::from_utf8_lossy(&q.body).into_owned();
             let escaped = quick_xml::escape::escape(text.as_str());
-            ResponseContent::Primary(format!("<JsonPayload xmlns=\"{JSON_WRAPPER_NS}\">{escaped}</JsonPayload>").into_bytes())
+            ResponseContent::Primary(
+                format!("<JsonPayload xmlns=\"{JSON_WRAPPER_NS}\">{escaped}</JsonPayload>")
+                    .into_bytes(),
+            )
         }
         kind => {
             let notice: Option<StoredNotice> = serde_json::from_slice(&q.body).ok();
@@ -248,7 +315,11 @@ fn response_content(q: &QueuedResponse) -> ResponseContent {
                 if let Some(ms) = notice.retry_after_ms {
                     parameters.push(("RetryAfterSeconds".into(), ms.div_ceil(1000).to_string()));
                 }
-                ResponseContent::Status { code: notice.status_code.unwrap_or(0), description: notice.description, parameters }
+                ResponseContent::Status {
+                    code: notice.status_code.unwrap_or(0),
+                    description: notice.description,
+                    parameters,
+                }
             } else {
                 let code = match notice.reject_code.as_deref() {
                     Some("ACCESS_DENIED") => RejectCode::AccessDenied,
@@ -256,20 +327,27 @@ fn response_content(q: &QueuedResponse) -> ResponseContent {
                     Some("FAILURE") => RejectCode::Failure,
                     _ => RejectCode::NoData,
                 };
-                ResponseContent::Rejected(vec![Rejection { code, description: notice.description }])
+                ResponseContent::Rejected(vec![Rejection {
+                    code,
+                    description: notice.description,
+                }])
             }
         }
     }
 }
 
 fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseMessage {
-    let created = jiff::Timestamp::from_millisecond(q.created_at).unwrap_or_else(|_| jiff::Timestamp::now());
+    let created =
+        jiff::Timestamp::from_millisecond(q.created_at).unwrap_or_else(|_| jiff::Timestamp::now());
     ResponseMessage {
         original_message_id: q.request_message_id.clone(),
         original_transaction_code: q.transaction_code.clone(),
         reference_message_id: q.reference_message_id.clone(),
         response_message_id: q.id.clone(),
-        to: q.reply_to.clone().unwrap_or_else(|| sender.mnemonic.clone()),
+        to: q
+            .reply_to
+            .clone()
+            .unwrap_or_else(|| sender.mnemonic.clone()),
         content: response_content(q),
         metadata: MessageMetadata {
             message_id: Some(q.id.clone()),
@@ -285,7 +363,11 @@ fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseM
 }
 
 async fn ack(app: &App, v: SmevVersion, sender: &Sender, a: Ack) -> Result<Vec<u8>, Failure> {
-    match app.store.ack_response(&sender.mnemonic, &a.message_id).await? {
+    match app
+        .store
+        .ack_response(&sender.mnemonic, &a.message_id)
+        .await?
+    {
         AckOutcome::Acked | AckOutcome::AlreadyAcked => {
             app.journal.append(JournalEntry {
                 id: None,
@@ -302,19 +384,29 @@ async fn ack(app: &App, v: SmevVersion, sender: &Sender, a: Ack) -> Result<Vec<u
             });
             Ok(smev_envelope::encode_ack_response(v))
         }
-        AckOutcome::NotFound => {
-            Err(Failure::of(FaultKind::TargetMessageIsNotFound, "Сообщение, получение которого подтверждается, не найдено"))
-        }
+        AckOutcome::NotFound => Err(Failure::of(
+            FaultKind::TargetMessageIsNotFound,
+            "Сообщение, получение которого подтверждается, не найдено",
+        )),
     }
 }
 
-async fn get_status(app: &App, v: SmevVersion, sender: &Sender, _r: GetStatus) -> Result<Vec<u8>, Failure> {
+async fn get_status(
+    app: &App,
+    v: SmevVersion,
+    sender: &Sender,
+    _r: GetStatus,
+) -> Result<Vec<u8>, Failure> {
     let event = app.store.take_status_event(&sender.mnemonic).await?;
     let msg = event.map(|e| StatusMessage {
         original_message_id: e.original_message_id,
-        category: InteractionStatus::parse(&e.category).unwrap_or(InteractionStatus::UnderProcessing),
+        category: InteractionStatus::parse(&e.category)
+            .unwrap_or(InteractionStatus::UnderProcessing),
         details: e.details,
-        fault: e.fault_code.map(|c| (c, e.fault_description.unwrap_or_default())),
+        fault: e
+            .fault_code
+            .map(|c| (c, e.fault_description.unwrap_or_default())),
     });
-    smev_envelope::encode_get_status_response(v, msg.as_ref()).map_err(|e| Failure::internal("encoding GetStatusResponse", &e))
+    smev_envelope::encode_get_status_response(v, msg.as_ref())
+        .map_err(|e| Failure::internal("encoding GetStatusResponse", &e))
 }

@@ -16,15 +16,25 @@ use sha2::Sha256;
 
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Lives until the token's own expiry.
 struct UntilExpiry;
 
 impl Expiry<(String, String), Arc<Token>> for UntilExpiry {
-    fn expire_after_create(&self, _k: &(String, String), v: &Arc<Token>, _now: Instant) -> Option<Duration> {
-        Some(Duration::from_millis(u64::try_from(v.expires_at - now_ms()).unwrap_or(0)))
+    fn expire_after_create(
+        &self,
+        _k: &(String, String),
+        v: &Arc<Token>,
+        _now: Instant,
+    ) -> Option<Duration> {
+        Some(Duration::from_millis(
+            u64::try_from(v.expires_at - now_ms()).unwrap_or(0),
+        ))
     }
 }
 
@@ -39,7 +49,12 @@ pub struct TokenService {
 
 impl TokenService {
     /// A service over `store`; `key` keys the subject hash (random when the operator set none).
-    pub fn new(store: Store, key: Option<&str>, capacity: u64, tombstone_keep: Duration) -> TokenService {
+    pub fn new(
+        store: Store,
+        key: Option<&str>,
+        capacity: u64,
+        tombstone_keep: Duration,
+    ) -> TokenService {
         let key = match key {
             Some(k) => k.as_bytes().to_vec(),
             None => {
@@ -52,14 +67,21 @@ impl TokenService {
             store,
             key,
             tombstone_keep,
-            by_id: Cache::builder().max_capacity(capacity).expire_after(UntilExpiry).build(),
-            by_subject: Cache::builder().max_capacity(capacity).expire_after(UntilExpiry).build(),
+            by_id: Cache::builder()
+                .max_capacity(capacity)
+                .expire_after(UntilExpiry)
+                .build(),
+            by_subject: Cache::builder()
+                .max_capacity(capacity)
+                .expire_after(UntilExpiry)
+                .build(),
         }
     }
 
     /// The keyed hash under which `subject` of `scope` is stored.
     pub fn subject_hash(&self, scope: &str, subject: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes keys of any size");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes keys of any size");
         mac.update(scope.as_bytes());
         mac.update(&[0]);
         mac.update(subject.as_bytes());
@@ -67,7 +89,11 @@ impl TokenService {
     }
 
     /// The token `id` of `scope`.
-    pub async fn get(&self, scope: &str, id: &str) -> Result<TokenLookup, gateway_store::StoreError> {
+    pub async fn get(
+        &self,
+        scope: &str,
+        id: &str,
+    ) -> Result<TokenLookup, gateway_store::StoreError> {
         let now = now_ms();
         if let Some(t) = self.by_id.get(&(scope.to_owned(), id.to_owned())).await
             && t.expires_at > now
@@ -76,13 +102,19 @@ impl TokenService {
         }
         let found = self.store.token_get(scope, id, now).await?;
         if let TokenLookup::Live(t) = &found {
-            self.by_id.insert((scope.to_owned(), id.to_owned()), Arc::new(t.clone())).await;
+            self.by_id
+                .insert((scope.to_owned(), id.to_owned()), Arc::new(t.clone()))
+                .await;
         }
         Ok(found)
     }
 
     /// The live token issued for `subject` in `scope`.
-    pub async fn find(&self, scope: &str, subject: &str) -> Result<Option<Token>, gateway_store::StoreError> {
+    pub async fn find(
+        &self,
+        scope: &str,
+        subject: &str,
+    ) -> Result<Option<Token>, gateway_store::StoreError> {
         let now = now_ms();
         let hash = self.subject_hash(scope, subject);
         if let Some(t) = self.by_subject.get(&(scope.to_owned(), hash.clone())).await
@@ -98,7 +130,13 @@ impl TokenService {
     }
 
     /// Issues a token for `subject` (or returns the live one another node issued first).
-    pub async fn issue(&self, scope: &str, subject: &str, data: Vec<u8>, ttl: Duration) -> Result<Token, gateway_store::StoreError> {
+    pub async fn issue(
+        &self,
+        scope: &str,
+        subject: &str,
+        data: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<Token, gateway_store::StoreError> {
         let now = now_ms();
         let hash = self.subject_hash(scope, subject);
         let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
@@ -109,7 +147,8 @@ impl TokenService {
             data: Some(data),
             issued_at: now,
             expires_at,
-            tombstone_until: expires_at + i64::try_from(self.tombstone_keep.as_millis()).unwrap_or(0),
+            tombstone_until: expires_at
+                + i64::try_from(self.tombstone_keep.as_millis()).unwrap_or(0),
         };
         let token = self.store.token_issue(&new, now).await?;
         self.remember(scope, &hash, &token).await;
@@ -124,7 +163,11 @@ impl TokenService {
 
     async fn remember(&self, scope: &str, hash: &str, t: &Token) {
         let t = Arc::new(t.clone());
-        self.by_id.insert((scope.to_owned(), t.id.clone()), t.clone()).await;
-        self.by_subject.insert((scope.to_owned(), hash.to_owned()), t).await;
+        self.by_id
+            .insert((scope.to_owned(), t.id.clone()), t.clone())
+            .await;
+        self.by_subject
+            .insert((scope.to_owned(), hash.to_owned()), t)
+            .await;
     }
 }

@@ -13,12 +13,20 @@ pub fn handle(app: &App, v: SmevVersion, query: Option<&str>) -> hyper::Response
     let schema_url = |name: &str| format!("{endpoint}?xsd={name}");
     let query = query.unwrap_or("");
     if query.eq_ignore_ascii_case("wsdl") {
-        return http::respond(200, "text/xml; charset=utf-8", service_wsdl(v, &endpoint, schema_url));
+        return http::respond(
+            200,
+            "text/xml; charset=utf-8",
+            service_wsdl(v, &endpoint, schema_url),
+        );
     }
     if let Some(name) = query.strip_prefix("xsd=")
         && let Some(text) = schema_file(v, name)
     {
-        return http::respond(200, "text/xml; charset=utf-8", rewrite_schema_locations(text, schema_url));
+        return http::respond(
+            200,
+            "text/xml; charset=utf-8",
+            rewrite_schema_locations(text, schema_url),
+        );
     }
     http::not_found()
 }

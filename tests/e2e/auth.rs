@@ -11,13 +11,31 @@ use crate::{soap_as, start, wait_response};
 async fn unknown_clients_are_refused() {
     let (_db, gw) = start(Backend::Sqlite).await;
     for token in [None, Some("wrong-token")] {
-        let r = soap_as(&gw, "1.3", smev::send_request("1.3", &smev::message_id(), &smev::test_payload("echo", "x")), token).await;
-        assert_eq!(fault_name(&r.body).as_deref(), Some("SenderIsNotRegistered"), "{}", r.text());
+        let r = soap_as(
+            &gw,
+            "1.3",
+            smev::send_request("1.3", &smev::message_id(), &smev::test_payload("echo", "x")),
+            token,
+        )
+        .await;
+        assert_eq!(
+            fault_name(&r.body).as_deref(),
+            Some("SenderIsNotRegistered"),
+            "{}",
+            r.text()
+        );
         smev::assert_valid_answer("1.3", &r.body);
         let r = Client::new()
-            .post_json(&gw.url("/api/v1/messages"), &json!({"type": test_request_type(), "payload": {"action": "echo"}}), token)
+            .post_json(
+                &gw.url("/api/v1/messages"),
+                &json!({"type": test_request_type(), "payload": {"action": "echo"}}),
+                token,
+            )
             .await;
-        assert_eq!((r.status, r.json()["title"].as_str()), (401, Some("SenderIsNotRegistered")));
+        assert_eq!(
+            (r.status, r.json()["title"].as_str()),
+            (401, Some("SenderIsNotRegistered"))
+        );
     }
     gw.stop().await;
 }
@@ -27,23 +45,47 @@ async fn one_sender_cannot_touch_anothers_messages() {
     let (_db, gw) = start(Backend::Sqlite).await;
     let v = "1.3";
     let id = smev::message_id();
-    let r = soap_as(&gw, v, smev::send_request(v, &id, &smev::test_payload("echo", "для A")), Some(TOKEN_A)).await;
+    let r = soap_as(
+        &gw,
+        v,
+        smev::send_request(v, &id, &smev::test_payload("echo", "для A")),
+        Some(TOKEN_A),
+    )
+    .await;
     assert_eq!(r.status, 200);
     // B polls while A's answer is waiting: B sees nothing.
     let got_a = wait_response(&gw, v, TOKEN_A, None).await;
     let response_id = smev::response_id(&got_a.body);
     // A's answer is now delivered; make it deliverable again for B's attempts by not acknowledging it.
     let r = soap_as(&gw, v, smev::get_response(v, None), Some(TOKEN_B)).await;
-    assert!(!has_element(&r.body, "ResponseMessage"), "B must not see A's answers: {}", r.text());
+    assert!(
+        !has_element(&r.body, "ResponseMessage"),
+        "B must not see A's answers: {}",
+        r.text()
+    );
     let r = soap_as(&gw, v, smev::ack(v, &response_id), Some(TOKEN_B)).await;
-    assert_eq!(fault_name(&r.body).as_deref(), Some("TargetMessageIsNotFound"));
+    assert_eq!(
+        fault_name(&r.body).as_deref(),
+        Some("TargetMessageIsNotFound")
+    );
     let r = soap_as(&gw, v, smev::ack(v, &response_id), Some(TOKEN_A)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     // B may send test requests but not other types.
     let svo = r#"<s:VerifyQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Qr>x</s:Qr></s:VerifyQrRequest>"#;
-    let r = soap_as(&gw, v, smev::send_request(v, &smev::message_id(), svo), Some(TOKEN_B)).await;
+    let r = soap_as(
+        &gw,
+        v,
+        smev::send_request(v, &smev::message_id(), svo),
+        Some(TOKEN_B),
+    )
+    .await;
     // The SVO route is absent from this config: the type is unknown, which is checked before rights.
-    assert_eq!(fault_name(&r.body).as_deref(), Some("BusinessDataTypeIsNotSupported"), "{}", r.text());
+    assert_eq!(
+        fault_name(&r.body).as_deref(),
+        Some("BusinessDataTypeIsNotSupported"),
+        "{}",
+        r.text()
+    );
     gw.stop().await;
 }
 
@@ -51,14 +93,31 @@ async fn one_sender_cannot_touch_anothers_messages() {
 async fn a_sender_may_send_only_its_types() {
     let sim = gateway_e2e::Sim::start().await;
     let db = gateway_e2e::TestDb::fresh(Backend::Sqlite).await;
-    let gw = gateway_e2e::TestGateway::start(&gateway_e2e::TestConfig::new(db.url()).with_svo(&sim.url(), "5m")).await;
+    let gw = gateway_e2e::TestGateway::start(
+        &gateway_e2e::TestConfig::new(db.url()).with_svo(&sim.url(), "5m"),
+    )
+    .await;
     let svo = r#"<s:VerifyQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Qr>x</s:Qr></s:VerifyQrRequest>"#;
-    let r = soap_as(&gw, "1.3", smev::send_request("1.3", &smev::message_id(), svo), Some(TOKEN_B)).await;
-    assert_eq!(fault_name(&r.body).as_deref(), Some("AccessDenied"), "{}", r.text());
+    let r = soap_as(
+        &gw,
+        "1.3",
+        smev::send_request("1.3", &smev::message_id(), svo),
+        Some(TOKEN_B),
+    )
+    .await;
+    assert_eq!(
+        fault_name(&r.body).as_deref(),
+        Some("AccessDenied"),
+        "{}",
+        r.text()
+    );
     smev::assert_valid_answer("1.3", &r.body);
     let r = Client::new()
         .post_json(&gw.url("/api/v1/messages"), &json!({"type": "{urn://gateway/svo-status/1.0}VerifyQrRequest", "payload": {"qr": "x"}}), Some(TOKEN_B))
         .await;
-    assert_eq!((r.status, r.json()["title"].as_str()), (403, Some("AccessDenied")));
+    assert_eq!(
+        (r.status, r.json()["title"].as_str()),
+        (403, Some("AccessDenied"))
+    );
     gw.stop().await;
 }

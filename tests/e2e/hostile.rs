@@ -12,7 +12,12 @@ use crate::{soap, start};
 const V: &str = "1.3";
 
 async fn assert_still_serving(gw: &gateway_e2e::TestGateway) {
-    let r = soap(gw, V, smev::send_request(V, &smev::message_id(), &smev::test_payload("echo", "ok"))).await;
+    let r = soap(
+        gw,
+        V,
+        smev::send_request(V, &smev::message_id(), &smev::test_payload("echo", "ok")),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
@@ -24,14 +29,13 @@ async fn hostile_soap_gets_a_fault_within_a_second() {
         smev::send_request(V, &smev::message_id(), "<t:TestRequest xmlns:t=\"urn://gateway/test/1.0\"><t:Action>echo</t:Action><t:Text>&lol3;</t:Text></t:TestRequest>")
             .trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#)
     );
-    let deep = format!(
-        "{}{}{}",
-        "<a>".repeat(100_000),
-        "x",
-        "</a>".repeat(100_000)
-    );
+    let deep = format!("{}{}{}", "<a>".repeat(100_000), "x", "</a>".repeat(100_000));
     let deep = smev::send_request(V, &smev::message_id(), &deep);
-    let big = format!("{}{}", smev::send_request(V, &smev::message_id(), "<t:X xmlns:t=\"urn:x\"/>"), " ".repeat(50 << 20));
+    let big = format!(
+        "{}{}",
+        smev::send_request(V, &smev::message_id(), "<t:X xmlns:t=\"urn:x\"/>"),
+        " ".repeat(50 << 20)
+    );
     let cases: Vec<(&str, String, &str)> = vec![
         ("malformed", "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><oops></soap:Body>".into(), "InvalidContent"),
         ("doctype", laughs, "InvalidContent"),
@@ -49,7 +53,12 @@ async fn hostile_soap_gets_a_fault_within_a_second() {
         let r = soap(&gw, V, body).await;
         let took = started.elapsed();
         assert_eq!(r.status, 500, "{what}: {}", r.text());
-        assert_eq!(fault_name(&r.body).as_deref(), Some(fault), "{what}: {}", r.text());
+        assert_eq!(
+            fault_name(&r.body).as_deref(),
+            Some(fault),
+            "{what}: {}",
+            r.text()
+        );
         smev::assert_valid_answer(V, &r.body);
         assert!(took < Duration::from_secs(1), "{what} took {took:?}");
         assert_still_serving(&gw).await;
@@ -61,7 +70,12 @@ async fn hostile_soap_gets_a_fault_within_a_second() {
 async fn hostile_json_gets_a_problem_within_a_second() {
     let (_db, gw) = start(Backend::Sqlite).await;
     let url = gw.url("/api/v1/messages");
-    let deep = format!("{{\"type\": \"{}\", \"payload\": {}1{}}}", test_request_type(), "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        "{{\"type\": \"{}\", \"payload\": {}1{}}}",
+        test_request_type(),
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
         ("malformed", b"{\"type\": ".to_vec(), 400, "InvalidContent"),
         ("deep", deep.into_bytes(), 400, "InvalidContent"),
@@ -74,24 +88,38 @@ async fn hostile_json_gets_a_problem_within_a_second() {
         ),
         (
             "schema violation",
-            serde_json::to_vec(&json!({"type": test_request_type(), "payload": {"action": "fly"}})).unwrap(),
+            serde_json::to_vec(&json!({"type": test_request_type(), "payload": {"action": "fly"}}))
+                .unwrap(),
             400,
             "InvalidContent",
         ),
         (
             "unknown field",
-            serde_json::to_vec(&json!({"type": test_request_type(), "payload": {"action": "echo"}, "extra": 1})).unwrap(),
+            serde_json::to_vec(
+                &json!({"type": test_request_type(), "payload": {"action": "echo"}, "extra": 1}),
+            )
+            .unwrap(),
             400,
             "InvalidContent",
         ),
     ];
     for (what, body, status, title) in cases {
         let started = Instant::now();
-        let r = Client::new().post(&url, "application/json", body, Some(TOKEN_A)).await;
+        let r = Client::new()
+            .post(&url, "application/json", body, Some(TOKEN_A))
+            .await;
         let took = started.elapsed();
-        assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"), "{what}");
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "{what}"
+        );
         let p = r.json();
-        assert_eq!((r.status, p["title"].as_str()), (status, Some(title)), "{what}: {p}");
+        assert_eq!(
+            (r.status, p["title"].as_str()),
+            (status, Some(title)),
+            "{what}: {p}"
+        );
         assert_eq!(p["type"], format!("urn:smev-gateway:fault:{title}"));
         assert!(took < Duration::from_secs(1), "{what} took {took:?}");
     }

@@ -12,7 +12,9 @@ use crate::{soap, start, wait_response};
 
 async fn call(gw: &gateway_e2e::TestGateway, payload: serde_json::Value) -> gateway_e2e::Reply {
     let body = json!({"type": test_request_type(), "payload": payload});
-    Client::new().post_json(&gw.url("/api/v1/messages"), &body, Some(TOKEN_A)).await
+    Client::new()
+        .post_json(&gw.url("/api/v1/messages"), &body, Some(TOKEN_A))
+        .await
 }
 
 async fn assert_next_succeeds(gw: &gateway_e2e::TestGateway) {
@@ -28,7 +30,10 @@ async fn misbehaving_plugins_and_adapters_become_rejections_with_their_reason() 
         (json!({"action": "loop"}), "время"),
         (json!({"action": "alloc"}), "памяти"),
         (json!({"action": "panic", "text": "boom-42"}), "boom-42"),
-        (json!({"action": "adapter", "adapter": "test", "operation": "panic", "input": "{}"}), ""),
+        (
+            json!({"action": "adapter", "adapter": "test", "operation": "panic", "input": "{}"}),
+            "",
+        ),
     ];
     for (payload, reason) in cases {
         let started = Instant::now();
@@ -45,7 +50,11 @@ async fn misbehaving_plugins_and_adapters_become_rejections_with_their_reason() 
             let detail = body["detail"].as_str().unwrap();
             assert!(detail.contains(reason), "{payload}: {detail}");
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "{payload} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{payload} took {:?}",
+            started.elapsed()
+        );
         assert_next_succeeds(&gw).await;
     }
     gw.stop().await;
@@ -55,13 +64,27 @@ async fn misbehaving_plugins_and_adapters_become_rejections_with_their_reason() 
 async fn queued_plugin_failures_are_rejections_not_endless_failures() {
     let (_db, gw) = start(Backend::Sqlite).await;
     let v = "1.3";
-    for (action, reason) in [("loop", "время"), ("alloc", "памяти"), ("panic", "аварийное")] {
+    for (action, reason) in [
+        ("loop", "время"),
+        ("alloc", "памяти"),
+        ("panic", "аварийное"),
+    ] {
         let id = smev::message_id();
-        let r = soap(&gw, v, smev::send_request(v, &id, &smev::test_payload(action, "x"))).await;
+        let r = soap(
+            &gw,
+            v,
+            smev::send_request(v, &id, &smev::test_payload(action, "x")),
+        )
+        .await;
         assert_eq!(r.status, 200, "{}", r.text());
         let got = wait_response(&gw, v, TOKEN_A, None).await;
         smev::assert_valid_answer(v, &got.body);
-        assert_eq!(text_of(&got.body, "RejectionReasonCode").as_deref(), Some("FAILURE"), "{}", got.text());
+        assert_eq!(
+            text_of(&got.body, "RejectionReasonCode").as_deref(),
+            Some("FAILURE"),
+            "{}",
+            got.text()
+        );
         let reason_text = text_of(&got.body, "RejectionReasonDescription").unwrap();
         assert!(reason_text.contains(reason), "{action}: {reason_text}");
         soap(&gw, v, smev::ack(v, &smev::response_id(&got.body))).await;

@@ -3,11 +3,14 @@
 //! concern.
 
 mod auth;
+mod check;
+mod goscan;
 mod hostile;
 mod json_api;
 mod limits;
 mod multinode;
 mod queue;
+mod reports;
 mod retention;
 mod soap;
 mod svo;
@@ -29,14 +32,37 @@ pub async fn soap(gw: &TestGateway, v: &str, body: String) -> gateway_e2e::Reply
 }
 
 /// POST a SOAP envelope to `/smev/{v}` with `token`.
-pub async fn soap_as(gw: &TestGateway, v: &str, body: String, token: Option<&str>) -> gateway_e2e::Reply {
-    Client::new().post(&gw.url(&format!("/smev/{v}")), "text/xml; charset=utf-8", body, token).await
+pub async fn soap_as(
+    gw: &TestGateway,
+    v: &str,
+    body: String,
+    token: Option<&str>,
+) -> gateway_e2e::Reply {
+    Client::new()
+        .post(
+            &gw.url(&format!("/smev/{v}")),
+            "text/xml; charset=utf-8",
+            body,
+            token,
+        )
+        .await
 }
 
 /// Polls GetResponse (with `selector`) until an answer arrives (within 10 s).
-pub async fn wait_response(gw: &TestGateway, v: &str, token: &str, selector: Option<(&str, &str)>) -> gateway_e2e::Reply {
+pub async fn wait_response(
+    gw: &TestGateway,
+    v: &str,
+    token: &str,
+    selector: Option<(&str, &str)>,
+) -> gateway_e2e::Reply {
     for _ in 0..200 {
-        let r = soap_as(gw, v, gateway_e2e::smev::get_response(v, selector), Some(token)).await;
+        let r = soap_as(
+            gw,
+            v,
+            gateway_e2e::smev::get_response(v, selector),
+            Some(token),
+        )
+        .await;
         assert_eq!(r.status, 200, "{}", r.text());
         if gateway_e2e::smev::has_element(&r.body, "ResponseMessage") {
             return r;

@@ -22,7 +22,16 @@ async fn two_processes_never_hand_out_one_answer_twice() {
     for i in 0..N {
         let node = if i % 2 == 0 { &a } else { &b };
         let r = client
-            .post(&node.url("/smev/1.3"), "text/xml", smev::send_request(v, &smev::message_id(), &smev::test_payload("echo", &i.to_string())), Some(TOKEN_A))
+            .post(
+                &node.url("/smev/1.3"),
+                "text/xml",
+                smev::send_request(
+                    v,
+                    &smev::message_id(),
+                    &smev::test_payload("echo", &i.to_string()),
+                ),
+                Some(TOKEN_A),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
@@ -30,12 +39,18 @@ async fn two_processes_never_hand_out_one_answer_twice() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for t in 0..6 {
-        let url = if t % 2 == 0 { a.url("/smev/1.3") } else { b.url("/smev/1.3") };
+        let url = if t % 2 == 0 {
+            a.url("/smev/1.3")
+        } else {
+            b.url("/smev/1.3")
+        };
         let seen = seen.clone();
         tasks.push(tokio::spawn(async move {
             let client = Client::new();
             while started.elapsed() < Duration::from_secs(20) && seen.lock().unwrap().len() < N {
-                let r = client.post(&url, "text/xml", smev::get_response(v, None), Some(TOKEN_A)).await;
+                let r = client
+                    .post(&url, "text/xml", smev::get_response(v, None), Some(TOKEN_A))
+                    .await;
                 assert_eq!(r.status, 200, "{}", r.text());
                 if has_element(&r.body, "ResponseMessage") {
                     let id = smev::response_id(&r.body);

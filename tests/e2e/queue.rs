@@ -15,26 +15,45 @@ async fn redelivery_until_ack_on_both_stores() {
         // The test config redelivers after 1 s.
         let (_db, gw) = start(backend).await;
         let id = smev::message_id();
-        soap(&gw, v, smev::send_request(v, &id, &smev::test_payload("echo", "redeliver me"))).await;
+        soap(
+            &gw,
+            v,
+            smev::send_request(v, &id, &smev::test_payload("echo", "redeliver me")),
+        )
+        .await;
         let first = wait_response(&gw, v, TOKEN_A, None).await;
         let response_id = smev::response_id(&first.body);
 
         // Within the redelivery time the answer is not handed out again.
         let r = soap(&gw, v, smev::get_response(v, None)).await;
-        assert!(!has_element(&r.body, "ResponseMessage"), "{backend:?}: handed out twice at once");
+        assert!(
+            !has_element(&r.body, "ResponseMessage"),
+            "{backend:?}: handed out twice at once"
+        );
 
         // After it, the same answer comes again.
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let again = wait_response(&gw, v, TOKEN_A, None).await;
-        assert_eq!(Some(smev::response_id(&again.body)).as_deref(), Some(response_id.as_str()), "{backend:?}");
-        assert_eq!(text_of(&again.body, "OriginalMessageId").as_deref(), Some(id.as_str()));
+        assert_eq!(
+            Some(smev::response_id(&again.body)).as_deref(),
+            Some(response_id.as_str()),
+            "{backend:?}"
+        );
+        assert_eq!(
+            text_of(&again.body, "OriginalMessageId").as_deref(),
+            Some(id.as_str())
+        );
 
         // Acknowledged: never again.
         let r = soap(&gw, v, smev::ack(v, &response_id)).await;
         assert_eq!(r.status, 200);
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let r = soap(&gw, v, smev::get_response(v, None)).await;
-        assert!(!has_element(&r.body, "ResponseMessage"), "{backend:?}: delivered after Ack: {}", r.text());
+        assert!(
+            !has_element(&r.body, "ResponseMessage"),
+            "{backend:?}: delivered after Ack: {}",
+            r.text()
+        );
         gw.stop().await;
     }
 }
@@ -51,13 +70,20 @@ async fn repeated_message_id_runs_no_second_chain_on_both_stores() {
         assert_eq!(r.status, 200);
         for _ in 0..3 {
             let r = soap(&gw, v, smev::send_request(v, &id, payload)).await;
-            assert_eq!(smev::fault_name(&r.body).as_deref(), Some("MessageIsAlreadySent"));
+            assert_eq!(
+                smev::fault_name(&r.body).as_deref(),
+                Some("MessageIsAlreadySent")
+            );
         }
         let got = wait_response(&gw, v, TOKEN_A, None).await;
         soap(&gw, v, smev::ack(v, &smev::response_id(&got.body))).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let r = soap(&gw, v, smev::get_response(v, None)).await;
-        assert!(!has_element(&r.body, "ResponseMessage"), "{backend:?}: a second answer exists: {}", r.text());
+        assert!(
+            !has_element(&r.body, "ResponseMessage"),
+            "{backend:?}: a second answer exists: {}",
+            r.text()
+        );
         gw.stop().await;
     }
 }
@@ -67,7 +93,12 @@ async fn get_status_reports_processing_events() {
     let (_db, gw) = start(gateway_e2e::Backend::Sqlite).await;
     let v = "1.3";
     let id = smev::message_id();
-    soap(&gw, v, smev::send_request(v, &id, &smev::test_payload("echo", "x"))).await;
+    soap(
+        &gw,
+        v,
+        smev::send_request(v, &id, &smev::test_payload("echo", "x")),
+    )
+    .await;
     wait_response(&gw, v, TOKEN_A, None).await;
     let status = format!(
         r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{t}" xmlns:b="{b}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><soap:Body><ns:GetStatusRequest><b:Timestamp>2026-01-01T00:00:00Z</b:Timestamp><ns:CallerInformationSystemSignature><ds:Signature/></ns:CallerInformationSystemSignature></ns:GetStatusRequest></soap:Body></soap:Envelope>"#,
@@ -77,9 +108,18 @@ async fn get_status_reports_processing_events() {
     let r = soap(&gw, v, status.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     smev::assert_valid_answer(v, &r.body);
-    assert_eq!(text_of(&r.body, "OriginalMessageId").as_deref(), Some(id.as_str()), "{}", r.text());
+    assert_eq!(
+        text_of(&r.body, "OriginalMessageId").as_deref(),
+        Some(id.as_str()),
+        "{}",
+        r.text()
+    );
     // Delivered once.
     let r = soap(&gw, v, status).await;
-    assert!(!has_element(&r.body, "AsyncProcessingStatus"), "{}", r.text());
+    assert!(
+        !has_element(&r.body, "AsyncProcessingStatus"),
+        "{}",
+        r.text()
+    );
     gw.stop().await;
 }

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use gateway_e2e::smev::{self, text_of};
-use gateway_e2e::{BACKENDS, Backend, Client, GatewayProcess, Sim, TOKEN_A, TestConfig, TestDb, TestGateway, test_request_type};
+use gateway_e2e::{
+    BACKENDS, Backend, Client, GatewayProcess, Sim, TOKEN_A, TestConfig, TestDb, TestGateway,
+    test_request_type,
+};
 use serde_json::{Value, json};
 
 use crate::{soap, wait_response};
@@ -16,10 +19,22 @@ const ISSUE: &str = "{urn://gateway/svo-status/1.0}IssueQrRequest";
 const VERIFY: &str = "{urn://gateway/svo-status/1.0}VerifyQrRequest";
 /// An invented participant of the simulator's fixtures.
 const SNILS: &str = "112-233-445 95";
-const PERSONAL: [&str; 5] = ["11223344595", "112-233-445 95", "Образцов", "Тестович", "1985-03-14"];
+const PERSONAL: [&str; 5] = [
+    "11223344595",
+    "112-233-445 95",
+    "Образцов",
+    "Тестович",
+    "1985-03-14",
+];
 
 async fn call(url: &str, message_type: &str, payload: Value) -> gateway_e2e::Reply {
-    Client::new().post_json(url, &json!({"type": message_type, "payload": payload}), Some(TOKEN_A)).await
+    Client::new()
+        .post_json(
+            url,
+            &json!({"type": message_type, "payload": payload}),
+            Some(TOKEN_A),
+        )
+        .await
 }
 
 async fn issue(gw_url: &str, snils: &str) -> gateway_e2e::Reply {
@@ -41,8 +56,16 @@ fn zbar(png: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("qr.png");
     std::fs::write(&file, png).unwrap();
-    let out = Command::new("zbarimg").args(["--raw", "-q"]).arg(&file).output().expect("zbarimg (zbar-tools) is installed");
-    assert!(out.status.success(), "zbarimg: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&file)
+        .output()
+        .expect("zbarimg (zbar-tools) is installed");
+    assert!(
+        out.status.success(),
+        "zbarimg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
 
@@ -64,7 +87,9 @@ async fn issue_verify_and_the_ttl_on_both_stores() {
         assert_eq!(first["participant"]["lastName"], "Образцов");
         assert!(first["expiresAt"].as_str().unwrap().ends_with('Z'));
         assert!(first["qrSvg"].as_str().unwrap().contains("<svg"));
-        let png = base64::engine::general_purpose::STANDARD.decode(first["qrPng"].as_str().unwrap()).unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(first["qrPng"].as_str().unwrap())
+            .unwrap();
         assert_eq!(zbar(&png), link, "the PNG decodes to exactly the link");
 
         // Within the TTL: the same QR, and the showcase is not asked again.
@@ -74,36 +99,65 @@ async fn issue_verify_and_the_ttl_on_both_stores() {
 
         // Scans: the link, the bare GUID; as a private person nothing is recorded.
         let v = verify(&url, &link).await;
-        assert_eq!((v["result"].as_str(), v["participant"]["firstName"].as_str()), (Some("VALID"), Some("Пример")));
+        assert_eq!(
+            (v["result"].as_str(), v["participant"]["firstName"].as_str()),
+            (Some("VALID"), Some("Пример"))
+        );
         assert!(v.get("scanId").is_none());
         assert_eq!(verify(&url, &guid).await["result"], "VALID");
-        assert_eq!(verify(&url, &uuid::Uuid::new_v4().to_string()).await["result"], "NOT_FOUND");
-        assert_eq!(verify(&url, "https://example.org/nothing").await["result"], "NOT_FOUND");
+        assert_eq!(
+            verify(&url, &uuid::Uuid::new_v4().to_string()).await["result"],
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            verify(&url, "https://example.org/nothing").await["result"],
+            "NOT_FOUND"
+        );
 
         // The page the link opens on this gateway.
-        let page = Client::new().get(&gw.url(&format!("/somc2/{guid}")), None).await;
+        let page = Client::new()
+            .get(&gw.url(&format!("/somc2/{guid}")), None)
+            .await;
         assert_eq!(page.status, 200);
-        assert!(page.text().contains("Статус участника СВО подтверждён") && page.text().contains("Образцов"));
+        assert!(
+            page.text().contains("Статус участника СВО подтверждён")
+                && page.text().contains("Образцов")
+        );
 
         // The same citizen over SOAP, queued and never fetched: its answer holds the data too.
-        let payload = format!(r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>{SNILS}</s:Snils></s:IssueQrRequest>"#);
-        let r = soap(&gw, "1.3", smev::send_request("1.3", &smev::message_id(), &payload)).await;
+        let payload = format!(
+            r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>{SNILS}</s:Snils></s:IssueQrRequest>"#
+        );
+        let r = soap(
+            &gw,
+            "1.3",
+            smev::send_request("1.3", &smev::message_id(), &payload),
+        )
+        .await;
         assert_eq!(r.status, 200, "{}", r.text());
 
         // After the TTL: EXPIRED, a new GUID on the next request, and no personal data left anywhere.
         tokio::time::sleep(Duration::from_millis(3500)).await;
         assert_eq!(verify(&url, &guid).await["result"], "EXPIRED");
-        let page = Client::new().get(&gw.url(&format!("/somc2/{guid}")), None).await;
+        let page = Client::new()
+            .get(&gw.url(&format!("/somc2/{guid}")), None)
+            .await;
         assert_eq!(page.status, 410);
         assert!(!page.text().contains("Образцов"));
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let values = db.all_values().await;
-            let leaks: Vec<_> = values.iter().filter(|(_, v)| PERSONAL.iter().any(|p| v.contains(p))).collect();
+            let leaks: Vec<_> = values
+                .iter()
+                .filter(|(_, v)| PERSONAL.iter().any(|p| v.contains(p)))
+                .collect();
             if leaks.is_empty() {
                 break;
             }
-            assert!(Instant::now() < deadline, "{backend:?}: personal data remains after the TTL: {leaks:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{backend:?}: personal data remains after the TTL: {leaks:?}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let renewed = issue(&url, SNILS).await.json()["payload"].clone();
@@ -125,19 +179,41 @@ async fn absent_citizens_and_malformed_snils() {
     assert_eq!(r.status, 200, "{}", r.text());
     let answer = r.json()["payload"].clone();
     assert_eq!(answer["status"], "NOT_FOUND");
-    assert_eq!(answer["certificateFormUrl"], "https://www.gosuslugi.ru/600554/1/form");
+    assert_eq!(
+        answer["certificateFormUrl"],
+        "https://www.gosuslugi.ru/600554/1/form"
+    );
     assert_eq!(sim.calls("mod-showcase").await, 1);
     // A wrong check number: refused at the edge, over JSON and SOAP, without a showcase call.
     let r = issue(&url, "112-233-445 96").await;
-    assert_eq!((r.status, r.json()["title"].as_str()), (400, Some("InvalidContent")), "{}", r.text());
+    assert_eq!(
+        (r.status, r.json()["title"].as_str()),
+        (400, Some("InvalidContent")),
+        "{}",
+        r.text()
+    );
     assert!(r.json()["errors"][0].as_str().unwrap().contains("СНИЛС"));
     let payload = r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>112-233-445 96</s:Snils></s:IssueQrRequest>"#;
-    let r = soap(&gw, "1.3", smev::send_request("1.3", &smev::message_id(), payload)).await;
-    assert_eq!(smev::fault_name(&r.body).as_deref(), Some("InvalidContent"), "{}", r.text());
+    let r = soap(
+        &gw,
+        "1.3",
+        smev::send_request("1.3", &smev::message_id(), payload),
+    )
+    .await;
+    assert_eq!(
+        smev::fault_name(&r.body).as_deref(),
+        Some("InvalidContent"),
+        "{}",
+        r.text()
+    );
     smev::assert_valid_answer("1.3", &r.body);
     let r = issue(&url, "12345").await;
     assert_eq!(r.json()["title"], "InvalidContent");
-    assert_eq!(sim.calls("mod-showcase").await, 1, "no call for malformed numbers");
+    assert_eq!(
+        sim.calls("mod-showcase").await,
+        1,
+        "no call for malformed numbers"
+    );
     gw.stop().await;
 }
 
@@ -147,24 +223,51 @@ async fn the_soap_cycle_for_svo() {
     let db = TestDb::fresh(Backend::Sqlite).await;
     let gw = TestGateway::start(&svo_config(&db, &sim, "5m")).await;
     for v in ["1.1", "1.2", "1.3"] {
-        let payload = format!(r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>{SNILS}</s:Snils></s:IssueQrRequest>"#);
+        let payload = format!(
+            r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>{SNILS}</s:Snils></s:IssueQrRequest>"#
+        );
         soap(&gw, v, smev::send_request(v, &smev::message_id(), &payload)).await;
-        let got = wait_response(&gw, v, TOKEN_A, Some(("urn://gateway/svo-status/1.0", "IssueQrResponse"))).await;
+        let got = wait_response(
+            &gw,
+            v,
+            TOKEN_A,
+            Some(("urn://gateway/svo-status/1.0", "IssueQrResponse")),
+        )
+        .await;
         smev::assert_valid_answer(v, &got.body);
-        assert_eq!(text_of(&got.body, "Status").as_deref(), Some("ISSUED"), "{}", got.text());
+        assert_eq!(
+            text_of(&got.body, "Status").as_deref(),
+            Some("ISSUED"),
+            "{}",
+            got.text()
+        );
         let link = text_of(&got.body, "Link").unwrap();
-        let png = base64::engine::general_purpose::STANDARD.decode(text_of(&got.body, "QrPng").unwrap()).unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(text_of(&got.body, "QrPng").unwrap())
+            .unwrap();
         assert_eq!(zbar(&png), link);
         soap(&gw, v, smev::ack(v, &smev::response_id(&got.body))).await;
 
-        let payload = format!(r#"<s:VerifyQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Qr>{link}</s:Qr></s:VerifyQrRequest>"#);
+        let payload = format!(
+            r#"<s:VerifyQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Qr>{link}</s:Qr></s:VerifyQrRequest>"#
+        );
         soap(&gw, v, smev::send_request(v, &smev::message_id(), &payload)).await;
-        let got = wait_response(&gw, v, TOKEN_A, Some(("urn://gateway/svo-status/1.0", "VerifyQrResponse"))).await;
+        let got = wait_response(
+            &gw,
+            v,
+            TOKEN_A,
+            Some(("urn://gateway/svo-status/1.0", "VerifyQrResponse")),
+        )
+        .await;
         smev::assert_valid_answer(v, &got.body);
         assert_eq!(text_of(&got.body, "Result").as_deref(), Some("VALID"));
         soap(&gw, v, smev::ack(v, &smev::response_id(&got.body))).await;
     }
-    assert_eq!(sim.calls("mod-showcase").await, 1, "one citizen, one showcase call within the TTL");
+    assert_eq!(
+        sim.calls("mod-showcase").await,
+        1,
+        "one citizen, one showcase call within the TTL"
+    );
     gw.stop().await;
 }
 
@@ -178,7 +281,10 @@ async fn two_processes_share_qr_codes_through_postgresql() {
     let issued = issue(&a.url("/api/v1/messages"), SNILS).await.json()["payload"].clone();
     assert_eq!(issued["status"], "ISSUED");
     let guid = issued["guid"].as_str().unwrap();
-    assert_eq!(verify(&b.url("/api/v1/messages"), guid).await["result"], "VALID");
+    assert_eq!(
+        verify(&b.url("/api/v1/messages"), guid).await["result"],
+        "VALID"
+    );
     let again = issue(&b.url("/api/v1/messages"), SNILS).await.json()["payload"].clone();
     assert_eq!(again["guid"], guid, "the other node returns the same QR");
     assert_eq!(sim.calls("mod-showcase").await, 1);
@@ -202,9 +308,18 @@ async fn showcase_down_or_slow_is_retryable_and_the_gateway_keeps_serving() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     for _ in 0..5 {
         let started = Instant::now();
-        let r = call(&url, &test_request_type(), json!({"action": "echo", "text": "meanwhile"})).await;
+        let r = call(
+            &url,
+            &test_request_type(),
+            json!({"action": "echo", "text": "meanwhile"}),
+        )
+        .await;
         assert_eq!(r.status, 200);
-        assert!(started.elapsed() < Duration::from_millis(500), "blocked by the slow showcase: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "blocked by the slow showcase: {:?}",
+            started.elapsed()
+        );
     }
     let r = slow.await.unwrap();
     assert_eq!(r.status, 503, "{}", r.text());
@@ -212,10 +327,21 @@ async fn showcase_down_or_slow_is_retryable_and_the_gateway_keeps_serving() {
     assert_eq!(r.json()["title"], "RequestStatus");
 
     // Over SOAP the same is a RequestStatus.
-    let payload = format!(r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>{SNILS}</s:Snils></s:IssueQrRequest>"#);
-    soap(&gw, "1.3", smev::send_request("1.3", &smev::message_id(), &payload)).await;
+    let payload = format!(
+        r#"<s:IssueQrRequest xmlns:s="urn://gateway/svo-status/1.0"><s:Snils>{SNILS}</s:Snils></s:IssueQrRequest>"#
+    );
+    soap(
+        &gw,
+        "1.3",
+        smev::send_request("1.3", &smev::message_id(), &payload),
+    )
+    .await;
     let got = wait_response(&gw, "1.3", TOKEN_A, None).await;
-    assert!(smev::has_element(&got.body, "RequestStatus"), "{}", got.text());
+    assert!(
+        smev::has_element(&got.body, "RequestStatus"),
+        "{}",
+        got.text()
+    );
     smev::assert_valid_answer("1.3", &got.body);
 
     // Down: the port is closed.

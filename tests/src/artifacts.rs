@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the repository").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the repository")
+        .to_path_buf()
 }
 
 /// The directory of the plugin components (`<name>.wasm`), built on first use unless `GATEWAY_PLUGIN_DIR` names
@@ -20,7 +23,13 @@ pub fn plugin_dir() -> &'static Path {
         let root = repo_root();
         let target = root.join("target/plugins");
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "--manifest-path",
+            ])
             .arg(root.join("plugins/Cargo.toml"))
             .env("CARGO_TARGET_DIR", &target)
             .status()
@@ -47,7 +56,13 @@ pub fn adapter(stem: &str) -> PathBuf {
 
 /// The gateway binary, for tests that need separate processes (`GATEWAY_BIN`, or `target/debug/gateway`).
 pub fn gateway_bin() -> PathBuf {
-    let p = std::env::var_os("GATEWAY_BIN").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/debug/gateway"));
-    assert!(p.exists(), "gateway binary {} is missing: run `cargo build -p gateway` (cargo xtask test does)", p.display());
+    let p = std::env::var_os("GATEWAY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/gateway"));
+    assert!(
+        p.exists(),
+        "gateway binary {} is missing: run `cargo build -p gateway` (cargo xtask test does)",
+        p.display()
+    );
     p
 }

@@ -23,11 +23,15 @@ impl Reply {
     }
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 }
 
@@ -45,7 +49,9 @@ impl Default for Client {
 
 impl Client {
     pub fn new() -> Client {
-        Client { inner: HyperClient::builder(TokioExecutor::new()).build_http() }
+        Client {
+            inner: HyperClient::builder(TokioExecutor::new()).build_http(),
+        }
     }
 
     /// Sends `req`.
@@ -54,21 +60,43 @@ impl Client {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// `POST url` with `body` of `content_type`, bearer `token` if given.
-    pub async fn post(&self, url: &str, content_type: &str, body: impl Into<Bytes>, token: Option<&str>) -> Reply {
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: impl Into<Bytes>,
+        token: Option<&str>,
+    ) -> Reply {
         let mut b = Request::post(url).header(CONTENT_TYPE, content_type);
         if let Some(t) = token {
             b = b.header(AUTHORIZATION, format!("Bearer {t}"));
         }
-        self.send(b.body(Full::new(body.into())).expect("request")).await
+        self.send(b.body(Full::new(body.into())).expect("request"))
+            .await
     }
 
     /// `POST url` with a JSON body.
-    pub async fn post_json(&self, url: &str, body: &serde_json::Value, token: Option<&str>) -> Reply {
-        self.post(url, "application/json", serde_json::to_vec(body).expect("json"), token).await
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> Reply {
+        self.post(
+            url,
+            "application/json",
+            serde_json::to_vec(body).expect("json"),
+            token,
+        )
+        .await
     }
 
     /// `GET url`.
@@ -77,6 +105,7 @@ impl Client {
         if let Some(t) = token {
             b = b.header(AUTHORIZATION, format!("Bearer {t}"));
         }
-        self.send(b.body(Full::new(Bytes::new())).expect("request")).await
+        self.send(b.body(Full::new(Bytes::new())).expect("request"))
+            .await
     }
 }

@@ -18,7 +18,8 @@ pub enum TestDb {
 /// The PostgreSQL URL tests use as admin: `GATEWAY_TEST_PG_URL` (set by `cargo xtask test` to its run database),
 /// else the local server's `postgres` database.
 pub fn pg_admin_url() -> String {
-    std::env::var("GATEWAY_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("GATEWAY_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn with_database(url: &str, db: &str) -> String {
@@ -32,14 +33,19 @@ impl TestDb {
     /// A fresh database of `backend`.
     pub async fn fresh(backend: Backend) -> TestDb {
         match backend {
-            Backend::Sqlite => TestDb::Sqlite { dir: tempfile::tempdir().expect("temp dir") },
+            Backend::Sqlite => TestDb::Sqlite {
+                dir: tempfile::tempdir().expect("temp dir"),
+            },
             Backend::Postgres => {
                 let admin_url = pg_admin_url();
                 let name = format!("gw_e2e_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
                     .await
                     .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create database");
                 TestDb::Postgres { admin_url, name }
             }
         }
@@ -71,11 +77,14 @@ impl TestDb {
         match self {
             TestDb::Sqlite { .. } => {
                 use sqlx::Row;
-                let pool = sqlx::SqlitePool::connect(&self.url()).await.expect("open sqlite");
-                let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-                    .fetch_all(&pool)
+                let pool = sqlx::SqlitePool::connect(&self.url())
                     .await
-                    .expect("tables");
+                    .expect("open sqlite");
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                        .fetch_all(&pool)
+                        .await
+                        .expect("tables");
                 let mut out = Vec::new();
                 for t in tables {
                     let cols: Vec<String> = sqlx::query(&format!("PRAGMA table_info({t})"))
@@ -86,10 +95,16 @@ impl TestDb {
                         .map(|r| r.get::<String, _>("name"))
                         .collect();
                     for c in cols {
-                        let rows = sqlx::query(&format!("SELECT CAST({c} AS BLOB) AS v FROM {t}")).fetch_all(&pool).await.expect("values");
+                        let rows = sqlx::query(&format!("SELECT CAST({c} AS BLOB) AS v FROM {t}"))
+                            .fetch_all(&pool)
+                            .await
+                            .expect("values");
                         for r in rows {
                             if let Ok(Some(v)) = r.try_get::<Option<Vec<u8>>, _>("v") {
-                                out.push((format!("{t}.{c}"), String::from_utf8_lossy(&v).into_owned()));
+                                out.push((
+                                    format!("{t}.{c}"),
+                                    String::from_utf8_lossy(&v).into_owned(),
+                                ));
                             }
                         }
                     }
@@ -99,7 +114,9 @@ impl TestDb {
             }
             TestDb::Postgres { .. } => {
                 use sqlx::Row;
-                let pool = sqlx::PgPool::connect(&self.url()).await.expect("open postgres");
+                let pool = sqlx::PgPool::connect(&self.url())
+                    .await
+                    .expect("open postgres");
                 let cols = sqlx::query(
                     "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = 'public'",
                 )
@@ -109,11 +126,16 @@ impl TestDb {
                 let mut out = Vec::new();
                 for r in cols {
                     let (t, c): (String, String) = (r.get("t"), r.get("c"));
-                    let q = format!("SELECT CASE WHEN pg_typeof(\"{c}\")::text = 'bytea' THEN convert_from(\"{c}\"::bytea, 'UTF8') ELSE \"{c}\"::text END AS v FROM \"{t}\"");
+                    let q = format!(
+                        "SELECT CASE WHEN pg_typeof(\"{c}\")::text = 'bytea' THEN convert_from(\"{c}\"::bytea, 'UTF8') ELSE \"{c}\"::text END AS v FROM \"{t}\""
+                    );
                     let rows = match sqlx::query(&q).fetch_all(&pool).await {
                         Ok(rows) => rows,
                         // bytea that is not UTF-8: compare as escaped text instead
-                        Err(_) => sqlx::query(&format!("SELECT \"{c}\"::text AS v FROM \"{t}\"")).fetch_all(&pool).await.expect("values"),
+                        Err(_) => sqlx::query(&format!("SELECT \"{c}\"::text AS v FROM \"{t}\""))
+                            .fetch_all(&pool)
+                            .await
+                            .expect("values"),
                     };
                     for row in rows {
                         if let Ok(Some(v)) = row.try_get::<Option<String>, _>("v") {
@@ -135,10 +157,18 @@ impl Drop for TestDb {
             let name = name.clone();
             // Dropping needs its own runtime: Drop may run inside or outside one.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
-                    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    if let Ok(mut conn) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await
+                    {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
                     }
                 });
             })

@@ -123,6 +123,10 @@ max_connections = 8
 [schemas]
 dirs = ["{schemas}", "{test_schemas}"]
 
+[host]
+# Compiled plugins are shared by every test process (wasmtime's cache is safe for concurrent use).
+cache_dir = "{wasm_cache}"
+
 [log]
 level = "warn"
 
@@ -144,6 +148,7 @@ may_send = ["{{urn://gateway/test/1.0}}TestRequest"]
             tokens = self.tokens,
             limits = self.limits,
             schemas = root.join("schemas").display(),
+            wasm_cache = root.join("target/e2e-wasm-cache").display(),
             test_schemas = root.join("tests/fixtures/schemas").display(),
             ta = sha(TOKEN_A),
             tb = sha(TOKEN_B),
@@ -184,7 +189,12 @@ deadline = "500ms"
     /// The parsed config (validated as `gateway serve` would).
     pub fn config(&self) -> Config {
         let text = self.render();
-        match Config::from_toml(&text, &PathBuf::from("test.toml"), repo_root(), std::iter::empty()) {
+        match Config::from_toml(
+            &text,
+            &PathBuf::from("test.toml"),
+            repo_root(),
+            std::iter::empty(),
+        ) {
             Ok(l) => l.config,
             Err(e) => panic!("test config is invalid: {e}\n{text}"),
         }
@@ -207,20 +217,32 @@ impl TestGateway {
     /// Starts a gateway whose listener speaks TLS: requests made before it is ready wait in the listen backlog,
     /// so it returns once the task runs.
     pub async fn start_tls(config: &TestConfig) -> TestGateway {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(gateway::run(config.config(), listener, shutdown.clone()));
-        TestGateway { addr, shutdown, task: Some(task) }
+        TestGateway {
+            addr,
+            shutdown,
+            task: Some(task),
+        }
     }
 
     /// Starts the gateway with a parsed config.
     pub async fn start_config(config: Config) -> TestGateway {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(gateway::run(config, listener, shutdown.clone()));
-        let mut gw = TestGateway { addr, shutdown, task: Some(task) };
+        let mut gw = TestGateway {
+            addr,
+            shutdown,
+            task: Some(task),
+        };
         gw.wait_ready().await;
         gw
     }
@@ -282,7 +304,11 @@ impl GatewayProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("gateway.toml");
         std::fs::write(&file, config.render()).expect("write config");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
         let child = std::process::Command::new(crate::artifacts::gateway_bin())
             .args(["serve", "--config"])
@@ -291,13 +317,19 @@ impl GatewayProcess {
             .env("RUST_LOG", "warn")
             .spawn()
             .expect("gateway starts");
-        let mut p = GatewayProcess { addr, child, _dir: dir };
+        let mut p = GatewayProcess {
+            addr,
+            child,
+            _dir: dir,
+        };
         let client = crate::Client::new();
         for _ in 0..400 {
             if let Ok(Some(status)) = p.child.try_wait() {
                 panic!("gateway process exited: {status}");
             }
-            if tokio::net::TcpStream::connect(addr).await.is_ok() && client.get(&p.url("/readyz"), None).await.status == 200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok()
+                && client.get(&p.url("/readyz"), None).await.status == 200
+            {
                 return p;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -313,7 +345,9 @@ impl GatewayProcess {
 
     /// SIGTERM and wait: the gateway shuts down gracefully.
     pub fn stop(mut self) {
-        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }

@@ -9,11 +9,14 @@
 //! - `gateway`: a config for tests and a running gateway.
 //! - `client`: a small HTTP client.
 //! - `smev`: SOAP envelopes for requests and helpers to read and schema-check the answers.
+//! - `mchd`: synthetic, signed powers of attorney (МЧД) and the negative set; `goscan`: their config and registry.
 
 pub mod artifacts;
 pub mod client;
 pub mod db;
 pub mod gateway;
+pub mod goscan;
+pub mod mchd;
 pub mod pki;
 pub mod sim;
 pub mod smev;

@@ -9,7 +9,9 @@ use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
-use openssl::x509::extension::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName};
+use openssl::x509::extension::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+};
 use openssl::x509::{X509, X509NameBuilder};
 
 /// A key and its certificate.
@@ -63,12 +65,28 @@ impl Ca {
         b.set_subject_name(&name).expect("subject");
         b.set_issuer_name(&name).expect("issuer");
         b.set_pubkey(&key).expect("pubkey");
-        b.set_not_before(&Asn1Time::days_from_now(0).expect("time")).expect("nb");
-        b.set_not_after(&Asn1Time::days_from_now(365).expect("time")).expect("na");
-        b.append_extension(BasicConstraints::new().critical().ca().build().expect("bc")).expect("ext");
-        b.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build().expect("ku")).expect("ext");
+        b.set_not_before(&Asn1Time::days_from_now(0).expect("time"))
+            .expect("nb");
+        b.set_not_after(&Asn1Time::days_from_now(365).expect("time"))
+            .expect("na");
+        b.append_extension(BasicConstraints::new().critical().ca().build().expect("bc"))
+            .expect("ext");
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .build()
+                .expect("ku"),
+        )
+        .expect("ext");
         b.sign(&key, MessageDigest::sha256()).expect("sign");
-        Ca { issued: Issued { key, cert: b.build() } }
+        Ca {
+            issued: Issued {
+                key,
+                cert: b.build(),
+            },
+        }
     }
 
     /// A certificate for `cn` with extra subject entries (OID text or short name, value) — e.g. a СНИЛС
@@ -78,33 +96,56 @@ impl Ca {
         let mut name = X509NameBuilder::new().expect("name");
         name.append_entry_by_nid(Nid::COMMONNAME, cn).expect("cn");
         for (field, value) in extra {
-            name.append_entry_by_text(field, value).expect("subject entry");
+            name.append_entry_by_text(field, value)
+                .expect("subject entry");
         }
         let name = name.build();
         let mut b = X509::builder().expect("builder");
         b.set_version(2).expect("version");
         b.set_serial_number(&serial()).expect("serial");
         b.set_subject_name(&name).expect("subject");
-        b.set_issuer_name(self.issued.cert.subject_name()).expect("issuer");
+        b.set_issuer_name(self.issued.cert.subject_name())
+            .expect("issuer");
         b.set_pubkey(&key).expect("pubkey");
-        b.set_not_before(&Asn1Time::days_from_now(0).expect("time")).expect("nb");
-        b.set_not_after(&Asn1Time::days_from_now(30).expect("time")).expect("na");
-        b.append_extension(BasicConstraints::new().build().expect("bc")).expect("ext");
+        b.set_not_before(&Asn1Time::days_from_now(0).expect("time"))
+            .expect("nb");
+        b.set_not_after(&Asn1Time::days_from_now(30).expect("time"))
+            .expect("na");
+        b.append_extension(BasicConstraints::new().build().expect("bc"))
+            .expect("ext");
         match usage {
             Usage::Server => {
-                b.append_extension(ExtendedKeyUsage::new().server_auth().build().expect("eku")).expect("ext");
-                let san = SubjectAlternativeName::new().ip("127.0.0.1").dns("localhost").build(&b.x509v3_context(Some(&self.issued.cert), None)).expect("san");
+                b.append_extension(ExtendedKeyUsage::new().server_auth().build().expect("eku"))
+                    .expect("ext");
+                let san = SubjectAlternativeName::new()
+                    .ip("127.0.0.1")
+                    .dns("localhost")
+                    .build(&b.x509v3_context(Some(&self.issued.cert), None))
+                    .expect("san");
                 b.append_extension(san).expect("ext");
             }
             Usage::Client => {
-                b.append_extension(ExtendedKeyUsage::new().client_auth().build().expect("eku")).expect("ext");
+                b.append_extension(ExtendedKeyUsage::new().client_auth().build().expect("eku"))
+                    .expect("ext");
             }
             Usage::Signing => {
-                b.append_extension(KeyUsage::new().critical().digital_signature().non_repudiation().build().expect("ku")).expect("ext");
+                b.append_extension(
+                    KeyUsage::new()
+                        .critical()
+                        .digital_signature()
+                        .non_repudiation()
+                        .build()
+                        .expect("ku"),
+                )
+                .expect("ext");
             }
         }
-        b.sign(&self.issued.key, MessageDigest::sha256()).expect("sign");
-        Issued { key, cert: b.build() }
+        b.sign(&self.issued.key, MessageDigest::sha256())
+            .expect("sign");
+        Issued {
+            key,
+            cert: b.build(),
+        }
     }
 }
 

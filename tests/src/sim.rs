@@ -22,16 +22,24 @@ impl Sim {
 
     /// Starts the simulator on fixtures in `dir`.
     pub async fn start_with(dir: PathBuf) -> Sim {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shutdown = CancellationToken::new();
         let s = shutdown.clone();
         let task = tokio::spawn(async move {
-            registry_sim::run(registry_sim::SimConfig::new(dir), listener, async move { s.cancelled().await })
-                .await
-                .expect("simulator runs");
+            registry_sim::run(registry_sim::SimConfig::new(dir), listener, async move {
+                s.cancelled().await
+            })
+            .await
+            .expect("simulator runs");
         });
-        Sim { addr, shutdown, task: Some(task) }
+        Sim {
+            addr,
+            shutdown,
+            task: Some(task),
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -41,7 +49,9 @@ impl Sim {
 
     /// `GET /__stats`.
     pub async fn stats(&self) -> serde_json::Value {
-        let r = crate::Client::new().get(&format!("{}/__stats", self.url()), None).await;
+        let r = crate::Client::new()
+            .get(&format!("{}/__stats", self.url()), None)
+            .await;
         serde_json::from_slice(&r.body).expect("stats are JSON")
     }
 
@@ -53,7 +63,9 @@ impl Sim {
     /// `POST /__config` for `service`.
     pub async fn set_faults(&self, service: &str, latency_ms: u64, failure_rate: f64) {
         let body = serde_json::json!({"service": service, "latencyMs": latency_ms, "failureRate": failure_rate});
-        let r = crate::Client::new().post_json(&format!("{}/__config", self.url()), &body, None).await;
+        let r = crate::Client::new()
+            .post_json(&format!("{}/__config", self.url()), &body, None)
+            .await;
         assert_eq!(r.status, 200, "simulator config: {}", r.text());
     }
 

@@ -27,7 +27,9 @@ pub fn message_id() -> String {
 /// ReferenceMessageID and TransactionCode.
 pub fn send_request(v: &str, id: &str, payload: &str) -> String {
     let extra = if v == "1.2" {
-        format!("<ns:ReferenceMessageID>{id}</ns:ReferenceMessageID><ns:TransactionCode>TX-{id}</ns:TransactionCode>")
+        format!(
+            "<ns:ReferenceMessageID>{id}</ns:ReferenceMessageID><ns:TransactionCode>TX-{id}</ns:TransactionCode>"
+        )
     } else {
         String::new()
     };
@@ -71,7 +73,9 @@ pub fn ack(v: &str, id: &str) -> String {
 
 /// A test plugin request (namespace `urn://gateway/test/1.0`).
 pub fn test_payload(action: &str, text: &str) -> String {
-    format!(r#"<t:TestRequest xmlns:t="urn://gateway/test/1.0"><t:Action>{action}</t:Action><t:Text>{text}</t:Text></t:TestRequest>"#)
+    format!(
+        r#"<t:TestRequest xmlns:t="urn://gateway/test/1.0"><t:Action>{action}</t:Action><t:Text>{text}</t:Text></t:TestRequest>"#
+    )
 }
 
 /// The text of the first element named `local` (any namespace) in `xml`.
@@ -103,11 +107,15 @@ pub fn text_of(xml: &[u8], local: &str) -> Option<String> {
 
 /// Whether an element named `local` occurs in `xml`.
 pub fn has_element(xml: &[u8], local: &str) -> bool {
-    let Ok(text) = std::str::from_utf8(xml) else { return false };
+    let Ok(text) = std::str::from_utf8(xml) else {
+        return false;
+    };
     let mut r = Reader::from_str(text);
     loop {
         match r.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == local => return true,
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == local => {
+                return true;
+            }
             Ok(Event::Eof) | Err(_) => return false,
             _ => {}
         }
@@ -138,7 +146,9 @@ pub fn body_child(xml: &[u8]) -> Vec<u8> {
                     in_body = true;
                 }
             }
-            Event::Empty(_) if in_body => return inject(&xml[before..r.buffer_position() as usize], &ns_decls),
+            Event::Empty(_) if in_body => {
+                return inject(&xml[before..r.buffer_position() as usize], &ns_decls);
+            }
             Event::Eof => panic!("no element in soap:Body"),
             _ => {}
         }
@@ -147,7 +157,9 @@ pub fn body_child(xml: &[u8]) -> Vec<u8> {
 
 fn inject(child: &[u8], decls: &[(String, String)]) -> Vec<u8> {
     let text = String::from_utf8_lossy(child).trim_start().to_owned();
-    let name_end = text.find(|c: char| c.is_whitespace() || c == '>' || c == '/').expect("a start tag");
+    let name_end = text
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .expect("a start tag");
     let mut extra = String::new();
     for (k, v) in decls {
         if !text[..text.find('>').unwrap_or(text.len())].contains(&format!("{k}=")) {
@@ -185,7 +197,10 @@ pub fn assert_valid_answer(v: &str, soap: &[u8]) {
         let detail = fault_detail(soap);
         assert_valid(&detail, &format!("smev-message-exchange-faults-{v}.xsd"));
     } else {
-        assert_valid(&body_child(soap), &format!("smev-message-exchange-types-{v}.xsd"));
+        assert_valid(
+            &body_child(soap),
+            &format!("smev-message-exchange-types-{v}.xsd"),
+        );
     }
 }
 
@@ -207,7 +222,9 @@ pub fn fault_name(soap: &[u8]) -> Option<String> {
     let detail = fault_detail(soap);
     let text = String::from_utf8_lossy(&detail);
     let tag = text.trim_start().trim_start_matches('<');
-    let name = tag.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()?;
+    let name = tag
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .next()?;
     Some(name.rsplit(':').next()?.to_owned())
 }
 

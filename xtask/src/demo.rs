@@ -18,7 +18,8 @@ pub fn run(_args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| format!("Ctrl-C handler: {e}"))?;
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("Ctrl-C handler: {e}"))?;
     let mut sim = Command::new(dist.join("registry-sim"))
         .args(["--listen", SIM, "--fixtures"])
         .arg(dist.join("fixtures"))
@@ -28,7 +29,10 @@ pub fn run(_args: &[String]) -> Result<()> {
         .args(["serve", "--config"])
         .arg(dist.join("gateway.toml"))
         .args(["--listen", GATEWAY])
-        .env("GATEWAY__STORE__URL", format!("sqlite://{}/gateway.db", data.display()))
+        .env(
+            "GATEWAY__STORE__URL",
+            format!("sqlite://{}/gateway.db", data.display()),
+        )
         .spawn()
         .map_err(|e| format!("gateway: {e}"))?;
     let up = wait_for(GATEWAY, Duration::from_secs(20)) && wait_for(SIM, Duration::from_secs(5));
@@ -36,7 +40,10 @@ pub fn run(_args: &[String]) -> Result<()> {
         stop_all(&mut [&mut gateway, &mut sim]);
         return Err("the gateway or the simulator did not start; see their messages above".into());
     }
-    let token = std::fs::read_to_string(dist.join("demo-client.token")).map_err(|e| e.to_string())?.trim().to_owned();
+    let token = std::fs::read_to_string(dist.join("demo-client.token"))
+        .map_err(|e| e.to_string())?
+        .trim()
+        .to_owned();
     print_banner(&token);
     while !stop.load(Ordering::SeqCst) {
         if let Ok(Some(status)) = gateway.try_wait() {
@@ -64,7 +71,9 @@ fn wait_for(addr: &str, within: Duration) -> bool {
 /// SIGTERM, then wait (the processes shut down gracefully).
 fn stop_all(children: &mut [&mut Child]) {
     for c in children.iter_mut() {
-        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status();
     }
     for c in children.iter_mut() {
         let _ = c.wait();

@@ -9,6 +9,7 @@
 //! dist/fixtures/            the simulator's demo data (invented people)
 //! dist/gateway.toml         a working default config (paths relative to it)
 //! dist/demo-client.token    the demo client's bearer token (its SHA-256 is in gateway.toml)
+//! dist/keys/report-signer.*  a self-signed demo key and certificate signing the e-mailed reports
 //! ```
 
 use std::fs;
@@ -35,18 +36,30 @@ pub fn run() -> Result<PathBuf> {
         fs::create_dir_all(dist.join(d)).map_err(|e| format!("{d}: {e}"))?;
     }
     copy(&built.bin_dir.join("gateway"), &dist.join("gateway"))?;
-    copy(&built.bin_dir.join("registry-sim"), &dist.join("registry-sim"))?;
+    copy(
+        &built.bin_dir.join("registry-sim"),
+        &dist.join("registry-sim"),
+    )?;
     for p in BUNDLED_PLUGINS {
         let file = format!("{}.wasm", p.replace('-', "_"));
-        copy(&built.plugin_dir.join(&file), &dist.join("plugins").join(&file))?;
+        copy(
+            &built.plugin_dir.join(&file),
+            &dist.join("plugins").join(&file),
+        )?;
     }
     for (_, lib) in BUNDLED_ADAPTERS {
         copy(&built.bin_dir.join(lib), &dist.join("adapters").join(lib))?;
     }
     copy_dir(&root().join("schemas"), &dist.join("schemas"))?;
-    copy_dir(&root().join("adapters/sim/fixtures"), &dist.join("fixtures"))?;
+    copy_dir(
+        &root().join("adapters/sim/fixtures"),
+        &dist.join("fixtures"),
+    )?;
+    report_signer(&dist.join("keys"))?;
+    demo_mchd_signatures(&dist.join("keys"), &dist.join("fixtures"))?;
     let token = random_token()?;
-    let template = fs::read_to_string(root().join("gateway/dist/gateway.toml")).map_err(|e| format!("config template: {e}"))?;
+    let template = fs::read_to_string(root().join("gateway/dist/gateway.toml"))
+        .map_err(|e| format!("config template: {e}"))?;
     let config = template.replace("@DEMO_TOKEN_SHA256@", &sha256_hex(&token)?);
     fs::write(dist.join("gateway.toml"), config).map_err(|e| e.to_string())?;
     fs::write(dist.join("demo-client.token"), format!("{token}\n")).map_err(|e| e.to_string())?;
@@ -54,12 +67,163 @@ pub fn run() -> Result<PathBuf> {
     Ok(dist)
 }
 
+/// A self-signed demo key and certificate for signing reports (`[reports] signer_key` / `signer_cert`), made
+/// with the system's `openssl`; operators replace them with the operator's real ones.
+fn report_signer(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::run(
+        std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825", "-utf8",
+            ])
+            .args([
+                "-subj",
+                "/CN=Demo report signer (replace with the operator's certificate)",
+            ])
+            .arg("-keyout")
+            .arg(dir.join("report-signer.key"))
+            .arg("-out")
+            .arg(dir.join("report-signer.pem")),
+    )
+}
+
+/// A demo CA (`keys/mchd-demo-ca.pem`, the shipped `[crypto] trust_store`) and detached CMS signatures of the
+/// simulator's demo powers of attorney, each by the head named in its `ЛицоБезДов` (a certificate carrying
+/// that person's СНИЛС and ИНН), so that the demo can scan on behalf of an organisation. Made with the system's
+/// `openssl`; no key material is committed.
+fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
+    let openssl = |args: &[&str]| {
+        let mut c = std::process::Command::new("openssl");
+        c.args(args).stdout(std::process::Stdio::null());
+        crate::run(&mut c)
+    };
+    let p = |path: &Path| path.display().to_string();
+    let (ca_key, ca) = (keys.join("mchd-demo-ca.key"), keys.join("mchd-demo-ca.pem"));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "825",
+        "-utf8",
+        "-subj",
+        "/CN=Demo CA of powers of attorney (replace with the real trust anchors)",
+        "-keyout",
+        &p(&ca_key),
+        "-out",
+        &p(&ca),
+    ])?;
+    let index = fixtures.join("mchd-registry.json");
+    let mut listing =
+        fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let files: Vec<String> = listing
+        .split("\"file\":")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
+        .collect();
+    for (i, file) in files.iter().enumerate() {
+        let doc = fixtures.join(file);
+        let xml = fs::read_to_string(&doc).map_err(|e| format!("{}: {e}", doc.display()))?;
+        // The head who signs: the first natural person inside ЛицоБезДов.
+        let head = xml
+            .split("<ЛицоБезДов")
+            .nth(1)
+            .ok_or_else(|| format!("{file}: no ЛицоБезДов"))?;
+        let attr = |name: &str| {
+            head.split(&format!("{name}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .map(|v| v.chars().filter(char::is_ascii_digit).collect::<String>())
+        };
+        let (snils, inn) = (
+            attr("СНИЛС").ok_or_else(|| format!("{file}: no СНИЛС of the head"))?,
+            attr("ИННФЛ").unwrap_or_default(),
+        );
+        let (key, csr, cert) = (
+            keys.join(format!("mchd-demo-head-{i}.key")),
+            keys.join(format!("mchd-demo-head-{i}.csr")),
+            keys.join(format!("mchd-demo-head-{i}.pem")),
+        );
+        let subject = format!(
+            "/CN=Demo head {i}/SNILS={snils}{}",
+            if inn.is_empty() {
+                String::new()
+            } else {
+                format!("/INN={inn}")
+            }
+        );
+        openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            &subject,
+            "-keyout",
+            &p(&key),
+            "-out",
+            &p(&csr),
+        ])?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &p(&csr),
+            "-CA",
+            &p(&ca),
+            "-CAkey",
+            &p(&ca_key),
+            "-CAcreateserial",
+            "-days",
+            "825",
+            "-out",
+            &p(&cert),
+        ])?;
+        let sig = format!("{file}.sig");
+        openssl(&[
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            &p(&doc),
+            "-signer",
+            &p(&cert),
+            "-inkey",
+            &p(&key),
+            "-out",
+            &p(&fixtures.join(&sig)),
+        ])?;
+        let _ = fs::remove_file(&csr);
+        listing = listing.replace(
+            &format!("\"file\": \"{file}\""),
+            &format!("\"file\": \"{file}\", \"signature\": \"{sig}\""),
+        );
+    }
+    fs::write(&index, listing).map_err(|e| e.to_string())
+}
+
 fn remove(p: &Path) -> Result<()> {
-    if p.is_dir() { fs::remove_dir_all(p) } else { fs::remove_file(p) }.map_err(|e| format!("{}: {e}", p.display()))
+    if p.is_dir() {
+        fs::remove_dir_all(p)
+    } else {
+        fs::remove_file(p)
+    }
+    .map_err(|e| format!("{}: {e}", p.display()))
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to).map(|_| ()).map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
+    fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
@@ -67,7 +231,11 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     for entry in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
         let target = to.join(path.file_name().expect("entries have names"));
-        if path.is_dir() { copy_dir(&path, &target)? } else { copy(&path, &target)? }
+        if path.is_dir() {
+            copy_dir(&path, &target)?
+        } else {
+            copy(&path, &target)?
+        }
     }
     Ok(())
 }
@@ -81,12 +249,25 @@ fn random_token() -> Result<String> {
 }
 
 /// SHA-256 of `s` with the system's `sha256sum` (xtask stays free of crypto crates).
-fn sha256_hex(s: &str) -> Result<String> {
+pub(crate) fn sha256_hex(s: &str) -> Result<String> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().map_err(|e| format!("sha256sum: {e}"))?;
-    child.stdin.take().expect("piped").write_all(s.as_bytes()).map_err(|e| e.to_string())?;
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("sha256sum: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(s.as_bytes())
+        .map_err(|e| e.to_string())?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace().next().filter(|h| h.len() == 64).map(str::to_owned).ok_or_else(|| "sha256sum gave no digest".into())
+    text.split_whitespace()
+        .next()
+        .filter(|h| h.len() == 64)
+        .map(str::to_owned)
+        .ok_or_else(|| "sha256sum gave no digest".into())
 }

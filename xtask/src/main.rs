@@ -4,11 +4,13 @@
 //!   embedded default config (SQLite under `./data`), print how to call it, stop on Ctrl-C.
 //! - `cargo xtask test`: the whole suite (unit, integration, end-to-end) on SQLite and PostgreSQL.
 //! - `cargo xtask dist`: a release bundle in `dist/`.
+//! - `cargo xtask bench [--quick]`: micro-benchmarks and load runs; rewrites `docs/performance.md`.
 //! - `cargo xtask setup`: only install what the machine lacks (Rust target, Debian packages, Python tools).
 //!
 //! Layout: `setup` (machine prerequisites), `build` (plugins, adapters, binaries), `pg` (a fresh PostgreSQL
 //! database per run), `dist`, `demo`, `test`.
 
+mod bench;
 mod build;
 mod demo;
 mod dist;
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
         Some("dist") => dist::run().map(|_| ()),
+        Some("bench") => bench::run(&args[1..]),
         Some("setup") => setup::ensure(),
         Some("build") => build::all(build::Profile::Debug).map(|_| ()),
         _ => {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
                  demo    build and run the gateway with the registry simulator on the default config\n  \
                  test    run the whole test suite (SQLite and PostgreSQL)\n  \
                  dist    build a release bundle in dist/\n  \
+                 bench   benchmarks and load runs against bare hyper; rewrites docs/performance.md (--quick: smoke run)\n  \
                  setup   install missing prerequisites (wasm32-wasip2 target, Debian packages, Python tools)\n  \
                  build   build plugins, adapters and binaries (debug)"
             );
@@ -54,7 +58,10 @@ pub type Result<T> = std::result::Result<T, String>;
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
 }
 
 /// Runs `cmd`, failing with its description when it fails.
@@ -62,7 +69,11 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: {shown}");
     let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
 }
 
 /// The `cargo` that runs us.

@@ -16,7 +16,22 @@ fn server() -> (String, String, String) {
 fn psql(sql: &str) -> Command {
     let (host, port, user) = server();
     let mut c = Command::new("psql");
-    c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", &host, "-p", &port, "-U", &user, "-d", "postgres", "-c", sql]);
+    c.args([
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        &host,
+        "-p",
+        &port,
+        "-U",
+        &user,
+        "-d",
+        "postgres",
+        "-c",
+        sql,
+    ]);
     c
 }
 
@@ -29,12 +44,19 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates `gw_run_<pid>_<time>`.
     pub fn create() -> Result<TestDatabase> {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         let name = format!("gw_run_{}_{stamp}", std::process::id());
-        run(&mut psql(&format!("CREATE DATABASE {name}")))
-            .map_err(|e| format!("{e}\nPostgreSQL must run on 127.0.0.1:5432 with trust auth for user postgres"))?;
+        run(&mut psql(&format!("CREATE DATABASE {name}"))).map_err(|e| {
+            format!("{e}\nPostgreSQL must run on 127.0.0.1:5432 with trust auth for user postgres")
+        })?;
         let (host, port, user) = server();
-        Ok(TestDatabase { url: format!("postgres://{user}@{host}:{port}/{name}"), name })
+        Ok(TestDatabase {
+            url: format!("postgres://{user}@{host}:{port}/{name}"),
+            name,
+        })
     }
 }
 

@@ -10,10 +10,16 @@ use crate::{Result, root, run};
 const PACKAGES: &[(&str, &str)] = &[
     ("pkg-config", "finding libxml2 and OpenSSL"),
     ("libxml2-dev", "XSD validation (libxml2)"),
-    ("libxml2-utils", "xmllint, the tests' independent schema check"),
+    (
+        "libxml2-utils",
+        "xmllint, the tests' independent schema check",
+    ),
     ("libssl-dev", "OpenSSL: TLS, CMS signatures"),
     ("openssl", "the tests' independent signature checks"),
-    ("libengine-gost-openssl", "GOST R 34.10-2012 signatures through OpenSSL's gost engine"),
+    (
+        "libengine-gost-openssl",
+        "GOST R 34.10-2012 signatures through OpenSSL's gost engine",
+    ),
     ("zbar-tools", "zbarimg, the tests' independent QR decoder"),
     ("python3-venv", "the tests' Python environment"),
     ("postgresql-client", "psql, to create the test database"),
@@ -32,8 +38,14 @@ pub fn ensure() -> Result<()> {
 }
 
 fn ensure_target() -> Result<()> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("rustup: {e}"))?;
-    if !String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-wasip2") {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if !String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-wasip2")
+    {
         run(Command::new("rustup").args(["target", "add", "wasm32-wasip2"]))?;
     }
     Ok(())
@@ -47,7 +59,11 @@ fn installed(pkg: &str) -> bool {
 }
 
 fn ensure_packages() -> Result<()> {
-    let missing: Vec<&str> = PACKAGES.iter().map(|(p, _)| *p).filter(|p| !installed(p)).collect();
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| !installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -67,15 +83,18 @@ fn ensure_packages() -> Result<()> {
         c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
         c
     };
-    if run(&mut apt(&["install", "-y", "--no-install-recommends"]).args(&missing)).is_err() {
+    if run(apt(&["install", "-y", "--no-install-recommends"]).args(&missing)).is_err() {
         run(&mut apt(&["update"]))?;
-        run(&mut apt(&["install", "-y", "--no-install-recommends"]).args(&missing))?;
+        run(apt(&["install", "-y", "--no-install-recommends"]).args(&missing))?;
     }
     Ok(())
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// The Python interpreter of the tests' virtual environment (`target/pyenv`).
@@ -94,7 +113,15 @@ fn ensure_python() -> Result<()> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
-        run(Command::new(&py).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PYTHON))?;
+        run(Command::new(&py)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PYTHON))?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! 1. prerequisites; 2. plugins (wasm), adapters, binaries; 3. a fresh PostgreSQL database for the run;
 //! 4. the workspace's tests (with `cargo nextest` when installed, else `cargo test`), then doc tests;
 //! 5. the plugins workspace's native unit tests (`--lib`: a plugin's cdylib does not link natively); 6. the database is dropped.
+//!
 //! Extra arguments are passed to the test runner (a filter, say).
 
 use std::process::Command;
@@ -24,10 +25,19 @@ pub fn run(extra: &[String]) -> Result<()> {
             .env("GATEWAY_TEST_PG_URL", &db.url)
             .env("GATEWAY_TEST_PYTHON", setup::python());
     };
-    let nextest = Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
+    let nextest = Command::new("cargo")
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     let mut c = cargo();
     if nextest {
-        c.args(["nextest", "run", "--workspace", "--locked", "--no-fail-fast"]);
+        c.args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--locked",
+            "--no-fail-fast",
+        ]);
     } else {
         c.args(["test", "--workspace", "--locked", "--no-fail-fast"]);
     }
@@ -39,11 +49,13 @@ pub fn run(extra: &[String]) -> Result<()> {
         doc.args(["test", "--workspace", "--locked", "--doc"]);
         env(&mut doc);
         exec(&mut doc)?;
-        exec(cargo()
-            .args(["test", "--manifest-path"])
-            .arg(root().join("plugins/Cargo.toml"))
-            .args(["--workspace", "--lib"])
-            .env("CARGO_TARGET_DIR", root().join("target/plugins-native")))?;
+        exec(
+            cargo()
+                .args(["test", "--manifest-path"])
+                .arg(root().join("plugins/Cargo.toml"))
+                .args(["--workspace", "--lib"])
+                .env("CARGO_TARGET_DIR", root().join("target/plugins-native")),
+        )?;
     }
     drop(db);
     Ok(())

@@ -22,7 +22,9 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         // The harness reads the address from the first line.
@@ -33,11 +35,17 @@ fn main() -> anyhow::Result<()> {
             tokio::spawn(async move {
                 let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
                     let _ = req.into_body().collect().await;
-                    let mut resp = hyper::Response::new(Full::new(Bytes::from_static(REPLY.as_bytes())));
-                    resp.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("text/xml; charset=utf-8"));
+                    let mut resp =
+                        hyper::Response::new(Full::new(Bytes::from_static(REPLY.as_bytes())));
+                    resp.headers_mut().insert(
+                        "content-type",
+                        hyper::header::HeaderValue::from_static("text/xml; charset=utf-8"),
+                    );
                     Ok::<_, Infallible>(resp)
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     })

@@ -35,7 +35,10 @@ struct Args {
     #[arg(long, default_value = "1.3")]
     version: String,
     /// The payload element of SOAP scenarios.
-    #[arg(long, default_value = r#"<t:TestRequest xmlns:t="urn://gateway/test/1.0"><t:Action>echo</t:Action><t:Text>load</t:Text></t:TestRequest>"#)]
+    #[arg(
+        long,
+        default_value = r#"<t:TestRequest xmlns:t="urn://gateway/test/1.0"><t:Action>echo</t:Action><t:Text>load</t:Text></t:TestRequest>"#
+    )]
     payload: String,
     /// The JSON body of `json`.
     #[arg(long)]
@@ -56,23 +59,47 @@ struct Args {
     /// Total rate (per second); unset = as fast as possible.
     #[arg(long)]
     rate: Option<f64>,
+    /// Stop after this many measured units (the duration still caps the run).
+    #[arg(long)]
+    max_units: Option<u64>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
     let scenario = match a.scenario {
-        Kind::SoapSend => Scenario::SoapSend { path: a.path, version: a.version, payload: a.payload },
-        Kind::SoapCycle => Scenario::SoapCycle { path: a.path, version: a.version, payload: a.payload },
+        Kind::SoapSend => Scenario::SoapSend {
+            path: a.path,
+            version: a.version,
+            payload: a.payload,
+        },
+        Kind::SoapCycle => Scenario::SoapCycle {
+            path: a.path,
+            version: a.version,
+            payload: a.payload,
+        },
         Kind::Json => Scenario::Json {
             path: a.path,
-            body: Bytes::from(a.body.ok_or_else(|| anyhow::anyhow!("--body is required for json"))?),
+            body: Bytes::from(
+                a.body
+                    .ok_or_else(|| anyhow::anyhow!("--body is required for json"))?,
+            ),
         },
         Kind::JsonIssue => {
-            let file = a.snils_file.ok_or_else(|| anyhow::anyhow!("--snils-file is required for json-issue"))?;
-            let snils: Vec<String> = std::fs::read_to_string(file)?.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            let file = a
+                .snils_file
+                .ok_or_else(|| anyhow::anyhow!("--snils-file is required for json-issue"))?;
+            let snils: Vec<String> = std::fs::read_to_string(file)?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
             anyhow::ensure!(!snils.is_empty(), "the СНИЛС file is empty");
-            Scenario::JsonIssue { path: a.path, snils }
+            Scenario::JsonIssue {
+                path: a.path,
+                snils,
+            }
         }
     };
     let report = run(
@@ -83,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
             duration: Duration::from_secs_f64(a.duration),
             warmup: Duration::from_secs_f64(a.warmup),
             rate: a.rate,
+            max_units: a.max_units,
         },
         scenario,
     )

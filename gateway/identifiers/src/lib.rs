@@ -79,7 +79,11 @@ impl Kind {
 
     /// The configuration name.
     pub fn name(self) -> &'static str {
-        Kind::ALL.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("unknown")
+        Kind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("unknown")
     }
 
     /// The Russian name used in messages to people.
@@ -134,13 +138,21 @@ fn weighted(d: &[u8], weights: &[u32]) -> u8 {
 /// ОГРН: 13 digits; the first 12 as one integer, mod 11, mod 10, equal the 13th.
 pub fn check_ogrn(s: &str) -> Result<(), Invalid> {
     let d = digits::<13>(s)?;
-    if (number(&d[..12]) % 11 % 10) as u8 == d[12] { Ok(()) } else { Err(Invalid::CheckNumber) }
+    if (number(&d[..12]) % 11 % 10) as u8 == d[12] {
+        Ok(())
+    } else {
+        Err(Invalid::CheckNumber)
+    }
 }
 
 /// ОГРНИП: 15 digits; the first 14 as one integer, mod 13, mod 10, equal the 15th.
 pub fn check_ogrnip(s: &str) -> Result<(), Invalid> {
     let d = digits::<15>(s)?;
-    if (number(&d[..14]) % 13 % 10) as u8 == d[14] { Ok(()) } else { Err(Invalid::CheckNumber) }
+    if (number(&d[..14]) % 13 % 10) as u8 == d[14] {
+        Ok(())
+    } else {
+        Err(Invalid::CheckNumber)
+    }
 }
 
 /// ОГРН (13 digits) or ОГРНИП (15 digits).
@@ -155,7 +167,11 @@ pub fn check_ogrn_or_ogrnip(s: &str) -> Result<(), Invalid> {
 /// ИНН of an organisation: 10 digits.
 pub fn check_inn_organisation(s: &str) -> Result<(), Invalid> {
     let d = digits::<10>(s)?;
-    if weighted(&d[..9], &[2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[9] { Ok(()) } else { Err(Invalid::CheckNumber) }
+    if weighted(&d[..9], &[2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[9] {
+        Ok(())
+    } else {
+        Err(Invalid::CheckNumber)
+    }
 }
 
 /// ИНН of a person: 12 digits, two check digits.
@@ -163,7 +179,11 @@ pub fn check_inn_person(s: &str) -> Result<(), Invalid> {
     let d = digits::<12>(s)?;
     let c11 = weighted(&d[..10], &[7, 2, 4, 10, 3, 5, 9, 4, 6, 8]);
     let c12 = weighted(&d[..11], &[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]);
-    if c11 == d[10] && c12 == d[11] { Ok(()) } else { Err(Invalid::CheckNumber) }
+    if c11 == d[10] && c12 == d[11] {
+        Ok(())
+    } else {
+        Err(Invalid::CheckNumber)
+    }
 }
 
 /// ИНН of an organisation (10 digits) or a person (12 digits).
@@ -203,7 +223,11 @@ pub fn check_snils(s: &str) -> Result<(), Invalid> {
     if body <= 1_001_998 {
         return Ok(());
     }
-    let sum: u32 = d[..9].iter().enumerate().map(|(i, &x)| u32::from(x) * (9 - i as u32)).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| u32::from(x) * (9 - i as u32))
+        .sum();
     let check = match sum {
         s if s < 100 => s,
         100 | 101 => 0,
@@ -212,25 +236,42 @@ pub fn check_snils(s: &str) -> Result<(), Invalid> {
             r => r,
         },
     };
-    if check == u32::from(d[9]) * 10 + u32::from(d[10]) { Ok(()) } else { Err(Invalid::CheckNumber) }
+    if check == u32::from(d[9]) * 10 + u32::from(d[10]) {
+        Ok(())
+    } else {
+        Err(Invalid::CheckNumber)
+    }
 }
 
 /// A СНИЛС as 11 bare digits, if valid.
 pub fn normalize_snils(s: &str) -> Result<String, Invalid> {
     check_snils(s)?;
-    Ok(snils_digits(s)?.iter().map(|d| char::from(b'0' + d)).collect())
+    Ok(snils_digits(s)?
+        .iter()
+        .map(|d| char::from(b'0' + d))
+        .collect())
 }
 
 /// A СНИЛС formatted `XXX-XXX-XXX YY`, if valid.
 pub fn format_snils(s: &str) -> Result<String, Invalid> {
     let d = normalize_snils(s)?;
-    Ok(alloc::format!("{}-{}-{} {}", &d[0..3], &d[3..6], &d[6..9], &d[9..11]))
+    Ok(alloc::format!(
+        "{}-{}-{} {}",
+        &d[0..3],
+        &d[3..6],
+        &d[6..9],
+        &d[9..11]
+    ))
 }
 
 /// Computes the check number for the first nine digits of a СНИЛС (for making test data).
 pub fn snils_check_number(first_nine: &str) -> Result<u8, Invalid> {
     let d = digits::<9>(first_nine)?;
-    let sum: u32 = d.iter().enumerate().map(|(i, &x)| u32::from(x) * (9 - i as u32)).sum();
+    let sum: u32 = d
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| u32::from(x) * (9 - i as u32))
+        .sum();
     Ok(match sum {
         s if s < 100 => s as u8,
         100 | 101 => 0,
@@ -264,7 +305,10 @@ mod tests {
     #[test]
     fn inn() {
         assert_eq!(check_inn_organisation("7707083893"), Ok(()));
-        assert_eq!(check_inn_organisation("7707083894"), Err(Invalid::CheckNumber));
+        assert_eq!(
+            check_inn_organisation("7707083894"),
+            Err(Invalid::CheckNumber)
+        );
         assert_eq!(check_inn_person("500100732259"), Ok(()));
         assert_eq!(check_inn_person("500100732258"), Err(Invalid::CheckNumber));
         assert_eq!(check_inn("7707083893"), Ok(()));
@@ -284,13 +328,23 @@ mod tests {
         assert_eq!(check_snils(""), Err(Invalid::Format));
         // Numbers up to 001-001-998 carry no check number.
         assert_eq!(check_snils("001-001-998 77"), Ok(()));
-        assert_eq!(normalize_snils("112-233-445 95").as_deref(), Ok("11223344595"));
+        assert_eq!(
+            normalize_snils("112-233-445 95").as_deref(),
+            Ok("11223344595")
+        );
         assert_eq!(format_snils("11223344595").as_deref(), Ok("112-233-445 95"));
     }
 
     #[test]
     fn snils_check_number_agrees_with_check() {
-        for n in [1_002_000u32, 123_456_789, 999_999_999, 100_000_000, 555_555_555, 987_654_321] {
+        for n in [
+            1_002_000u32,
+            123_456_789,
+            999_999_999,
+            100_000_000,
+            555_555_555,
+            987_654_321,
+        ] {
             let nine = alloc::format!("{n:09}");
             let c = snils_check_number(&nine).unwrap();
             let full = alloc::format!("{nine}{c:02}");

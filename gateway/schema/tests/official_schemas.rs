@@ -44,7 +44,7 @@ fn all_three_smev_versions_load_with_their_imports() {
 #[test]
 fn the_mchd_schema_loads() {
     let catalog =
-        SchemaCatalog::load_dir(&repository_schemas().join("mchd")).expect("МЧД schema loads");
+        SchemaCatalog::load_dir(&repository_schemas().join("fns-emchd")).expect("МЧД schema loads");
     assert_eq!(catalog.namespaces(), ["urn://x-artefacts/EMCHD_1"]);
     let violations = catalog
         .validate_xml(
@@ -67,7 +67,7 @@ fn smev_and_mchd_load_together_through_symbolic_links() {
     // Other document types of schemas/ belong to other crates; this checks the two official sets in one
     // catalog, reached through links as an operator's directory might be.
     let dir = tempfile::tempdir().expect("tempdir");
-    for set in ["smev3", "mchd"] {
+    for set in ["smev3", "fns-emchd"] {
         std::os::unix::fs::symlink(repository_schemas().join(set), dir.path().join(set))
             .expect("symlink");
     }

@@ -21,9 +21,15 @@ pub struct Applied {
 }
 
 /// Applies every `GATEWAY__...` variable of `vars` to `root`.
-pub fn apply(root: &mut Table, vars: impl IntoIterator<Item = (String, String)>) -> Result<Vec<Applied>, String> {
+pub fn apply(
+    root: &mut Table,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<Applied>, String> {
     let mut applied = Vec::new();
-    let mut vars: Vec<(String, String)> = vars.into_iter().filter(|(k, _)| k.starts_with(PREFIX)).collect();
+    let mut vars: Vec<(String, String)> = vars
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(PREFIX))
+        .collect();
     vars.sort();
     for (var, raw) in vars {
         let parts: Vec<&str> = var[PREFIX.len()..].split("__").collect();
@@ -41,7 +47,9 @@ fn parse_scalar(raw: &str) -> Value {
     let doc = format!("v = {raw}");
     match doc.parse::<Table>() {
         Ok(mut t) => match t.remove("v") {
-            Some(v @ (Value::String(_) | Value::Integer(_) | Value::Float(_) | Value::Boolean(_))) => v,
+            Some(
+                v @ (Value::String(_) | Value::Integer(_) | Value::Float(_) | Value::Boolean(_)),
+            ) => v,
             _ => Value::String(raw.to_owned()),
         },
         Err(_) => Value::String(raw.to_owned()),
@@ -51,7 +59,10 @@ fn parse_scalar(raw: &str) -> Value {
 /// Finds the existing key of `table` that `name` (upper case, `_` for `-` and `_`) designates.
 fn key_in(table: &Table, name: &str) -> Option<String> {
     let want = name.to_ascii_lowercase();
-    table.keys().find(|k| k.to_ascii_lowercase().replace('-', "_") == want).cloned()
+    table
+        .keys()
+        .find(|k| k.to_ascii_lowercase().replace('-', "_") == want)
+        .cloned()
 }
 
 fn set(root: &mut Table, parts: &[&str], value: Value) -> Result<String, String> {
@@ -60,37 +71,68 @@ fn set(root: &mut Table, parts: &[&str], value: Value) -> Result<String, String>
     Ok(path.join("."))
 }
 
-fn set_in_table(t: &mut Table, parts: &[&str], value: Value, path: &mut Vec<String>) -> Result<(), String> {
+fn set_in_table(
+    t: &mut Table,
+    parts: &[&str],
+    value: Value,
+    path: &mut Vec<String>,
+) -> Result<(), String> {
     let (part, rest) = parts.split_first().ok_or("empty path")?;
     // An existing key matches whatever its spelling; a new key keeps the variable's `_`.
     let key = key_in(t, part).unwrap_or_else(|| part.to_ascii_lowercase());
     path.push(key.clone());
     if rest.is_empty() {
         if let Some(Value::Table(_) | Value::Array(_)) = t.get(&key) {
-            return Err(format!("`{}` is a table or array; only scalar keys can be set", path.join(".")));
+            return Err(format!(
+                "`{}` is a table or array; only scalar keys can be set",
+                path.join(".")
+            ));
         }
         t.insert(key, value);
         return Ok(());
     }
-    set_in_value(t.entry(key).or_insert_with(|| Value::Table(Table::new())), rest, value, path)
+    set_in_value(
+        t.entry(key).or_insert_with(|| Value::Table(Table::new())),
+        rest,
+        value,
+        path,
+    )
 }
 
-fn set_in_value(node: &mut Value, parts: &[&str], value: Value, path: &mut Vec<String>) -> Result<(), String> {
+fn set_in_value(
+    node: &mut Value,
+    parts: &[&str],
+    value: Value,
+    path: &mut Vec<String>,
+) -> Result<(), String> {
     match node {
         Value::Table(t) => set_in_table(t, parts, value, path),
         Value::Array(a) => {
             let (part, rest) = parts.split_first().ok_or("empty path")?;
-            let idx: usize =
-                part.parse().map_err(|_| format!("`{}` is an array: address its elements by index", path.join(".")))?;
+            let idx: usize = part.parse().map_err(|_| {
+                format!(
+                    "`{}` is an array: address its elements by index",
+                    path.join(".")
+                )
+            })?;
             let len = a.len();
-            let el = a.get_mut(idx).ok_or_else(|| format!("`{}` has {len} elements, no index {idx}", path.join(".")))?;
+            let el = a.get_mut(idx).ok_or_else(|| {
+                format!("`{}` has {len} elements, no index {idx}", path.join("."))
+            })?;
             path.push(idx.to_string());
             if rest.is_empty() {
-                return Err(format!("`{}` is a table; only scalar keys can be set", path.join(".")));
+                return Err(format!(
+                    "`{}` is a table; only scalar keys can be set",
+                    path.join(".")
+                ));
             }
             set_in_value(el, rest, value, path)
         }
-        _ => Err(format!("`{}` is a scalar, it has no key `{}`", path.join("."), parts[0])),
+        _ => Err(format!(
+            "`{}` is a scalar, it has no key `{}`",
+            path.join("."),
+            parts[0]
+        )),
     }
 }
 
@@ -104,12 +146,16 @@ mod tests {
 
     #[test]
     fn sets_scalars_with_types() {
-        let mut t = table("[server]\nlisten = \"127.0.0.1:1\"\n[plugins.svo-status]\nmemory = \"64MiB\"\n");
+        let mut t =
+            table("[server]\nlisten = \"127.0.0.1:1\"\n[plugins.svo-status]\nmemory = \"64MiB\"\n");
         let applied = apply(
             &mut t,
             [
                 ("GATEWAY__SERVER__LISTEN".into(), "0.0.0.0:9".into()),
-                ("GATEWAY__PLUGINS__SVO_STATUS__MEMORY".into(), "32MiB".into()),
+                (
+                    "GATEWAY__PLUGINS__SVO_STATUS__MEMORY".into(),
+                    "32MiB".into(),
+                ),
                 ("GATEWAY__AUTH__ALLOW_BEARER".into(), "true".into()),
                 ("GATEWAY__STORE__MAX_CONNECTIONS".into(), "16".into()),
                 ("OTHER".into(), "x".into()),
@@ -126,9 +172,17 @@ mod tests {
     #[test]
     fn array_elements_by_index() {
         let mut t = table("[[senders]]\nmnemonic = \"A\"\n[[senders]]\nmnemonic = \"B\"\n");
-        apply(&mut t, [("GATEWAY__SENDERS__1__MNEMONIC".into(), "C".into())]).unwrap();
+        apply(
+            &mut t,
+            [("GATEWAY__SENDERS__1__MNEMONIC".into(), "C".into())],
+        )
+        .unwrap();
         assert_eq!(t["senders"][1]["mnemonic"].as_str(), Some("C"));
-        let err = apply(&mut t, [("GATEWAY__SENDERS__5__MNEMONIC".into(), "C".into())]).unwrap_err();
+        let err = apply(
+            &mut t,
+            [("GATEWAY__SENDERS__5__MNEMONIC".into(), "C".into())],
+        )
+        .unwrap_err();
         assert!(err.contains("no index 5"), "{err}");
     }
 

@@ -8,10 +8,11 @@
 //! The reference for operators is this module's documentation of each field, mirrored with examples in
 //! `docs/config.md`.
 //!
-//! Layout: `units` (durations and sizes), `env` (overrides), `validate` (cross-section checks), this file (the
-//! structs).
+//! Layout: `units` (durations and sizes), `env` (overrides), `validate` (cross-section checks), `reports`
+//! (`[reports]` and `[smtp]`), this file (the other structs).
 
 pub mod env;
+pub mod reports;
 pub mod units;
 pub mod validate;
 
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use reports::{ReportsConfig, SmtpConfig};
 pub use units::{ByteSize, Dur};
 
 /// The whole config file.
@@ -72,6 +74,12 @@ pub struct Config {
     /// Facts recorded by plugin chains (e.g. scans made with a power of attorney).
     #[serde(default)]
     pub facts: FactsConfig,
+    /// Scan reports e-mailed to organisations; none without this section.
+    #[serde(default)]
+    pub reports: Option<ReportsConfig>,
+    /// The mail server reports go through (needed with `[reports]`).
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -262,7 +270,11 @@ pub struct SmevConfig {
 
 impl Default for SmevConfig {
     fn default() -> Self {
-        SmevConfig { require_uuid_v1: true, mnemonic: "GATEWAY".into(), name: "Шлюз межведомственного взаимодействия".into() }
+        SmevConfig {
+            require_uuid_v1: true,
+            mnemonic: "GATEWAY".into(),
+            name: "Шлюз межведомственного взаимодействия".into(),
+        }
     }
 }
 
@@ -277,7 +289,9 @@ pub struct SchemasConfig {
 
 impl Default for SchemasConfig {
     fn default() -> Self {
-        SchemasConfig { dirs: vec![PathBuf::from("schemas")] }
+        SchemasConfig {
+            dirs: vec![PathBuf::from("schemas")],
+        }
     }
 }
 
@@ -422,7 +436,11 @@ pub struct TokensConfig {
 
 impl Default for TokensConfig {
     fn default() -> Self {
-        TokensConfig { cache_capacity: 100_000, tombstone_keep: Dur::hours(24), subject_key: None }
+        TokensConfig {
+            cache_capacity: 100_000,
+            tombstone_keep: Dur::hours(24),
+            subject_key: None,
+        }
     }
 }
 
@@ -449,7 +467,10 @@ pub struct FactsConfig {
 
 impl Default for FactsConfig {
     fn default() -> Self {
-        FactsConfig { retention: Dur::days(90), retention_interval: Dur::hours(1) }
+        FactsConfig {
+            retention: Dur::days(90),
+            retention_interval: Dur::hours(1),
+        }
     }
 }
 
@@ -467,7 +488,11 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { format: "text".into(), level: "info".into(), mask_identifiers: true }
+        LogConfig {
+            format: "text".into(),
+            level: "info".into(),
+            mask_identifiers: true,
+        }
     }
 }
 
@@ -476,7 +501,10 @@ impl Default for LogConfig {
 pub enum ConfigError {
     /// The file could not be read.
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The file is not valid TOML or does not fit the structure.
     #[error("config {path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -485,7 +513,10 @@ pub enum ConfigError {
     Env(String),
     /// The values do not fit together.
     #[error("config {path} is invalid:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid { path: PathBuf, problems: Vec<String> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
 }
 
 /// A loaded config and what was overridden from the environment.
@@ -497,10 +528,20 @@ pub struct Loaded {
 
 impl Config {
     /// Reads `path`, applies environment overrides from `vars`, parses and validates.
-    pub fn load(path: &Path, vars: impl IntoIterator<Item = (String, String)>) -> Result<Loaded, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    pub fn load(
+        path: &Path,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
+        let base_dir = if base_dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base_dir
+        };
         Self::from_toml(&text, path, base_dir, vars)
     }
 
@@ -512,29 +553,46 @@ impl Config {
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Loaded, ConfigError> {
         let mut table: toml::Table =
-            text.parse().map_err(|e: toml::de::Error| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: path.into(),
+                    message: e.to_string(),
+                })?;
         let overrides = env::apply(&mut table, vars).map_err(ConfigError::Env)?;
-        let mut config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+        let mut config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: path.into(),
+                    message: e.to_string(),
+                })?;
         config.base_dir = base_dir;
         let problems = validate::problems(&config);
         if !problems.is_empty() {
-            return Err(ConfigError::Invalid { path: path.into(), problems });
+            return Err(ConfigError::Invalid {
+                path: path.into(),
+                problems,
+            });
         }
         Ok(Loaded { config, overrides })
     }
 
     /// `p` relative to the config file's directory (absolute paths unchanged).
     pub fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() { p.to_path_buf() } else { self.base_dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
     }
 
     /// The store URL with a relative SQLite path resolved against the config file's directory.
     pub fn store_url(&self) -> String {
         let url = &self.store.url;
         if let Some(rest) = url.strip_prefix("sqlite://") {
-            let (file, query) = rest.split_once('?').map_or((rest, None), |(f, q)| (f, Some(q)));
+            let (file, query) = rest
+                .split_once('?')
+                .map_or((rest, None), |(f, q)| (f, Some(q)));
             if !file.is_empty() && !Path::new(file).is_absolute() && file != ":memory:" {
                 let full = self.base_dir.join(file);
                 return match query {
@@ -551,7 +609,11 @@ impl Config {
         match &self.server.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => {
-                let scheme = if self.server.tls.is_some() { "https" } else { "http" };
+                let scheme = if self.server.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
                 format!("{scheme}://{}", self.server.listen)
             }
         }

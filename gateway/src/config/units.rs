@@ -50,13 +50,21 @@ impl FromStr for Dur {
         let mut total = Duration::ZERO;
         let mut rest = s;
         while !rest.is_empty() {
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             if digits == 0 {
-                return Err(format!("`{s}` is not a duration: expected a number, e.g. `500ms`, `5m`, `1h30m`"));
+                return Err(format!(
+                    "`{s}` is not a duration: expected a number, e.g. `500ms`, `5m`, `1h30m`"
+                ));
             }
-            let n: u64 = rest[..digits].parse().map_err(|_| format!("`{s}`: number too large"))?;
+            let n: u64 = rest[..digits]
+                .parse()
+                .map_err(|_| format!("`{s}`: number too large"))?;
             rest = &rest[digits..];
-            let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let unit = &rest[..unit_len];
             rest = &rest[unit_len..];
             let part = match unit {
@@ -66,7 +74,11 @@ impl FromStr for Dur {
                 "h" => Duration::from_secs(n.saturating_mul(3600)),
                 "d" => Duration::from_secs(n.saturating_mul(86_400)),
                 "" => return Err(format!("`{s}`: a unit is required (ms, s, m, h, d)")),
-                other => return Err(format!("`{s}`: unknown unit `{other}` (use ms, s, m, h, d)")),
+                other => {
+                    return Err(format!(
+                        "`{s}`: unknown unit `{other}` (use ms, s, m, h, d)"
+                    ));
+                }
             };
             total = total.saturating_add(part);
         }
@@ -77,12 +89,17 @@ impl FromStr for Dur {
 impl fmt::Display for Dur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
-        const UNITS: [(u128, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")];
+        const UNITS: [(u128, &str); 4] = [
+            (86_400_000, "d"),
+            (3_600_000, "h"),
+            (60_000, "m"),
+            (1000, "s"),
+        ];
         if ms == 0 {
             return f.write_str("0s");
         }
         for (size, unit) in UNITS {
-            if ms % size == 0 {
+            if ms.is_multiple_of(size) {
                 return write!(f, "{}{unit}", ms / size);
             }
         }
@@ -102,7 +119,9 @@ impl<'de> Deserialize<'de> for Dur {
                 v.parse().map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
-                Err(E::custom(format!("`{v}`: write durations with a unit, e.g. \"{v}s\" or \"{v}ms\"")))
+                Err(E::custom(format!(
+                    "`{v}`: write durations with a unit, e.g. \"{v}s\" or \"{v}ms\""
+                )))
             }
         }
         d.deserialize_any(V)
@@ -145,9 +164,13 @@ impl FromStr for ByteSize {
         let t = s.trim();
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         if split == 0 {
-            return Err(format!("`{s}` is not a size: expected e.g. `64MiB`, `512KiB`, `4096`"));
+            return Err(format!(
+                "`{s}` is not a size: expected e.g. `64MiB`, `512KiB`, `4096`"
+            ));
         }
-        let n: u64 = t[..split].parse().map_err(|_| format!("`{s}`: number too large"))?;
+        let n: u64 = t[..split]
+            .parse()
+            .map_err(|_| format!("`{s}`: number too large"))?;
         let mult: u64 = match t[split..].trim() {
             "" | "B" => 1,
             "KB" => 1000,
@@ -156,9 +179,15 @@ impl FromStr for ByteSize {
             "MiB" => 1024 * 1024,
             "GB" => 1000 * 1000 * 1000,
             "GiB" => 1024 * 1024 * 1024,
-            other => return Err(format!("`{s}`: unknown unit `{other}` (use B, KiB, MiB, GiB, KB, MB, GB)")),
+            other => {
+                return Err(format!(
+                    "`{s}`: unknown unit `{other}` (use B, KiB, MiB, GiB, KB, MB, GB)"
+                ));
+            }
         };
-        n.checked_mul(mult).map(ByteSize).ok_or_else(|| format!("`{s}`: too large"))
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{s}`: too large"))
     }
 }
 
@@ -166,7 +195,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
         for (size, unit) in UNITS {
-            if self.0 >= size && self.0 % size == 0 {
+            if self.0 >= size && self.0.is_multiple_of(size) {
                 return write!(f, "{}{unit}", self.0 / size);
             }
         }
@@ -186,7 +215,9 @@ impl<'de> Deserialize<'de> for ByteSize {
                 v.parse().map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<ByteSize, E> {
-                u64::try_from(v).map(ByteSize).map_err(|_| E::custom("a size cannot be negative"))
+                u64::try_from(v)
+                    .map(ByteSize)
+                    .map_err(|_| E::custom("a size cannot be negative"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<ByteSize, E> {
                 Ok(ByteSize(v))

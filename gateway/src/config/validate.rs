@@ -17,6 +17,7 @@ pub fn problems(c: &Config) -> Vec<String> {
     routes(c, &mut p);
     plugins_and_adapters(c, &mut p);
     misc(c, &mut p);
+    reports(c, &mut p);
     p
 }
 
@@ -40,7 +41,9 @@ fn server(c: &Config, p: &mut Vec<String>) {
     if let Some(u) = &c.server.public_url
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
-        p.push(format!("[server] public_url `{u}` must start with http:// or https://"));
+        p.push(format!(
+            "[server] public_url `{u}` must start with http:// or https://"
+        ));
     }
     if c.server.max_connections == 0 {
         p.push("[server] max_connections must be at least 1".into());
@@ -60,41 +63,65 @@ fn senders(c: &Config, p: &mut Vec<String>) {
     let mtls = c.server.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
     for s in &c.senders {
         let who = format!("[[senders]] `{}`", s.mnemonic);
-        if s.mnemonic.is_empty() || s.mnemonic.len() > 50 || !s.mnemonic.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
-            p.push(format!("{who}: a mnemonic is 1–50 latin letters, digits, `_` or `-`"));
+        if s.mnemonic.is_empty()
+            || s.mnemonic.len() > 50
+            || !s
+                .mnemonic
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            p.push(format!(
+                "{who}: a mnemonic is 1–50 latin letters, digits, `_` or `-`"
+            ));
         }
         if !seen.insert(s.mnemonic.as_str()) {
             p.push(format!("{who} is defined twice"));
         }
         if s.bearer_token_sha256.is_none() && s.client_cert_sha256.is_none() {
-            p.push(format!("{who} has no credential: set bearer_token_sha256 or client_cert_sha256"));
+            p.push(format!(
+                "{who} has no credential: set bearer_token_sha256 or client_cert_sha256"
+            ));
         }
         if let Some(h) = &s.bearer_token_sha256 {
             if !is_sha256_hex(h) {
-                p.push(format!("{who}: bearer_token_sha256 must be 64 hex digits (sha256 of the token)"));
+                p.push(format!(
+                    "{who}: bearer_token_sha256 must be 64 hex digits (sha256 of the token)"
+                ));
             } else if !tokens.insert(h.to_ascii_lowercase()) {
-                p.push(format!("{who}: the same bearer token is used by another sender"));
+                p.push(format!(
+                    "{who}: the same bearer token is used by another sender"
+                ));
             }
         }
         if let Some(h) = &s.client_cert_sha256 {
             if !is_sha256_hex(h) {
-                p.push(format!("{who}: client_cert_sha256 must be a SHA-256 fingerprint (64 hex digits)"));
+                p.push(format!(
+                    "{who}: client_cert_sha256 must be a SHA-256 fingerprint (64 hex digits)"
+                ));
             } else if !certs.insert(h.replace(':', "").to_ascii_lowercase()) {
-                p.push(format!("{who}: the same client certificate is used by another sender"));
+                p.push(format!(
+                    "{who}: the same client certificate is used by another sender"
+                ));
             }
             if !mtls {
-                p.push(format!("{who} authenticates by client certificate but [server.tls] has no client_ca"));
+                p.push(format!(
+                    "{who} authenticates by client certificate but [server.tls] has no client_ca"
+                ));
             }
         }
         if s.may_send.is_empty() {
-            p.push(format!("{who}: may_send is empty, the sender could send nothing"));
+            p.push(format!(
+                "{who}: may_send is empty, the sender could send nothing"
+            ));
         }
         for t in &s.may_send {
             if t == "*" {
                 continue;
             }
             if QName::from_str(t).is_err() {
-                p.push(format!("{who}: may_send `{t}` is not a message type `{{namespace}}LocalName`"));
+                p.push(format!(
+                    "{who}: may_send `{t}` is not a message type `{{namespace}}LocalName`"
+                ));
             } else if !routed.contains(t.as_str()) {
                 p.push(format!("{who}: may_send `{t}` has no route"));
             }
@@ -106,13 +133,18 @@ fn store(c: &Config, p: &mut Vec<String>) {
     let url = &c.store.url;
     let pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
     if !(url.starts_with("sqlite:") || pg) {
-        p.push(format!("[store] url `{url}`: use sqlite://FILE or postgres://..."));
+        p.push(format!(
+            "[store] url `{url}`: use sqlite://FILE or postgres://..."
+        ));
     }
     if c.store.max_connections == 0 {
         p.push("[store] max_connections must be at least 1".into());
     }
     if !matches!(c.store.sqlite_synchronous.as_str(), "full" | "normal") {
-        p.push(format!("[store] sqlite_synchronous `{}`: use \"full\" or \"normal\"", c.store.sqlite_synchronous));
+        p.push(format!(
+            "[store] sqlite_synchronous `{}`: use \"full\" or \"normal\"",
+            c.store.sqlite_synchronous
+        ));
     }
     if pg && c.tokens.subject_key.is_none() {
         p.push(
@@ -138,7 +170,9 @@ fn routes(c: &Config, p: &mut Vec<String>) {
         }
         for step in &r.chain {
             if !c.plugins.contains_key(step) {
-                p.push(format!("{who}: chain names plugin `{step}`, which [plugins] does not define"));
+                p.push(format!(
+                    "{who}: chain names plugin `{step}`, which [plugins] does not define"
+                ));
             }
         }
         let deadline = c.route_deadline(r);
@@ -146,12 +180,18 @@ fn routes(c: &Config, p: &mut Vec<String>) {
             p.push(format!("{who}: deadline must be positive"));
         }
         if deadline.get() >= c.queue.lease.get() {
-            p.push(format!("{who}: deadline {deadline} must be shorter than [queue] lease {}", c.queue.lease));
+            p.push(format!(
+                "{who}: deadline {deadline} must be shorter than [queue] lease {}",
+                c.queue.lease
+            ));
         }
         for (name, kind) in &r.identifiers {
             if ru_identifiers::Kind::from_name(kind).is_none() {
                 let kinds: Vec<&str> = ru_identifiers::Kind::ALL.iter().map(|(n, _)| *n).collect();
-                p.push(format!("{who}: identifier `{name}` has unknown kind `{kind}` (one of {})", kinds.join(", ")));
+                p.push(format!(
+                    "{who}: identifier `{name}` has unknown kind `{kind}` (one of {})",
+                    kinds.join(", ")
+                ));
             }
         }
     }
@@ -166,7 +206,9 @@ fn plugins_and_adapters(c: &Config, p: &mut Vec<String>) {
         }
         for a in &pl.adapters {
             if !c.adapters.contains_key(a) {
-                p.push(format!("{who}: adapters names `{a}`, which [adapters] does not define"));
+                p.push(format!(
+                    "{who}: adapters names `{a}`, which [adapters] does not define"
+                ));
             }
         }
     }
@@ -187,7 +229,10 @@ fn plugins_and_adapters(c: &Config, p: &mut Vec<String>) {
 
 fn misc(c: &Config, p: &mut Vec<String>) {
     if !matches!(c.log.format.as_str(), "text" | "json") {
-        p.push(format!("[log] format `{}`: use \"text\" or \"json\"", c.log.format));
+        p.push(format!(
+            "[log] format `{}`: use \"text\" or \"json\"",
+            c.log.format
+        ));
     }
     if c.queue.workers == 0 {
         p.push("[queue] workers must be at least 1".into());
@@ -204,7 +249,10 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     for d in &c.schemas.dirs {
         let full = c.resolve(d);
         if !full.is_dir() {
-            p.push(format!("[schemas] dirs: {} is not a directory", full.display()));
+            p.push(format!(
+                "[schemas] dirs: {} is not a directory",
+                full.display()
+            ));
         }
     }
     if c.facts.retention.get().is_zero() || c.facts.retention_interval.get().is_zero() {
@@ -212,5 +260,118 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     }
     if c.limits.max_depth < 8 {
         p.push("[limits] max_depth below 8 cannot hold a SOAP envelope with its payload".into());
+    }
+}
+
+fn reports(c: &Config, p: &mut Vec<String>) {
+    use gateway_reports::{mail, period, schedule::Schedule};
+    if let Some(s) = &c.smtp {
+        if mail::Security::parse(&s.security).is_none() {
+            p.push(format!(
+                "[smtp] security `{}`: use \"starttls\", \"tls\" or \"none\"",
+                s.security
+            ));
+        }
+        if let Err(e) = mail::parse_mailbox(&s.from) {
+            p.push(format!("[smtp] from: {e}"));
+        }
+        if s.host.trim().is_empty() || s.port == 0 {
+            p.push("[smtp] host and port must be set".into());
+        }
+        if s.username.is_some() != s.password.is_some() {
+            p.push("[smtp] username and password go together (set the password through GATEWAY__SMTP__PASSWORD)".into());
+        }
+        if s.timeout.get().is_zero() {
+            p.push("[smtp] timeout must be positive".into());
+        }
+        if let Some(ca) = &s.ca {
+            must_exist(c, "[smtp] ca", ca, p);
+        }
+    }
+    let Some(r) = &c.reports else { return };
+    if c.smtp.is_none() {
+        p.push(
+            "[reports] needs an [smtp] section: the mail server reports are sent through".into(),
+        );
+    }
+    match period::parse_date(&r.anchor) {
+        Ok(anchor) => {
+            if let Err(e) = Schedule::parse(&r.schedule, anchor) {
+                p.push(format!("[reports] {e}"));
+            }
+        }
+        Err(e) => p.push(format!("[reports] anchor: {e}")),
+    }
+    if let Err(e) = period::time_zone(&r.time_zone) {
+        p.push(format!("[reports] {e}"));
+    }
+    if !c.plugins.contains_key(&r.plugin) {
+        p.push(format!(
+            "[reports] plugin `{}` is not defined in [plugins]",
+            r.plugin
+        ));
+    }
+    if !c.adapters.contains_key(&r.profiles) {
+        p.push(format!(
+            "[reports] profiles adapter `{}` is not defined in [adapters]",
+            r.profiles
+        ));
+    }
+    must_exist(c, "[reports] signer_cert", &r.signer_cert, p);
+    must_exist(c, "[reports] signer_key", &r.signer_key, p);
+    for f in &r.signer_chain {
+        must_exist(c, "[reports] signer_chain", f, p);
+    }
+    if let Some(dir) = &r.work_dir
+        && !c.resolve(dir).is_dir()
+    {
+        p.push(format!(
+            "[reports] work_dir {} is not a directory",
+            c.resolve(dir).display()
+        ));
+    }
+    let positive = [
+        ("tick", r.tick),
+        ("lease", r.lease),
+        ("retry_initial", r.retry_initial),
+        ("plugin_deadline", r.plugin_deadline),
+        ("keep_sent", r.keep_sent),
+    ];
+    for (name, d) in positive {
+        if d.get().is_zero() {
+            p.push(format!("[reports] {name} must be positive"));
+        }
+    }
+    if r.retry_max.get() < r.retry_initial.get() {
+        p.push("[reports] retry_max must be at least retry_initial".into());
+    }
+    if r.delay.get() > std::time::Duration::from_secs(30 * 86_400) {
+        p.push("[reports] delay above 30 days".into());
+    }
+    if !(1..=366).contains(&r.catch_up) {
+        p.push("[reports] catch_up must be 1 to 366 periods".into());
+    }
+    if !(1..=9).contains(&r.compression) {
+        p.push("[reports] compression must be 1 (fastest) to 9".into());
+    }
+    if r.fact_kind.trim().is_empty() {
+        p.push("[reports] fact_kind must not be empty".into());
+    }
+    if let Some(d) = &r.message_id_domain
+        && (d.is_empty()
+            || !d
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '-'))
+    {
+        p.push(format!(
+            "[reports] message_id_domain `{d}`: a domain of latin letters, digits, `.` and `-`"
+        ));
+    }
+    for o in &r.operators {
+        if !c.senders.iter().any(|s| &s.mnemonic == o) {
+            p.push(format!(
+                "[reports] operators names `{o}`, which [[senders]] does not define"
+            ));
+        }
     }
 }

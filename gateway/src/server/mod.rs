@@ -56,14 +56,25 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Option<Arc<TlsAcce
     tracing::info!("listener closed");
 }
 
-async fn connection(app: Arc<App>, stream: TcpStream, peer: SocketAddr, tls: Option<Arc<TlsAcceptor>>) {
+async fn connection(
+    app: Arc<App>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<Arc<TlsAcceptor>>,
+) {
     match tls {
         None => {
-            let info = Arc::new(ConnInfo { peer, identity: PeerIdentity::default() });
+            let info = Arc::new(ConnInfo {
+                peer,
+                identity: PeerIdentity::default(),
+            });
             serve_http(app, TokioIo::new(stream), info).await;
         }
         Some(acceptor) => {
-            let handshake = tokio::time::timeout(app.config.server.handshake_timeout.get(), acceptor.accept(stream));
+            let handshake = tokio::time::timeout(
+                app.config.server.handshake_timeout.get(),
+                acceptor.accept(stream),
+            );
             match handshake.await {
                 Ok(Ok((stream, identity))) => {
                     let info = Arc::new(ConnInfo { peer, identity });

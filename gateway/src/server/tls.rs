@@ -23,23 +23,32 @@ impl TlsAcceptor {
         b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
         let cert = config.resolve(&tls.cert);
         let key = config.resolve(&tls.key);
-        b.set_certificate_chain_file(&cert).with_context(|| format!("server certificate {}", cert.display()))?;
-        b.set_private_key_file(&key, SslFiletype::PEM).with_context(|| format!("server key {}", key.display()))?;
-        b.check_private_key().context("the server key does not match its certificate")?;
+        b.set_certificate_chain_file(&cert)
+            .with_context(|| format!("server certificate {}", cert.display()))?;
+        b.set_private_key_file(&key, SslFiletype::PEM)
+            .with_context(|| format!("server key {}", key.display()))?;
+        b.check_private_key()
+            .context("the server key does not match its certificate")?;
         if let Some(ca) = &tls.client_ca {
             let ca = config.resolve(ca);
-            b.set_ca_file(&ca).with_context(|| format!("client CA {}", ca.display()))?;
+            b.set_ca_file(&ca)
+                .with_context(|| format!("client CA {}", ca.display()))?;
             let mut mode = SslVerifyMode::PEER;
             if tls.require_client_cert.unwrap_or(true) {
                 mode |= SslVerifyMode::FAIL_IF_NO_PEER_CERT;
             }
             b.set_verify(mode);
         }
-        Ok(TlsAcceptor { acceptor: b.build() })
+        Ok(TlsAcceptor {
+            acceptor: b.build(),
+        })
     }
 
     /// Runs the handshake on `stream`.
-    pub async fn accept(&self, stream: TcpStream) -> anyhow::Result<(SslStream<TcpStream>, PeerIdentity)> {
+    pub async fn accept(
+        &self,
+        stream: TcpStream,
+    ) -> anyhow::Result<(SslStream<TcpStream>, PeerIdentity)> {
         let ssl = Ssl::new(self.acceptor.context())?;
         let mut stream = SslStream::new(ssl, stream)?;
         Pin::new(&mut stream).accept().await?;

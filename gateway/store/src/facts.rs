@@ -114,7 +114,7 @@ fn insert_statement(facts: &[Fact]) -> (String, Vec<Arg<'_>>) {
     (sql, args)
 }
 
-fn fact_from_row(row: &DbRow) -> Result<Fact, StoreError> {
+pub(crate) fn fact_from_row(row: &DbRow) -> Result<Fact, StoreError> {
     Ok(Fact {
         id: row.get("id")?,
         kind: row.get("kind")?,

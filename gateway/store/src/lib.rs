@@ -30,6 +30,9 @@
 //! - `tokens`: short-lived tokens shared across nodes, with tombstones ([`Store::token_issue`], ...).
 //! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]).
 //! - `retention`: [`Store::sweep`], erasing due personal data and deleting old rows.
+//! - `reports`: reports e-mailed to organisations: scheduled periods ([`Store::record_report_period`]),
+//!   runs leased to one node ([`Store::claim_reports`], [`Store::mark_report_sent`]) and the
+//!   streaming read of a report's facts ([`Store::report_facts`]).
 //! - `db` (internal): the dialect dispatch (`Pool`, `Tx`, `Arg`, `DbRow`); `connect` (internal):
 //!   pool setup and the migrations embedded from `migrations/sqlite` and `migrations/postgres`.
 //! - `error`: [`StoreError`] and the classification of driver errors (retryable or not).
@@ -51,6 +54,7 @@ mod facts;
 mod journal;
 mod options;
 mod queue;
+mod reports;
 mod requests;
 mod retention;
 mod store;
@@ -62,6 +66,10 @@ pub use journal::{Direction, JournalEntry, JournalQuery, MAX_JOURNAL_ROWS};
 pub use options::{Dialect, Retention, SqliteSync, StoreOptions};
 pub use queue::{
     AckOutcome, NewResponse, NewStatusEvent, QueuedResponse, ResponseKind, StatusEvent,
+};
+pub use reports::{
+    Delivery, MAX_REPORT_ROWS, NewReport, ReportKind, ReportPeriod, ReportQuery, ReportRun,
+    ReportStatus,
 };
 pub use requests::{
     FinishOutcome, Finished, Format, MAX_CLAIM, NewRequest, PendingRequest, RequestState,

@@ -44,7 +44,8 @@ fn default_scale() -> u32 {
 /// `"300ms"`, `"5m"`, `"1h"`: one number and a unit.
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = String::deserialize(d)?;
-    parse_duration(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a duration like \"5m\"")))
+    parse_duration(&s)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a duration like \"5m\"")))
 }
 
 /// Parses `<number><ms|s|m|h>`.
@@ -74,6 +75,9 @@ mod tests {
         assert_eq!(parse_duration("5"), None);
         let s: Settings = serde_json::from_str("{}").unwrap();
         assert_eq!(s.qr_ttl, Duration::from_secs(300));
-        assert!(serde_json::from_str::<Settings>(r#"{"qr_tll": "5m"}"#).is_err(), "unknown keys are refused");
+        assert!(
+            serde_json::from_str::<Settings>(r#"{"qr_tll": "5m"}"#).is_err(),
+            "unknown keys are refused"
+        );
     }
 }

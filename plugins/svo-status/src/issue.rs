@@ -24,7 +24,11 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, PluginError
         let participant = stored(&token)?;
         return issued(req, settings, &token, participant);
     }
-    let answer: ShowcaseAnswer = match host::registry::call_json(&settings.showcase_adapter, "lookup", &serde_json::json!({ "snils": snils })) {
+    let answer: ShowcaseAnswer = match host::registry::call_json(
+        &settings.showcase_adapter,
+        "lookup",
+        &serde_json::json!({ "snils": snils }),
+    ) {
         Ok(a) => a,
         Err(e) if e.is_unavailable() => {
             host::log::warn(&format!("MoD showcase unavailable: {e}"));
@@ -59,12 +63,19 @@ fn host_failure(e: HostError) -> PluginError {
 
 /// The participant data kept with a token.
 pub fn stored(token: &Token) -> Result<Participant, PluginError> {
-    serde_json::from_slice(&token.data).map_err(|e| PluginError::new(format!("данные QR-кода повреждены: {e}")))
+    serde_json::from_slice(&token.data)
+        .map_err(|e| PluginError::new(format!("данные QR-кода повреждены: {e}")))
 }
 
-fn issued(req: &Request, settings: &Settings, token: &Token, participant: Participant) -> Result<Outcome, PluginError> {
+fn issued(
+    req: &Request,
+    settings: &Settings,
+    token: &Token,
+    participant: Participant,
+) -> Result<Outcome, PluginError> {
     let link = link(settings, &token.id);
-    let png = host::qr::png(&link, settings.qr_scale).map_err(|e| PluginError::new(format!("QR: {e:?}")))?;
+    let png = host::qr::png(&link, settings.qr_scale)
+        .map_err(|e| PluginError::new(format!("QR: {e:?}")))?;
     let svg = host::qr::svg(&link).map_err(|e| PluginError::new(format!("QR: {e:?}")))?;
     let answer = IssueQrResponse {
         status: "ISSUED",
@@ -77,7 +88,8 @@ fn issued(req: &Request, settings: &Settings, token: &Token, participant: Partic
         ..IssueQrResponse::default()
     };
     // The answer holds the showcase data: it must not outlive the token.
-    let reply = Reply::new(QName::new(NS, "IssueQrResponse"), &answer, req.format)?.expires_at(token.expires_at);
+    let reply = Reply::new(QName::new(NS, "IssueQrResponse"), &answer, req.format)?
+        .expires_at(token.expires_at);
     Ok(Outcome::Reply(reply))
 }
 
@@ -98,7 +110,11 @@ fn not_found(req: &Request, settings: &Settings) -> Result<Outcome, PluginError>
 /// Names and birth date given in the request (from the citizen's confirmed account) must agree with the
 /// showcase; those not given are not compared.
 fn same_person(input: &IssueQrRequest, p: &Participant) -> bool {
-    let eq = |given: &Option<String>, known: &str| given.as_deref().is_none_or(|g| normalize(g) == normalize(known));
+    let eq = |given: &Option<String>, known: &str| {
+        given
+            .as_deref()
+            .is_none_or(|g| normalize(g) == normalize(known))
+    };
     eq(&input.last_name, &p.last_name)
         && eq(&input.first_name, &p.first_name)
         && eq(&input.middle_name, p.middle_name.as_deref().unwrap_or(""))
@@ -137,7 +153,10 @@ mod tests {
     #[test]
     fn names_compare_without_case_and_yo() {
         assert!(same_person(&request(None, None), &person()));
-        assert!(same_person(&request(Some("ежиков"), Some("1980-01-02")), &person()));
+        assert!(same_person(
+            &request(Some("ежиков"), Some("1980-01-02")),
+            &person()
+        ));
         assert!(!same_person(&request(Some("Ежов"), None), &person()));
         assert!(!same_person(&request(None, Some("1980-01-03")), &person()));
     }

@@ -25,7 +25,10 @@ pub const SCOPE: &str = "svo-qr";
 
 /// The QR link of token `guid`.
 pub fn link(settings: &Settings, guid: &str) -> String {
-    format!("{}/somc2/{guid}", settings.public_base_url.trim_end_matches('/'))
+    format!(
+        "{}/somc2/{guid}",
+        settings.public_base_url.trim_end_matches('/')
+    )
 }
 
 struct SvoStatus;
@@ -40,11 +43,14 @@ impl Plugin for SvoStatus {
     }
 
     fn handle(req: Request) -> Result<Outcome, PluginError> {
-        let settings: Settings = host::config::config().map_err(|e| PluginError::new(e.to_string()))?;
+        let settings: Settings =
+            host::config::config().map_err(|e| PluginError::new(e.to_string()))?;
         match req.message_type.local_name.as_str() {
             "IssueQrRequest" => issue::handle(&req, &settings),
             "VerifyQrRequest" => verify::handle(&req, &settings),
-            other => Err(PluginError::new(format!("svo-status does not handle {other}"))),
+            other => Err(PluginError::new(format!(
+                "svo-status does not handle {other}"
+            ))),
         }
     }
 }

@@ -6,11 +6,11 @@
 use gateway_plugin_sdk::host::tokens::Lookup;
 use gateway_plugin_sdk::prelude::*;
 
+use crate::SCOPE;
 use crate::config::Settings;
 use crate::issue::stored;
 use crate::messages::{NS, VerifyQrRequest, VerifyQrResponse};
 use crate::time::rfc3339;
-use crate::SCOPE;
 
 /// The annotation the МЧД policy step leaves when the power of attorney is valid: the organisation's ОГРН.
 pub const ORGANISATION_NOTE: &str = "goscan.organisation";
@@ -41,7 +41,8 @@ pub fn handle(req: &Request, _settings: &Settings) -> Result<Outcome, PluginErro
         };
         return Ok(req.reply(QName::new(NS, "VerifyQrResponse"), &answer)?);
     };
-    let lookup = host::tokens::get(SCOPE, &guid).map_err(|e| PluginError::new(format!("хранилище QR-кодов: {e:?}")))?;
+    let lookup = host::tokens::get(SCOPE, &guid)
+        .map_err(|e| PluginError::new(format!("хранилище QR-кодов: {e:?}")))?;
     let mut expires = None;
     let answer = match lookup {
         Lookup::Live(token) => {
@@ -55,10 +56,13 @@ pub fn handle(req: &Request, _settings: &Settings) -> Result<Outcome, PluginErro
                 ..VerifyQrResponse::default()
             };
             // Recorded only when the scan is made for an organisation whose power of attorney was checked.
-            if let (Some(_), Some(ogrn)) = (&input.on_behalf_of, req.annotation(ORGANISATION_NOTE)) {
+            if let (Some(_), Some(ogrn)) = (&input.on_behalf_of, req.annotation(ORGANISATION_NOTE))
+            {
                 let scan_id = host::ids::uuid();
                 let now = host::ids::now_ms();
-                host::facts::record(&Fact::new("scan", ogrn, "svo-status", now).attribute("id", scan_id.clone()));
+                host::facts::record(
+                    &Fact::new("scan", ogrn, "svo-status", now).attribute("id", scan_id.clone()),
+                );
                 answer.scan_id = Some(scan_id);
                 answer.organisation = Some(ogrn.to_owned());
             }
@@ -94,7 +98,13 @@ pub fn guid_of(qr: &str) -> Option<String> {
     };
     let candidate = candidate.split(['?', '#']).next()?.trim_end_matches('/');
     let ok = candidate.len() == 36
-        && candidate.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
+        && candidate.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
     ok.then(|| candidate.to_ascii_lowercase())
 }
 
@@ -105,8 +115,14 @@ mod tests {
     #[test]
     fn guids_from_links_and_bare() {
         let g = "3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60";
-        assert_eq!(guid_of(&format!("https://www.gosuslugi.ru/somc2/{g}")).as_deref(), Some(g));
-        assert_eq!(guid_of(&format!("https://x/somc2/{}/?utm=1", g.to_uppercase())).as_deref(), Some(g));
+        assert_eq!(
+            guid_of(&format!("https://www.gosuslugi.ru/somc2/{g}")).as_deref(),
+            Some(g)
+        );
+        assert_eq!(
+            guid_of(&format!("https://x/somc2/{}/?utm=1", g.to_uppercase())).as_deref(),
+            Some(g)
+        );
         assert_eq!(guid_of(&format!("  {g} ")).as_deref(), Some(g));
         assert_eq!(guid_of("https://www.gosuslugi.ru/somc2/not-a-guid"), None);
         assert_eq!(guid_of("hello"), None);

@@ -9,7 +9,9 @@ use std::path::Path;
 use hyper::{Method, StatusCode};
 use serde_json::Value;
 
+pub mod mchd_registry;
 pub mod mod_showcase;
+pub mod org_profile;
 
 /// A simulated registry.
 pub trait Service: Send + Sync {
@@ -76,7 +78,7 @@ impl Reply {
 pub type Loader = fn(&Path) -> anyhow::Result<Box<dyn Service>>;
 
 /// Every simulated registry, in the order `/__stats` lists them.
-pub const LOADERS: &[Loader] = &[mod_showcase::load];
+pub const LOADERS: &[Loader] = &[mod_showcase::load, org_profile::load, mchd_registry::load];
 
 /// Loads every service from `fixtures_dir`.
 pub fn load_all(fixtures_dir: &Path) -> anyhow::Result<Vec<Box<dyn Service>>> {

@@ -5,6 +5,7 @@
 mod common;
 mod journal;
 mod queue;
+mod reports;
 mod requests;
 mod retention;
 mod sqlite;

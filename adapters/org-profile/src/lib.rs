@@ -1,0 +1,118 @@
+//! Adapter to organisation profiles: in real life the organisation's account in ЕСИА, where the
+//! organisation keeps the e-mail address its scan reports go to (seed 000).
+//!
+//! Built as `liborg_profile_adapter.so` and loaded by the gateway's adapter host; the report scheduler calls
+//! it for each organisation it reports to.
+//!
+//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 2000}` (see [`Config`]).
+//!
+//! **Operation `profile`:** input `{"ogrn": "<ОГРН or ОГРНИП>"}` (the check number is verified before any
+//! request). The registry is asked with `POST <base_url>/org-profile/v1/profile` `{"ogrn": "..."}`. Output:
+//! `{"found": true, "profile": {"ogrn": "...", "name": "...", "email": "..."}}` or `{"found": false}`.
+//!
+//! | situation | error kind |
+//! |---|---|
+//! | malformed input or identifier, unknown operation | `invalid` |
+//! | connection refused, host unknown, HTTP 5xx / 429 / 408 | `unavailable` |
+//! | no complete answer within `timeout_ms` | `timeout` |
+//! | malformed answer, a profile without name or e-mail, other HTTP status | `failed` |
+//!
+//! # Layout
+//! - `config`: [`Config`] and its validation.
+//! - `profile`: input, answer and transport errors, as pure functions.
+//! - this file: [`OrgProfile`], the [`Adapter`] wiring them to HTTP.
+
+mod config;
+mod profile;
+
+use gateway_adapter_abi::{Adapter, AdapterError, serde_json};
+use ureq::Agent;
+
+pub use config::{Config, MAX_TIMEOUT_MS};
+pub use profile::{MAX_ANSWER_BYTES, Profile};
+
+/// The adapter: its configuration and a connection-pooling HTTP agent.
+pub struct OrgProfile {
+    url: String,
+    agent: Agent,
+}
+
+impl OrgProfile {
+    fn profile(&self, ogrn: &str) -> Result<Vec<u8>, AdapterError> {
+        let mut response = self
+            .agent
+            .post(&self.url)
+            .header("Accept", "application/json")
+            .send_json(profile::request_body(ogrn))
+            .map_err(profile::transport_error)?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(profile::transport_error)?;
+        profile::interpret(status, &body)
+    }
+}
+
+impl Adapter for OrgProfile {
+    const NAME: &'static str = "org-profile";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    fn init(config: serde_json::Value) -> Result<Self, AdapterError> {
+        let config = Config::from_json(config)?;
+        let agent = Agent::config_builder()
+            .timeout_global(Some(config.timeout()))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Ok(OrgProfile {
+            url: config.profile_url(),
+            agent,
+        })
+    }
+
+    fn call(&self, operation: &str, input: &[u8]) -> Result<Vec<u8>, AdapterError> {
+        match operation {
+            "profile" => self.profile(&profile::parse_input(input)?),
+            other => Err(AdapterError::invalid(format!(
+                "org-profile adapter has no operation `{other}`"
+            ))),
+        }
+    }
+}
+
+gateway_adapter_abi::export_adapter!(OrgProfile);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_adapter_abi::ErrorKind;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_operations_and_bad_identifiers_never_reach_the_network() {
+        let adapter = OrgProfile::init(json!({"base_url": "http://127.0.0.1:9"})).expect("valid");
+        assert_eq!(
+            adapter.call("delete", b"{}").unwrap_err().kind,
+            ErrorKind::Invalid
+        );
+        assert_eq!(
+            adapter
+                .call("profile", br#"{"ogrn": "1027700132196"}"#)
+                .unwrap_err()
+                .kind,
+            ErrorKind::Invalid
+        );
+        // A valid ОГРН goes to the (closed) port: unavailable.
+        assert_eq!(
+            adapter
+                .call("profile", br#"{"ogrn": "1027700132195"}"#)
+                .unwrap_err()
+                .kind,
+            ErrorKind::Unavailable
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! The facts of a report: streamed in order (never all in memory), counted, and the organisations
+//! that have any in a period.
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::db::{Arg, DbRow, Pool};
+use crate::error::StoreError;
+use crate::facts::{Fact, fact_from_row};
+use crate::store::Store;
+
+const STREAM: &str = "SELECT id, kind, organisation, document_type, occurred_at, attributes, \
+     recorded_at FROM facts WHERE organisation = $1 AND kind = $2 AND occurred_at >= $3 \
+     AND occurred_at < $4 ORDER BY occurred_at, id";
+
+const COUNT: &str = "SELECT COUNT(*) AS n FROM facts WHERE organisation = $1 AND kind = $2 \
+     AND occurred_at >= $3 AND occurred_at < $4";
+
+const ORGANISATIONS: &str = "SELECT organisation FROM facts WHERE kind = $1 AND occurred_at >= $2 \
+     AND occurred_at < $3 GROUP BY organisation ORDER BY organisation";
+
+impl Store {
+    /// The facts of `kind` about `organisation` that occurred in `[from_ms, to_ms)`, ordered by
+    /// `occurred_at` then `id`, as a stream: rows are read from the database as the consumer takes
+    /// them, so a report of a million facts never holds them all.
+    pub fn report_facts<'a>(
+        &'a self,
+        organisation: &'a str,
+        kind: &'a str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> BoxStream<'a, Result<Fact, StoreError>> {
+        fn decode(row: impl Into<DbRow>) -> Result<Fact, StoreError> {
+            fact_from_row(&row.into())
+        }
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query(STREAM)
+                .bind(organisation)
+                .bind(kind)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch(pool)
+                .map(|row| decode(row?))
+                .boxed(),
+            Pool::Postgres(pool) => sqlx::query(STREAM)
+                .bind(organisation)
+                .bind(kind)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch(pool)
+                .map(|row| decode(row?))
+                .boxed(),
+        }
+    }
+
+    /// How many facts [`Store::report_facts`] would stream.
+    pub async fn count_report_facts(
+        &self,
+        organisation: &str,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let args = [
+            Arg::text(organisation),
+            Arg::text(kind),
+            Arg::int(from_ms),
+            Arg::int(to_ms),
+        ];
+        let row = self.pool.fetch_optional(COUNT, &args).await?;
+        let n: i64 = match row {
+            Some(row) => row.get("n")?,
+            None => 0,
+        };
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
+    }
+
+    /// The organisations with facts of `kind` in `[from_ms, to_ms)`, sorted.
+    pub async fn report_organisations(
+        &self,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let args = [Arg::text(kind), Arg::int(from_ms), Arg::int(to_ms)];
+        let rows = self.pool.fetch_all(ORGANISATIONS, &args).await?;
+        rows.iter().map(|r| r.get("organisation")).collect()
+    }
+}

@@ -1,0 +1,154 @@
+//! The config file: the shipped default parses, every kind of mistake is reported in words an operator can
+//! act on, and environment overrides reach scalar keys.
+
+use std::path::{Path, PathBuf};
+
+use gateway::config::{Config, ConfigError};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The shipped default with its placeholders filled and its paths pointing into the repository.
+fn shipped() -> String {
+    std::fs::read_to_string(repo().join("gateway/dist/gateway.toml"))
+        .unwrap()
+        .replace("@DEMO_TOKEN_SHA256@", &"ab".repeat(32))
+}
+
+/// Parses `text` with paths resolved against a directory holding the files it names.
+fn parse(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    // Make the files the default config names exist, so that only the values are judged.
+    for f in [
+        "keys/mchd-demo-ca.pem",
+        "keys/report-signer.pem",
+        "keys/report-signer.key",
+        "plugins/svo_status.wasm",
+        "adapters/libmod_showcase_adapter.so",
+        "plugins/scan_report.wasm",
+        "adapters/liborg_profile_adapter.so",
+        "plugins/mchd.wasm",
+        "adapters/libmchd_registry_adapter.so",
+    ] {
+        let p = dir.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"").unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("schemas")).unwrap();
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    Config::from_toml(
+        text,
+        Path::new("gateway.toml"),
+        dir.path().to_path_buf(),
+        vars,
+    )
+    .map(|l| l.config)
+}
+
+fn problems(text: &str) -> String {
+    match parse(text, &[]) {
+        Ok(_) => panic!("expected the config to be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn the_shipped_default_config_is_valid() {
+    let c = parse(&shipped(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.auth.allow_bearer);
+    assert_eq!(c.senders[0].mnemonic, "DEMO01");
+    assert!(c.server.listen.ip().is_loopback());
+    assert!(c.server.tls.is_none());
+    let svo = &c.plugins["svo-status"];
+    assert_eq!(
+        svo.config["qr_ttl"].as_str(),
+        Some("5m"),
+        "the 5-minute rule stands explicitly in the shipped config"
+    );
+    assert!(c.store.url.starts_with("sqlite://"));
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    let e = problems(&format!("{}\n[server.extra]\nx = 1\n", shipped()));
+    assert!(e.contains("unknown field") || e.contains("extra"), "{e}");
+    let e = problems("[store]\nurll = \"sqlite://x.db\"\n");
+    assert!(e.contains("urll"), "{e}");
+}
+
+#[test]
+fn references_and_values_are_checked() {
+    let text = r#"
+[[senders]]
+mnemonic = "bad mnemonic!"
+may_send = ["{urn:x}Nope", "not-a-type"]
+
+[[routes]]
+type = "{urn:x}A"
+chain = ["missing-plugin"]
+deadline = "2m"
+
+[[routes]]
+type = "{urn:x}A"
+chain = []
+identifiers = { Snils = "passport" }
+
+[store]
+url = "mysql://x"
+"#;
+    let e = problems(text);
+    for expected in [
+        "a mnemonic is 1–50",
+        "has no credential",
+        "`{urn:x}Nope` has no route",
+        "may_send `not-a-type` has no route",
+        "plugin `missing-plugin`, which [plugins] does not define",
+        "must be shorter than [queue] lease",
+        "is routed twice",
+        "chain is empty",
+        "unknown kind `passport`",
+        "use sqlite://FILE or postgres://",
+    ] {
+        assert!(e.contains(expected), "missing `{expected}` in:\n{e}");
+    }
+}
+
+#[test]
+fn postgresql_needs_a_shared_subject_key() {
+    let text = shipped().replace(
+        "sqlite://data/gateway.db",
+        "postgres://postgres@127.0.0.1/x",
+    );
+    assert!(problems(&text).contains("subject_key is required"));
+    parse(&text, &[("GATEWAY__TOKENS__SUBJECT_KEY", "k")])
+        .expect("the key may come from the environment");
+}
+
+#[test]
+fn environment_overrides_scalar_keys() {
+    let c = parse(
+        &shipped(),
+        &[
+            ("GATEWAY__SERVER__LISTEN", "127.0.0.1:9999"),
+            ("GATEWAY__PLUGINS__SVO_STATUS__MEMORY", "32MiB"),
+            ("GATEWAY__ADAPTERS__MOD_SHOWCASE__RETRIES", "2"),
+            ("GATEWAY__SENDERS__0__NAME", "Переименован"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.server.listen.port(), 9999);
+    assert_eq!(c.plugins["svo-status"].memory.unwrap().bytes(), 32 << 20);
+    assert_eq!(c.adapters["mod-showcase"].retries, 2);
+    assert_eq!(c.senders[0].name.as_deref(), Some("Переименован"));
+    let e = parse(&shipped(), &[("GATEWAY__SENDERS__7__NAME", "x")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no index 7"), "{e}");
+}

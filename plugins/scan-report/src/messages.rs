@@ -1,0 +1,90 @@
+//! The exchange with the gateway: `ReportLayoutRequest` in, `ReportLayoutResponse` out (JSON, field names
+//! in PascalCase here, lower camelCase on the wire by the SDK's convention).
+
+use serde::{Deserialize, Serialize};
+
+/// The namespace of both messages.
+pub const NS: &str = "urn://gateway/scan-report/1.0";
+
+/// What the gateway tells about one report.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayoutRequest {
+    /// The organisation.
+    pub organisation: Organisation,
+    /// The period, days `YYYY-MM-DD`, both inclusive.
+    pub period: Period,
+    /// The IANA time zone of the dates and times in the report.
+    pub time_zone: String,
+    /// How many facts the report lists.
+    pub fact_count: u64,
+    /// `scheduled` or `adhoc`.
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// The organisation of a report.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Organisation {
+    /// ОГРН (13 digits) or ОГРНИП (15).
+    pub ogrn: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The period of a report.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Period {
+    /// The first day.
+    pub from: String,
+    /// The last day.
+    pub to: String,
+}
+
+/// The layout the gateway follows.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayoutResponse {
+    /// The workbook's file name.
+    pub workbook_file_name: String,
+    /// The detached signature's file name.
+    pub signature_file_name: String,
+    /// The zip's file name.
+    pub archive_file_name: String,
+    /// The worksheet's name.
+    pub sheet_name: String,
+    /// Lines above the table.
+    pub title: Vec<String>,
+    /// The columns, in order.
+    pub columns: Vec<Column>,
+    /// The e-mail.
+    pub email: Email,
+}
+
+/// One column.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Column {
+    /// The header text.
+    pub header: String,
+    /// What it shows: `number`, `id`, `organisation`, `date`, `time`, ...
+    pub field: String,
+    /// The Excel number format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The width in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<f64>,
+}
+
+/// The e-mail's texts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Email {
+    /// The subject.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
