@@ -34,15 +34,19 @@ use crate::tokens::now_ms;
 
 /// A problem response for `f`.
 pub fn problem(f: &Failure, message_id: Option<&str>) -> Response<Body> {
-    let status = f.http_status();
-    let mut p = Problem::from_fault(&f.fault, status);
+    let mut p = Problem::from_fault(&f.fault, f.http_status());
     p.message_id = message_id.map(str::to_owned);
+    problem_response(&p, f.retry_after)
+}
+
+/// `p` as `application/problem+json`, with `Retry-After` (whole seconds, at least 1) when given.
+fn problem_response(p: &Problem, retry_after: Option<Duration>) -> Response<Body> {
     let mut r = http::respond(
-        status,
+        p.status,
         "application/problem+json",
-        serde_json::to_vec(&p).unwrap_or_default(),
+        serde_json::to_vec(p).unwrap_or_default(),
     );
-    if let Some(after) = f.retry_after {
+    if let Some(after) = retry_after {
         r.headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
     }
@@ -60,7 +64,10 @@ async fn prepare<T: DeserializeOwned>(
         .auth
         .authenticate(&conn.identity, authorization.as_deref())?;
     let body = http::read_body(app, req).await.map_err(|e| match e {
-        http::BodyError::TooLarge { .. } => Failure::of(FaultKind::InvalidContent, e.to_string()),
+        http::BodyError::TooLarge { .. } => Failure {
+            status: Some(413),
+            ..Failure::of(FaultKind::InvalidContent, e.to_string())
+        },
         other => Failure::of(FaultKind::InvalidContent, other.to_string()),
     })?;
     let value: serde_json::Value = serde_json::from_slice(&body)
@@ -185,7 +192,11 @@ pub async fn messages(
 /// The HTTP answer for a chain's outcome on the synchronous call.
 fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
     match outcome {
-        Outcome::Reply(r) => match serde_json::from_slice::<serde_json::Value>(&r.payload) {
+        Outcome::Reply(r) => match String::from_utf8(r.payload)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                serde_json::value::RawValue::from_string(text).map_err(|e| e.to_string())
+            }) {
             Ok(payload) => http::json(
                 200,
                 &MessageAnswer {
@@ -214,14 +225,8 @@ fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
             rejection_problem(status, code, &r.description, message_id)
         }
         Outcome::Status(s) => match s.retry_after {
+            // A retryable status (a registry is down, say): 503 with Retry-After, titled as what it is.
             Some(after) => {
-                let f = Failure {
-                    fault: Fault::new(FaultKind::SMEVFailure, s.description.clone()),
-                    origin: crate::error::Origin::Internal,
-                    retry_after: Some(after.max(Duration::from_secs(1))),
-                };
-                let mut r = problem(&f, Some(message_id));
-                // The title says what the plugin said: a status, not a gateway failure.
                 let p = Problem {
                     problem_type: problem_type("RequestStatus"),
                     title: "RequestStatus".into(),
@@ -231,9 +236,7 @@ fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
                     code: Some(s.code.to_string()),
                     message_id: Some(message_id.to_owned()),
                 };
-                *r.body_mut() =
-                    http_body_util::Full::new(serde_json::to_vec(&p).unwrap_or_default().into());
-                r
+                problem_response(&p, Some(after))
             }
             None => http::json(
                 202,

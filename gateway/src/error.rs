@@ -23,6 +23,8 @@ pub struct Failure {
     pub origin: Origin,
     /// Set when retrying after this time may succeed (JSON: `Retry-After`).
     pub retry_after: Option<Duration>,
+    /// An HTTP status more precise than the fault's own (e.g. 413 for a body over the size limit).
+    pub status: Option<u16>,
 }
 
 impl Failure {
@@ -32,6 +34,7 @@ impl Failure {
             fault,
             origin: Origin::Client,
             retry_after: None,
+            status: None,
         }
     }
 
@@ -50,11 +53,15 @@ impl Failure {
             ),
             origin: Origin::Internal,
             retry_after: Some(Duration::from_secs(5)),
+            status: None,
         }
     }
 
     /// The HTTP status of this failure on the JSON API.
     pub fn http_status(&self) -> u16 {
+        if let Some(s) = self.status {
+            return s;
+        }
         if self.retry_after.is_some() {
             503
         } else {

@@ -20,6 +20,7 @@ pub fn init(cfg: &LogConfig) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(writer);
     let result = if cfg.format == "json" {
         builder.json().try_init()

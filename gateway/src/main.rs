@@ -60,7 +60,12 @@ fn main() -> ExitCode {
         // SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("OPENSSL_CONF", loaded.config.resolve(conf)) };
     }
-    gateway::logging::init(&loaded.config.log);
+    let mut log = loaded.config.log.clone();
+    if matches!(cli.command, Command::Check { .. }) {
+        // `check` explains on standard output; only problems go to the log.
+        log.level = "warn".into();
+    }
+    gateway::logging::init(&log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -79,7 +79,7 @@ async fn hostile_json_gets_a_problem_within_a_second() {
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
         ("malformed", b"{\"type\": ".to_vec(), 400, "InvalidContent"),
         ("deep", deep.into_bytes(), 400, "InvalidContent"),
-        ("50 MiB", vec![b' '; 50 << 20], 400, "InvalidContent"),
+        ("50 MiB", vec![b' '; 50 << 20], 413, "InvalidContent"),
         (
             "unknown type",
             serde_json::to_vec(&json!({"type": "{urn:nobody}Unknown", "payload": {}})).unwrap(),

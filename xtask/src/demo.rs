@@ -97,6 +97,16 @@ Try it: ask for an SVO participant QR for an invented person of the simulator's 
     -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
     -d '{{"type": "{{urn://gateway/svo-status/1.0}}IssueQrRequest", "payload": {{"snils": "112-233-445 95"}}}}'
 
+Then scan it on behalf of an organisation with the demo power of attorney (signed by the demo CA that
+`cargo xtask dist` made), using the guid from the answer above:
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/svo-status/1.0}}VerifyQrRequest", "payload": {{"qr": "GUID", "onBehalfOf":
+         {{"organisation": "1027700132195", "scanner": "112-233-445 95", "mchdNumber": "6d0c3b7e-1f2a-4c5d-9e8f-0a1b2c3d4e01"}}}}}}'
+
+The QR link's page on this gateway: http://{GATEWAY}/somc2/GUID
+
 Ctrl-C stops both processes.
 "#
     );

@@ -111,7 +111,7 @@ fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
         "825",
         "-utf8",
         "-subj",
-        "/CN=Demo CA of powers of attorney (replace with the real trust anchors)",
+        "/O=Demo only, replace with real trust anchors/CN=Demo CA of powers of attorney",
         "-keyout",
         &p(&ca_key),
         "-out",
@@ -226,7 +226,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
         .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     for entry in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();

@@ -13,7 +13,9 @@ fn server() -> (String, String, String) {
     )
 }
 
-fn psql(sql: &str) -> Command {
+/// `psql` running each statement on its own (`-c` per statement: one `-c` with several statements is one
+/// transaction, and `DROP DATABASE` refuses to run inside one).
+fn psql(statements: &[&str]) -> Command {
     let (host, port, user) = server();
     let mut c = Command::new("psql");
     c.args([
@@ -29,9 +31,10 @@ fn psql(sql: &str) -> Command {
         &user,
         "-d",
         "postgres",
-        "-c",
-        sql,
     ]);
+    for sql in statements {
+        c.args(["-c", sql]);
+    }
     c
 }
 
@@ -49,7 +52,7 @@ impl TestDatabase {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let name = format!("gw_run_{}_{stamp}", std::process::id());
-        run(&mut psql(&format!("CREATE DATABASE {name}"))).map_err(|e| {
+        run(&mut psql(&[&format!("CREATE DATABASE {name}")])).map_err(|e| {
             format!("{e}\nPostgreSQL must run on 127.0.0.1:5432 with trust auth for user postgres")
         })?;
         let (host, port, user) = server();
@@ -62,12 +65,13 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        // Tests create their own databases from this one's URL as admin; drop those that a crash left behind.
-        let cleanup = format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}'; DROP DATABASE IF EXISTS {0}",
+        // A gateway a failed test left running may still hold connections: end them, then drop.
+        let terminate = format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
             self.name
         );
-        if let Err(e) = run(&mut psql(&cleanup)) {
+        let drop = format!("DROP DATABASE IF EXISTS {}", self.name);
+        if let Err(e) = run(psql(&[&terminate, &drop]).stdout(std::process::Stdio::null())) {
             eprintln!("xtask: could not drop test database {}: {e}", self.name);
         }
     }

@@ -39,8 +39,8 @@ pub struct MessageAnswer {
     /// The answer's type, `{namespace}LocalName`.
     #[serde(rename = "type")]
     pub message_type: String,
-    /// The answer's payload.
-    pub payload: serde_json::Value,
+    /// The answer's payload, exactly as the plugin wrote it (field order kept, not parsed into a tree).
+    pub payload: Box<serde_json::value::RawValue>,
 }
 
 /// `POST /api/v1/send`: queue a message (the twin of SendRequest).

@@ -31,8 +31,10 @@ const TABLE_ELEMENTS: usize = 20_000;
 /// the kernel, so the next instance runs without page faults. Only with `PAGEMAP_SCAN` (Linux 6.7+), which
 /// finds the pages an instance dirtied: without it the reset would `memset` the whole range, which costs more
 /// than the page faults it saves (measured: 18 µs per echo invocation with the scan, 32 µs without resident
-/// pages, 48 µs with 1 MiB `memset`).
-const MEMORY_KEEP_RESIDENT: usize = 1 << 20;
+/// pages, 48 µs with 1 MiB `memset`). 8 MiB covers the bundled plugins' initial memory (4 MiB, see
+/// `.cargo/config.toml`) and their usual heap: under load, returning pages beyond 1 MiB to the kernel cost
+/// TLB shootdowns on every call (JSON VerifyQrRequest: 6.6 k/s with 1 MiB, 7.4 k/s with 8 MiB).
+const MEMORY_KEEP_RESIDENT: usize = 8 << 20;
 /// Bytes of a table slot that may stay resident likewise.
 const TABLE_KEEP_RESIDENT: usize = 64 << 10;
 

@@ -197,6 +197,14 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
+    /// The dialect of this transaction.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
     /// Runs one statement; returns the number of rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
         use Tx as Target;

@@ -5,6 +5,7 @@
 
 use crate::db::{Arg, DbRow, Tx, values_placeholders};
 use crate::error::StoreError;
+use crate::options::Dialect;
 use crate::store::{Store, text_code};
 
 text_code! {
@@ -62,8 +63,11 @@ pub struct JournalQuery {
 /// The most entries one [`Store::find_journal`] call returns.
 pub const MAX_JOURNAL_ROWS: u32 = 1000;
 
-/// Entries per INSERT statement (10 parameters each, well under both dialects' limits).
-const CHUNK: usize = 500;
+/// Entries per multi-row INSERT on PostgreSQL (one round trip each). Statements keep fixed shapes — this
+/// many rows, or one — so that the prepared-statement cache serves every batch; SQLite, in-process, inserts
+/// row by row in one transaction (its driver binds parameters by name, which is quadratic in a wide
+/// statement, and a new statement shape would be parsed again).
+const CHUNK: usize = 64;
 const COLUMNS: usize = 10;
 const INSERT_HEAD: &str = "INSERT INTO journal (at, node, sender, message_id, direction, \
      message_type, outcome, detail, payload_sha256, duration_us) ";
@@ -71,12 +75,12 @@ const SELECT_HEAD: &str = "SELECT id, at, node, sender, message_id, direction, m
      outcome, detail, payload_sha256, duration_us FROM journal WHERE sender = $1";
 
 impl Store {
-    /// Appends `entries` (stamped with this node's name) in one statement, or one transaction when
-    /// there are more than 500.
+    /// Appends `entries` (stamped with this node's name): one statement for one entry, else one
+    /// transaction.
     pub async fn append_journal(&self, entries: &[JournalEntry]) -> Result<(), StoreError> {
         match entries.len() {
             0 => Ok(()),
-            n if n <= CHUNK => {
+            1 => {
                 let (sql, args) = insert_statement(self.node(), entries);
                 self.pool.execute(&sql, &args).await?;
                 Ok(())
@@ -133,8 +137,17 @@ pub(crate) async fn insert_journal(
     node: &str,
     entries: &[JournalEntry],
 ) -> Result<(), StoreError> {
-    for chunk in entries.chunks(CHUNK) {
+    let wide = match tx.dialect() {
+        Dialect::Postgres => CHUNK,
+        Dialect::Sqlite => 1,
+    };
+    let mut chunks = entries.chunks_exact(wide);
+    for chunk in &mut chunks {
         let (sql, args) = insert_statement(node, chunk);
+        tx.execute(&sql, &args).await?;
+    }
+    for entry in chunks.remainder() {
+        let (sql, args) = insert_statement(node, std::slice::from_ref(entry));
         tx.execute(&sql, &args).await?;
     }
     Ok(())

@@ -6,7 +6,8 @@
 //! (a) the bare hyper server answering a fixed SOAP reply; (b) JSON `VerifyQrRequest` of a live token (no
 //! external call, nothing written); (c) the SOAP cycle SendRequest → GetResponse → Ack, on SQLite and on
 //! PostgreSQL; (d) JSON `IssueQrRequest` for ever new citizens, the simulator at zero latency.
-//! `--quick` shortens every run (a smoke test of the harness; its numbers are not for the docs).
+//! `--quick` shortens every run (a smoke test of the harness; its numbers are not for the docs);
+//! `--load-only` skips the micro-benchmarks.
 
 mod load;
 mod micro;
@@ -52,7 +53,12 @@ pub fn run(args: &[String]) -> Result<()> {
     setup::ensure()?;
     let built = build::all(Profile::Release)?;
     exec(cargo().args(["build", "--release", "--locked", "-p", "gateway-bench"]))?;
-    let micro = micro::run(quick)?;
+    // `--load-only` skips the micro-benchmarks (when iterating on the load runs).
+    let micro = if args.iter().any(|a| a == "--load-only") {
+        Vec::new()
+    } else {
+        micro::run(quick)?
+    };
     let loads = load::run(&built, plan)?;
     let reports = micro::report_benchmark(quick);
     let out = root().join("docs/performance.md");

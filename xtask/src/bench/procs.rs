@@ -117,14 +117,7 @@ pub fn post_json(addr: SocketAddr, path: &str, token: &str, body: &str) -> Resul
     Ok((status, body))
 }
 
-/// Copies every fixture file of the simulator into `dir`.
+/// Copies the simulator's fixtures (files and subdirectories) into `dir`.
 pub fn copy_fixtures(from: &Path, dir: &Path) -> Result<()> {
-    for e in std::fs::read_dir(from).map_err(|e| e.to_string())? {
-        let p = e.map_err(|e| e.to_string())?.path();
-        if p.is_file() {
-            std::fs::copy(&p, dir.join(p.file_name().expect("a file name")))
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
+    crate::dist::copy_dir(from, dir)
 }
