@@ -57,33 +57,38 @@ impl TrustStore {
     }
 
     /// Checks the detached DER signature `sig` over `content`.
+    ///
+    /// One verification against the trust store decides; only when it fails is the signature checked again
+    /// without the chain, to tell a bad signature from an untrusted signer.
     pub fn verify_detached(&self, content: &[u8], sig: &[u8]) -> Result<Signer, VerifyError> {
         let bad = |what: &str, e: &dyn std::fmt::Display| {
             VerifyError::BadSignature(format!("{what}: {e}"))
         };
         let mut cms = CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
-        let empty = X509StoreBuilder::new()
-            .map_err(|e| bad("openssl", &e))?
-            .build();
-        cms.verify(
-            None,
-            Some(&empty),
-            Some(content),
-            None,
-            CMSOptions::BINARY | CMSOptions::NO_SIGNER_CERT_VERIFY,
-        )
-        .map_err(|e| bad("the signature does not match the content", &e))?;
-        let mut cms = CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
-        cms.verify(
+        if let Err(untrusted) = cms.verify(
             None,
             Some(&self.store),
             Some(content),
             None,
             CMSOptions::BINARY,
-        )
-        .map_err(|e| {
-            VerifyError::Untrusted(format!("the signer's certificate is not trusted: {e}"))
-        })?;
+        ) {
+            let mut cms =
+                CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
+            let empty = X509StoreBuilder::new()
+                .map_err(|e| bad("openssl", &e))?
+                .build();
+            cms.verify(
+                None,
+                Some(&empty),
+                Some(content),
+                None,
+                CMSOptions::BINARY | CMSOptions::NO_SIGNER_CERT_VERIFY,
+            )
+            .map_err(|e| bad("the signature does not match the content", &e))?;
+            return Err(VerifyError::Untrusted(format!(
+                "the signer's certificate is not trusted: {untrusted}"
+            )));
+        }
         let signer = signer_certificate(sig).map_err(|e| bad("no signer certificate", &e))?;
         Ok(describe(&signer))
     }

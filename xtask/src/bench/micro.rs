@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::build::Built;
 use crate::{Result, cargo, root, run as exec};
 
 /// One criterion result.
@@ -19,10 +20,12 @@ const BENCHES: &[(&str, &str)] = &[
     ("gateway-schema", "validate"),
     ("gateway-host", "invoke"),
     ("gateway", "tokens"),
+    ("gateway-e2e", "mchd"),
 ];
 
-/// Runs every micro-benchmark and reads the medians back from criterion's files.
-pub fn run(quick: bool) -> Result<Vec<Micro>> {
+/// Runs every micro-benchmark (with the plugins and adapters of `built`) and reads the medians back from
+/// criterion's files.
+pub fn run(built: &Built, quick: bool) -> Result<Vec<Micro>> {
     let dir = root().join("target/criterion");
     let _ = std::fs::remove_dir_all(&dir);
     let timing: &[&str] = if quick {
@@ -34,7 +37,9 @@ pub fn run(quick: bool) -> Result<Vec<Micro>> {
         exec(
             cargo()
                 .args(["bench", "--locked", "-p", pkg, "--bench", bench, "--"])
-                .args(timing),
+                .args(timing)
+                .env("GATEWAY_PLUGIN_DIR", &built.plugin_dir)
+                .env("GATEWAY_ADAPTER_DIR", &built.bin_dir),
         )?;
     }
     let mut out = Vec::new();

@@ -57,7 +57,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let micro = if args.iter().any(|a| a == "--load-only") {
         Vec::new()
     } else {
-        micro::run(quick)?
+        micro::run(&built, quick)?
     };
     let loads = load::run(&built, plan)?;
     let reports = micro::report_benchmark(quick);
