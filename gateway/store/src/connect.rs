@@ -6,7 +6,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::db::Pool;
+use crate::db::{Pool, WriteGate};
 use crate::error::StoreError;
 use crate::options::{SqliteSync, StoreOptions};
 
@@ -19,7 +19,10 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 pub(crate) async fn open(url: &str, opts: &StoreOptions) -> Result<Pool, StoreError> {
     opts.validate()?;
     let pool = if url.starts_with("sqlite:") {
-        Pool::Sqlite(open_sqlite(url, opts).await?)
+        Pool::Sqlite(
+            open_sqlite(url, opts).await?,
+            WriteGate::new(opts.busy_timeout),
+        )
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Pool::Postgres(open_postgres(url, opts).await?)
     } else {
@@ -29,7 +32,7 @@ pub(crate) async fn open(url: &str, opts: &StoreOptions) -> Result<Pool, StoreEr
         )));
     };
     let migrated = match &pool {
-        Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+        Pool::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await,
         Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await,
     };
     if let Err(err) = migrated {
@@ -144,7 +147,7 @@ mod tests {
             busy_timeout: std::time::Duration::from_millis(1234),
             ..StoreOptions::default()
         };
-        let Pool::Sqlite(pool) = open(&url, &opts).await.unwrap() else {
+        let Pool::Sqlite(pool, _) = open(&url, &opts).await.unwrap() else {
             panic!("a sqlite URL must open a SQLite pool");
         };
         assert!(file.exists(), "parent directories and the file are created");

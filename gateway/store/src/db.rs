@@ -4,11 +4,17 @@
 //! statement both dialects accept is written once and executed through [`Pool`] or [`Tx`]. Statements
 //! that differ (`FOR UPDATE SKIP LOCKED`) are chosen with [`Dialect`] by the caller. Arguments are
 //! passed as [`Arg`] values and rows come back as [`DbRow`], so operations are plain, non-generic code.
+//!
+//! SQLite writes pass a [`WriteGate`] first: see there why.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Database, Decode, Encode, Postgres, Row, Sqlite, Transaction, Type};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::StoreError;
 use crate::options::Dialect;
@@ -96,10 +102,49 @@ impl DbRow {
     }
 }
 
+/// This process's SQLite writers, one at a time, in the order they came.
+///
+/// SQLite admits one writer at a time. A connection that finds the database locked sleeps in SQLite's busy
+/// handler (1, 2, 5, 10, … 100 ms) and tries again, so under concurrent load the database stood idle between
+/// commits while writers slept, and their latency grew with the sleeps. Behind the gate, the next writer starts
+/// the moment the previous one ends. The busy handler stays for other processes that share the file. Waiting
+/// longer than the busy timeout is [`StoreError::Unavailable`], as a busy database is.
+#[derive(Clone, Debug)]
+pub(crate) struct WriteGate {
+    permit: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl WriteGate {
+    /// A gate whose writers give up after `wait`.
+    pub(crate) fn new(wait: Duration) -> WriteGate {
+        WriteGate {
+            permit: Arc::new(Semaphore::new(1)),
+            wait,
+        }
+    }
+
+    /// Waits for this writer's turn, which lasts as long as the permit is held.
+    async fn enter(&self) -> Result<OwnedSemaphorePermit, StoreError> {
+        match tokio::time::timeout(self.wait, Arc::clone(&self.permit).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+            Err(_elapsed) => Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+        }
+    }
+}
+
+/// True unless `sql` is a plain `SELECT` (an `UPDATE … RETURNING` read through `fetch_*` writes).
+fn writes(sql: &str) -> bool {
+    !sql.trim_start()
+        .get(..6)
+        .is_some_and(|head| head.eq_ignore_ascii_case("select"))
+}
+
 /// The connection pool of either dialect. Cloning is cheap (pools are reference-counted).
 #[derive(Clone, Debug)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
 
@@ -107,7 +152,7 @@ pub(crate) enum Pool {
 macro_rules! dispatch {
     ($target:expr, $conn:ident => $body:expr) => {
         match $target {
-            Target::Sqlite($conn) => $body,
+            Target::Sqlite($conn, ..) => $body,
             Target::Postgres($conn) => $body,
         }
     };
@@ -117,14 +162,23 @@ impl Pool {
     /// Which dialect this pool speaks.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
-            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Sqlite(..) => Dialect::Sqlite,
             Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite writer's turn when `sql` writes (none needed on PostgreSQL or for a read).
+    async fn turn(&self, sql: &str) -> Result<Option<OwnedSemaphorePermit>, StoreError> {
+        match self {
+            Pool::Sqlite(_, gate) if writes(sql) => gate.enter().await.map(Some),
+            _ => Ok(None),
         }
     }
 
     /// Runs one statement; returns the number of rows it changed.
     pub(crate) async fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
         use Pool as Target;
+        let _turn = self.turn(sql).await?;
         let done = dispatch!(self, pool => bind(sqlx::query(sql), args).execute(pool).await?.rows_affected());
         Ok(done)
     }
@@ -136,6 +190,7 @@ impl Pool {
         args: &[Arg<'_>],
     ) -> Result<Vec<DbRow>, StoreError> {
         use Pool as Target;
+        let _turn = self.turn(sql).await?;
         let rows = dispatch!(self, pool => bind(sqlx::query(sql), args)
             .fetch_all(pool)
             .await?
@@ -152,6 +207,7 @@ impl Pool {
         args: &[Arg<'_>],
     ) -> Result<Option<DbRow>, StoreError> {
         use Pool as Target;
+        let _turn = self.turn(sql).await?;
         let row = dispatch!(self, pool => bind(sqlx::query(sql), args)
             .fetch_optional(pool)
             .await?
@@ -159,12 +215,16 @@ impl Pool {
         Ok(row)
     }
 
-    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
-    /// taken at once (waiting up to the busy timeout), so a read-then-write inside it is atomic and
-    /// never fails half-way with `SQLITE_BUSY` on the upgrade from reader to writer.
+    /// Begins a transaction that will write. On SQLite it waits for the writer's turn, which it holds until it
+    /// ends, and is `BEGIN IMMEDIATE`: the write lock is taken at once (waiting up to the busy timeout for other
+    /// processes), so a read-then-write inside it is atomic and never fails half-way with `SQLITE_BUSY` on the
+    /// upgrade from reader to writer.
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool, gate) => {
+                let turn = gate.enter().await?;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -172,7 +232,7 @@ impl Pool {
     /// Closes the pool, waiting for connections in use to be returned.
     pub(crate) async fn close(&self) {
         match self {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pool, _) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -190,9 +250,10 @@ impl From<PgRow> for DbRow {
     }
 }
 
-/// An open transaction of either dialect. Dropped without [`Tx::commit`], it rolls back.
+/// An open transaction of either dialect. Dropped without [`Tx::commit`], it rolls back. On SQLite it holds the
+/// writer's turn ([`WriteGate`]) until it ends.
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, OwnedSemaphorePermit),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -200,7 +261,7 @@ impl Tx {
     /// The dialect of this transaction.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Sqlite(..) => Dialect::Sqlite,
             Tx::Postgres(_) => Dialect::Postgres,
         }
     }
@@ -229,7 +290,7 @@ impl Tx {
     /// Rolls the transaction back now (dropping it also rolls back, but later).
     pub(crate) async fn rollback(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Sqlite(tx, _turn) => tx.rollback().await?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -238,7 +299,7 @@ impl Tx {
     /// Commits the transaction.
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -271,6 +332,27 @@ pub(crate) fn values_placeholders(rows: usize, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_selects_are_reads() {
+        assert!(!writes("SELECT 1"));
+        assert!(!writes("\n  select id FROM t"));
+        assert!(writes("UPDATE t SET a = 1 RETURNING id"));
+        assert!(writes("INSERT INTO t VALUES (1)"));
+        assert!(writes("PRAGMA wal_checkpoint(TRUNCATE)"));
+        assert!(writes(""));
+    }
+
+    /// Writers wait their turn in order; one that waits longer than the busy timeout gets a retryable error.
+    #[tokio::test]
+    async fn the_gate_admits_one_writer_and_times_out_as_busy() {
+        let gate = WriteGate::new(Duration::from_millis(50));
+        let first = gate.enter().await.expect("free");
+        let err = gate.enter().await.expect_err("taken");
+        assert!(err.is_retryable(), "{err:?}");
+        drop(first);
+        let _again = gate.enter().await.expect("free again");
+    }
 
     #[test]
     fn values_placeholders_number_every_parameter() {

@@ -34,7 +34,7 @@ impl Store {
             fact_from_row(&row.into())
         }
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::query(STREAM)
+            Pool::Sqlite(pool, _) => sqlx::query(STREAM)
                 .bind(organisation)
                 .bind(kind)
                 .bind(from_ms)
