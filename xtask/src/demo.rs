@@ -1,5 +1,6 @@
 //! `cargo xtask demo`: the gateway and the registry simulator on the default config, until Ctrl-C.
 
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -35,7 +36,7 @@ pub fn run(_args: &[String]) -> Result<()> {
         )
         .spawn()
         .map_err(|e| format!("gateway: {e}"))?;
-    let up = wait_for(GATEWAY, Duration::from_secs(20)) && wait_for(SIM, Duration::from_secs(5));
+    let up = wait_ready(GATEWAY, Duration::from_secs(30)) && wait_for(SIM, Duration::from_secs(5));
     if !up {
         stop_all(&mut [&mut gateway, &mut sim]);
         return Err("the gateway or the simulator did not start; see their messages above".into());
@@ -55,6 +56,32 @@ pub fn run(_args: &[String]) -> Result<()> {
     eprintln!("\nstopping…");
     stop_all(&mut [&mut gateway, &mut sim]);
     Ok(())
+}
+
+/// Waits until `GET /readyz` on `addr` answers 200: the listener accepts connections before the plugins are
+/// loaded, so a connection alone does not mean the gateway serves.
+fn wait_ready(addr: &str, within: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if readyz_ok(addr) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn readyz_ok(addr: &str) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
 fn wait_for(addr: &str, within: Duration) -> bool {
