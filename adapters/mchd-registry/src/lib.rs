@@ -1,10 +1,11 @@
 //! Adapter to the ФНС distributed registry of machine-readable powers of attorney (МЧД).
 //!
 //! Built as `libmchd_registry_adapter.so` and loaded by the gateway's adapter host; the `mchd` plugin calls
-//! it. Each operation is one `POST <base_url>/mchd-registry/v1/<operation>` with a JSON body, made with a
-//! blocking `ureq` agent on the adapter's own pool thread (the registry simulator serves the same API).
+//! it. Each operation is one `POST <base_url>/mchd-registry/v1/<operation>` with a JSON body, made through
+//! [`gateway_adapter_http`] on the adapter's own pool thread (the registry simulator serves the same API).
 //!
-//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 800}` (see [`Config`]).
+//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 800}`: where the registry is
+//! (`http://host[:port][/prefix]`) and the budget of one call in milliseconds (default 800); see [`Endpoint`].
 //!
 //! **Operations** (inputs are checked before any request: numbers are GUIDs, СНИЛС pass their check number):
 //!
@@ -22,51 +23,37 @@
 //! | malformed answer, other HTTP status, answer over 4 MiB | `failed` |
 //!
 //! # Layout
-//! - `config`: [`Config`] and its validation.
 //! - `ops`: the operations, their inputs and the registry's answers, as pure functions.
 //! - this file: [`MchdRegistry`], the [`Adapter`] implementation that wires them to HTTP.
 
-mod config;
 mod ops;
 
 use gateway_adapter_abi::{Adapter, AdapterError, serde_json};
-use ureq::Agent;
+use gateway_adapter_http::{Endpoint, JsonClient};
 
-pub use config::{Config, MAX_TIMEOUT_MS};
 pub use ops::{MAX_ANSWER_BYTES, Operation};
 
-/// The adapter: its configuration and a connection-pooling HTTP agent.
+/// The registry as messages name it.
+const REGISTRY: &str = "the МЧД registry";
+/// Budget of one call unless configured.
+pub const DEFAULT_TIMEOUT_MS: u64 = 800;
+
+/// The adapter: the registry's endpoint and a connection-pooling HTTP client.
 pub struct MchdRegistry {
-    config: Config,
-    agent: Agent,
+    endpoint: Endpoint,
+    client: JsonClient,
 }
 
 impl MchdRegistry {
-    /// Sends one operation's request and reads the answer.
-    fn request(
-        &self,
-        operation: Operation,
-        body: serde_json::Value,
-    ) -> Result<Vec<u8>, AdapterError> {
-        let mut response = self
-            .agent
-            .post(&self.config.url(operation.path()))
-            .header("Accept", "application/json")
-            .send_json(body)
-            .map_err(ops::transport_error)?;
-        let status = response.status().as_u16();
-        let answer = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(ops::transport_error)?;
-        ops::interpret(operation, status, &answer)
+    /// The URL of `operation`.
+    fn url(&self, operation: Operation) -> String {
+        self.endpoint
+            .url(&format!("mchd-registry/v1/{}", operation.path()))
     }
 
-    /// The validated configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The validated endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 }
 
@@ -75,14 +62,11 @@ impl Adapter for MchdRegistry {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     fn init(config: serde_json::Value) -> Result<Self, AdapterError> {
-        let config = Config::from_json(config)?;
-        let agent = Agent::config_builder()
-            .timeout_global(Some(config.timeout()))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
-        Ok(MchdRegistry { config, agent })
+        let endpoint = Endpoint::from_json(Self::NAME, config, DEFAULT_TIMEOUT_MS)?;
+        Ok(MchdRegistry {
+            client: JsonClient::new(REGISTRY, endpoint.timeout(), MAX_ANSWER_BYTES),
+            endpoint,
+        })
     }
 
     fn call(&self, operation: &str, input: &[u8]) -> Result<Vec<u8>, AdapterError> {
@@ -92,7 +76,8 @@ impl Adapter for MchdRegistry {
             ))
         })?;
         let body = ops::request_body(op, input)?;
-        self.request(op, body)
+        let answer = self.client.post(&self.url(op), &body)?;
+        ops::interpret(op, &answer)
     }
 }
 
@@ -113,7 +98,14 @@ mod tests {
             Some(ErrorKind::Invalid)
         );
         let adapter = MchdRegistry::init(json!({"base_url": "http://127.0.0.1:9"})).expect("valid");
-        assert_eq!(adapter.config().timeout_ms, 800);
+        assert_eq!(
+            adapter.endpoint().timeout(),
+            std::time::Duration::from_millis(DEFAULT_TIMEOUT_MS)
+        );
+        assert_eq!(
+            adapter.url(Operation::ByRepresentative),
+            "http://127.0.0.1:9/mchd-registry/v1/by-representative"
+        );
         assert_eq!(
             adapter.call("delete", b"{}").expect_err("unknown").kind,
             ErrorKind::Invalid

@@ -1,8 +1,9 @@
-//! The operations as pure functions: input validation, the request body, and the registry's answer read into
-//! the operation's output. Error messages never contain numbers, СНИЛС or document content: they end up in
+//! The operations as pure functions: input validation, the request body, and the registry's `200` answer read
+//! into the operation's output (HTTP statuses and transport errors are classified by `gateway_adapter_http`). Error messages never contain numbers, СНИЛС or document content: they end up in
 //! the gateway's logs.
 
 use gateway_adapter_abi::AdapterError;
+use gateway_adapter_http::where_wrong;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -95,21 +96,6 @@ pub fn is_guid(text: &str) -> bool {
         })
 }
 
-/// Describes a JSON error without quoting the document.
-fn where_wrong(error: &serde_json::Error) -> String {
-    let class = match error.classify() {
-        serde_json::error::Category::Io => "read error",
-        serde_json::error::Category::Syntax => "not JSON",
-        serde_json::error::Category::Data => "unexpected structure",
-        serde_json::error::Category::Eof => "truncated",
-    };
-    format!(
-        "{class} at line {}, column {}",
-        error.line(),
-        error.column()
-    )
-}
-
 #[derive(Deserialize, Serialize)]
 struct StatusAnswer {
     found: bool,
@@ -150,21 +136,8 @@ struct ListAnswer {
     powers: Vec<Listed>,
 }
 
-/// Interprets the registry's HTTP status and body as the output of `operation`.
-pub fn interpret(operation: Operation, status: u16, body: &[u8]) -> Result<Vec<u8>, AdapterError> {
-    match status {
-        200 => {}
-        408 | 429 | 500..=599 => {
-            return Err(AdapterError::unavailable(format!(
-                "the МЧД registry answered HTTP {status}"
-            )));
-        }
-        _ => {
-            return Err(AdapterError::failed(format!(
-                "the МЧД registry answered HTTP {status}; check the adapter's base_url"
-            )));
-        }
-    }
+/// Reads the registry's answer as the output of `operation`.
+pub fn interpret(operation: Operation, body: &[u8]) -> Result<Vec<u8>, AdapterError> {
     let malformed = |e: serde_json::Error| {
         AdapterError::failed(format!(
             "the МЧД registry sent a malformed answer ({})",
@@ -196,28 +169,6 @@ pub fn interpret(operation: Operation, status: u16, body: &[u8]) -> Result<Vec<u
         }
     };
     output.map_err(|e| AdapterError::failed(format!("cannot encode the output: {e}")))
-}
-
-/// Classifies a transport error: connection problems are `unavailable`, slowness is `timeout`.
-pub fn transport_error(error: ureq::Error) -> AdapterError {
-    use std::io::ErrorKind as Io;
-    match error {
-        ureq::Error::Timeout(which) => {
-            AdapterError::timeout(format!("the МЧД registry did not answer in time ({which})"))
-        }
-        ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
-            AdapterError::timeout(format!("the МЧД registry did not answer in time ({e})"))
-        }
-        ureq::Error::BodyExceedsLimit(limit) => {
-            AdapterError::failed(format!("the МЧД registry's answer exceeds {limit} bytes"))
-        }
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => {
-            AdapterError::failed(format!(
-                "cannot build the request to the МЧД registry: {error}"
-            ))
-        }
-        other => AdapterError::unavailable(format!("the МЧД registry is unreachable: {other}")),
-    }
 }
 
 #[cfg(test)]
@@ -281,7 +232,6 @@ mod tests {
     fn answers_are_checked_and_passed_on() {
         let status = interpret(
             Operation::Status,
-            200,
             br#"{"found": true, "number": "n", "status": "REVOKED"}"#,
         )
         .expect("ok");
@@ -290,12 +240,11 @@ mod tests {
             json!({"found": true, "number": "n", "status": "REVOKED"})
         );
         assert_eq!(
-            output(interpret(Operation::Status, 200, br#"{"found": false}"#).expect("ok")),
+            output(interpret(Operation::Status, br#"{"found": false}"#).expect("ok")),
             json!({"found": false})
         );
         let fetch = interpret(
             Operation::Fetch,
-            200,
             br#"{"found": true, "number": "n", "xml": "PGEvPg==", "signature": null}"#,
         )
         .expect("ok");
@@ -303,9 +252,7 @@ mod tests {
             output(fetch),
             json!({"found": true, "number": "n", "xml": "PGEvPg==", "signature": null})
         );
-        let list = interpret(
-            Operation::ByRepresentative,
-            200,
+        let list = interpret(Operation::ByRepresentative,
             br#"{"powers": [{"number": "n", "status": "ACTIVE", "principalOgrn": "1027700132195", "principalName": "x",
                 "issuedOn": "2026-01-01", "validUntil": "2027-01-01", "powers": ["GOSCAN_DELEGATE_SCAN"], "extra": 1}]}"#,
         )
@@ -314,23 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn server_trouble_is_unavailable_and_nonsense_is_failed() {
-        for status in [500, 503, 429, 408] {
-            assert_eq!(
-                interpret(Operation::Status, status, b"")
-                    .expect_err("error")
-                    .kind,
-                ErrorKind::Unavailable
-            );
-        }
-        for status in [201, 400, 404] {
-            assert_eq!(
-                interpret(Operation::Fetch, status, b"{}")
-                    .expect_err("error")
-                    .kind,
-                ErrorKind::Failed
-            );
-        }
+    fn nonsense_is_failed() {
         for (op, body) in [
             (Operation::Status, &br#"{"found": true}"#[..]),
             (Operation::Fetch, br#"{"found": true, "xml": ""}"#),
@@ -341,30 +272,9 @@ mod tests {
             (Operation::Status, b"<html>"),
         ] {
             assert_eq!(
-                interpret(op, 200, body).expect_err("error").kind,
+                interpret(op, body).expect_err("error").kind,
                 ErrorKind::Failed
             );
         }
-    }
-
-    #[test]
-    fn transport_errors_are_classified() {
-        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-        assert_eq!(
-            transport_error(ureq::Error::Io(refused)).kind,
-            ErrorKind::Unavailable
-        );
-        assert_eq!(
-            transport_error(ureq::Error::ConnectionFailed).kind,
-            ErrorKind::Unavailable
-        );
-        assert_eq!(
-            transport_error(ureq::Error::Timeout(ureq::Timeout::Global)).kind,
-            ErrorKind::Timeout
-        );
-        assert_eq!(
-            transport_error(ureq::Error::BodyExceedsLimit(10)).kind,
-            ErrorKind::Failed
-        );
     }
 }

@@ -1,10 +1,12 @@
 //! Adapter to the MoD showcase (витрина Минобороны) of SVO participants.
 //!
 //! Built as `libmod_showcase_adapter.so` and loaded by the gateway's adapter host. It answers whether a
-//! citizen, identified by СНИЛС, is an SVO participant, by asking the showcase over HTTP with a blocking
-//! `ureq` agent on the adapter's own pool thread.
+//! citizen, identified by СНИЛС, is an SVO participant, by asking the showcase over HTTP
+//! ([`gateway_adapter_http`], on the adapter's own pool thread).
 //!
-//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 800}` (see [`Config`]).
+//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 800}`: where the showcase is
+//! (`http://host[:port][/prefix]`) and the budget of one lookup in milliseconds (default 800); see
+//! [`Endpoint`].
 //!
 //! **Operation `lookup`:** input `{"snils": "XXX-XXX-XXX YY"}` (or 11 bare digits; the check number is
 //! verified before any request). The showcase is asked with `POST <base_url>/mod-showcase/v1/lookup`
@@ -19,48 +21,38 @@
 //! | malformed answer, other HTTP status, answer over 256 KiB | `failed` |
 //!
 //! # Layout
-//! - `config`: [`Config`] and its validation.
-//! - `lookup`: input parsing, the showcase's answer and transport errors, as pure functions.
+//! - `lookup`: input parsing and the showcase's answer, as pure functions.
 //! - this file: [`ModShowcase`], the [`Adapter`] implementation that wires them to HTTP.
 
-mod config;
 mod lookup;
 
 use gateway_adapter_abi::{Adapter, AdapterError, serde_json};
-use ureq::Agent;
+use gateway_adapter_http::{Endpoint, JsonClient};
 
-pub use config::{Config, MAX_TIMEOUT_MS};
 pub use lookup::MAX_ANSWER_BYTES;
 
-/// The adapter: its configuration and a connection-pooling HTTP agent.
+/// The showcase as messages name it.
+const REGISTRY: &str = "the MoD showcase";
+/// Budget of one lookup unless configured.
+pub const DEFAULT_TIMEOUT_MS: u64 = 800;
+
+/// The adapter: the lookup URL and a connection-pooling HTTP client.
 pub struct ModShowcase {
-    config: Config,
+    endpoint: Endpoint,
     url: String,
-    agent: Agent,
+    client: JsonClient,
 }
 
 impl ModShowcase {
     /// Asks the showcase about one СНИЛС (already formatted).
     fn lookup(&self, snils: &str) -> Result<Vec<u8>, AdapterError> {
-        let mut response = self
-            .agent
-            .post(&self.url)
-            .header("Accept", "application/json")
-            .send_json(lookup::request_body(snils))
-            .map_err(lookup::transport_error)?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(lookup::transport_error)?;
-        lookup::interpret(status, &body)
+        let answer = self.client.post(&self.url, &lookup::request_body(snils))?;
+        lookup::interpret(&answer)
     }
 
-    /// The validated configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The validated endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 }
 
@@ -69,17 +61,11 @@ impl Adapter for ModShowcase {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     fn init(config: serde_json::Value) -> Result<Self, AdapterError> {
-        let config = Config::from_json(config)?;
-        let agent = Agent::config_builder()
-            .timeout_global(Some(config.timeout()))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
+        let endpoint = Endpoint::from_json(Self::NAME, config, DEFAULT_TIMEOUT_MS)?;
         Ok(ModShowcase {
-            url: config.lookup_url(),
-            config,
-            agent,
+            url: endpoint.url("mod-showcase/v1/lookup"),
+            client: JsonClient::new(REGISTRY, endpoint.timeout(), MAX_ANSWER_BYTES),
+            endpoint,
         })
     }
 
@@ -110,7 +96,11 @@ mod tests {
             Some(ErrorKind::Invalid)
         );
         let adapter = ModShowcase::init(json!({"base_url": "http://127.0.0.1:9"})).expect("valid");
-        assert_eq!(adapter.config().timeout_ms, 800);
+        assert_eq!(
+            adapter.endpoint().timeout(),
+            std::time::Duration::from_millis(DEFAULT_TIMEOUT_MS)
+        );
+        assert_eq!(adapter.url, "http://127.0.0.1:9/mod-showcase/v1/lookup");
         assert_eq!(
             adapter.call("delete", b"{}").expect_err("unknown").kind,
             ErrorKind::Invalid

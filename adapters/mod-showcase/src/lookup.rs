@@ -1,8 +1,10 @@
-//! The `lookup` operation: validate the СНИЛС, ask the showcase, interpret its answer.
+//! The `lookup` operation: validate the СНИЛС, the request body, and the showcase's answer read into the
+//! operation's output (HTTP statuses and transport errors are classified by `gateway_adapter_http`).
 //!
 //! Error messages never contain the СНИЛС or the person's data: they end up in the gateway's logs.
 
 use gateway_adapter_abi::AdapterError;
+use gateway_adapter_http::where_wrong;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -35,42 +37,13 @@ pub fn parse_input(input: &[u8]) -> Result<String, AdapterError> {
     ru_identifiers::format_snils(&snils).map_err(|e| AdapterError::invalid(format!("snils: {e}")))
 }
 
-/// Describes a JSON error without quoting the document (serde's messages may echo values, i.e. personal
-/// data).
-fn where_wrong(error: &serde_json::Error) -> String {
-    let class = match error.classify() {
-        serde_json::error::Category::Io => "read error",
-        serde_json::error::Category::Syntax => "not JSON",
-        serde_json::error::Category::Data => "unexpected structure",
-        serde_json::error::Category::Eof => "truncated",
-    };
-    format!(
-        "{class} at line {}, column {}",
-        error.line(),
-        error.column()
-    )
-}
-
 /// The request body for the showcase.
 pub fn request_body(snils: &str) -> Value {
     json!({ "snils": snils })
 }
 
-/// Interprets the showcase's HTTP status and body as the operation's output.
-pub fn interpret(status: u16, body: &[u8]) -> Result<Vec<u8>, AdapterError> {
-    match status {
-        200 => {}
-        408 | 429 | 500..=599 => {
-            return Err(AdapterError::unavailable(format!(
-                "the MoD showcase answered HTTP {status}"
-            )));
-        }
-        _ => {
-            return Err(AdapterError::failed(format!(
-                "the MoD showcase answered HTTP {status}; check the adapter's base_url"
-            )));
-        }
-    }
+/// Reads the showcase's `200` answer into the operation's output.
+pub fn interpret(body: &[u8]) -> Result<Vec<u8>, AdapterError> {
     let answer: ShowcaseAnswer = serde_json::from_slice(body).map_err(|e| {
         AdapterError::failed(format!(
             "the MoD showcase sent a malformed answer ({})",
@@ -93,34 +66,6 @@ pub fn interpret(status: u16, body: &[u8]) -> Result<Vec<u8>, AdapterError> {
         ShowcaseAnswer { found: false, .. } => json!({ "found": false }),
     };
     Ok(output.to_string().into_bytes())
-}
-
-/// Classifies a transport error: connection problems are `unavailable`, slowness is `timeout`.
-pub fn transport_error(error: ureq::Error) -> AdapterError {
-    use std::io::ErrorKind as Io;
-    match error {
-        ureq::Error::Timeout(which) => {
-            AdapterError::timeout(format!("the MoD showcase did not answer in time ({which})"))
-        }
-        ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
-            AdapterError::timeout(format!("the MoD showcase did not answer in time ({e})"))
-        }
-        ureq::Error::BodyExceedsLimit(limit) => {
-            AdapterError::failed(format!("the MoD showcase's answer exceeds {limit} bytes"))
-        }
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => {
-            AdapterError::failed(format!(
-                "cannot build the request to the MoD showcase: {error}"
-            ))
-        }
-        ureq::Error::Io(_)
-        | ureq::Error::ConnectionFailed
-        | ureq::Error::HostNotFound
-        | ureq::Error::Protocol(_) => {
-            AdapterError::unavailable(format!("the MoD showcase is unreachable: {error}"))
-        }
-        other => AdapterError::unavailable(format!("the MoD showcase request failed: {other}")),
-    }
 }
 
 #[cfg(test)]
@@ -168,82 +113,35 @@ mod tests {
     fn found_and_not_found_answers() {
         let body = br#"{"found": true, "person": {"lastName": "Testov", "status": "active"}}"#;
         assert_eq!(
-            output(interpret(200, body).expect("ok")),
+            output(interpret(body).expect("ok")),
             json!({"found": true, "person": {"lastName": "Testov", "status": "active"}})
         );
         assert_eq!(
-            output(interpret(200, br#"{"found": false}"#).expect("ok")),
+            output(interpret(br#"{"found": false}"#).expect("ok")),
             json!({"found": false})
         );
         assert_eq!(
-            output(interpret(200, br#"{"found": false, "person": null}"#).expect("ok")),
+            output(interpret(br#"{"found": false, "person": null}"#).expect("ok")),
             json!({"found": false})
         );
     }
 
     #[test]
-    fn server_trouble_is_unavailable_and_nonsense_is_failed() {
-        for status in [500, 502, 503, 504, 429, 408] {
-            assert_eq!(
-                interpret(status, b"").expect_err("error").kind,
-                ErrorKind::Unavailable,
-                "{status}"
-            );
-        }
-        for status in [201, 301, 400, 404] {
-            assert_eq!(
-                interpret(status, b"{}").expect_err("error").kind,
-                ErrorKind::Failed,
-                "{status}"
-            );
-        }
+    fn nonsense_is_failed_and_not_quoted() {
         for body in [
             &b"<html>"[..],
             br#"{"found": true}"#,
             br#"{"found": "yes"}"#,
             br#"{"found": true, "person": 3}"#,
         ] {
-            assert_eq!(
-                interpret(200, body).expect_err("error").kind,
-                ErrorKind::Failed
-            );
+            assert_eq!(interpret(body).expect_err("error").kind, ErrorKind::Failed);
         }
         let leaky = br#"{"found": true, "person": "Testov Test Testovich"}"#;
         assert!(
-            !interpret(200, leaky)
+            !interpret(leaky)
                 .expect_err("error")
                 .message
                 .contains("Testov")
-        );
-    }
-
-    #[test]
-    fn transport_errors_are_classified() {
-        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-        assert_eq!(
-            transport_error(ureq::Error::Io(refused)).kind,
-            ErrorKind::Unavailable
-        );
-        assert_eq!(
-            transport_error(ureq::Error::ConnectionFailed).kind,
-            ErrorKind::Unavailable
-        );
-        assert_eq!(
-            transport_error(ureq::Error::HostNotFound).kind,
-            ErrorKind::Unavailable
-        );
-        assert_eq!(
-            transport_error(ureq::Error::Timeout(ureq::Timeout::Global)).kind,
-            ErrorKind::Timeout
-        );
-        let slow = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
-        assert_eq!(
-            transport_error(ureq::Error::Io(slow)).kind,
-            ErrorKind::Timeout
-        );
-        assert_eq!(
-            transport_error(ureq::Error::BodyExceedsLimit(10)).kind,
-            ErrorKind::Failed
         );
     }
 }

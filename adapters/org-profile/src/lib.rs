@@ -4,7 +4,9 @@
 //! Built as `liborg_profile_adapter.so` and loaded by the gateway's adapter host; the report scheduler calls
 //! it for each organisation it reports to.
 //!
-//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 2000}` (see [`Config`]).
+//! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 2000}`: where the profile registry
+//! is (`http://host[:port][/prefix]`) and the budget of one lookup in milliseconds (default 2000); see
+//! [`Endpoint`]. HTTP goes through [`gateway_adapter_http`].
 //!
 //! **Operation `profile`:** input `{"ogrn": "<ОГРН or ОГРНИП>"}` (the check number is verified before any
 //! request). The registry is asked with `POST <base_url>/org-profile/v1/profile` `{"ogrn": "..."}`. Output:
@@ -18,41 +20,31 @@
 //! | malformed answer, a profile without name or e-mail, other HTTP status | `failed` |
 //!
 //! # Layout
-//! - `config`: [`Config`] and its validation.
-//! - `profile`: input, answer and transport errors, as pure functions.
+//! - `profile`: the input and the registry's answer, as pure functions.
 //! - this file: [`OrgProfile`], the [`Adapter`] wiring them to HTTP.
 
-mod config;
 mod profile;
 
 use gateway_adapter_abi::{Adapter, AdapterError, serde_json};
-use ureq::Agent;
+use gateway_adapter_http::{Endpoint, JsonClient};
 
-pub use config::{Config, MAX_TIMEOUT_MS};
 pub use profile::{MAX_ANSWER_BYTES, Profile};
 
-/// The adapter: its configuration and a connection-pooling HTTP agent.
+/// The registry as messages name it.
+const REGISTRY: &str = "the profile registry";
+/// Budget of one lookup unless configured.
+pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
+
+/// The adapter: the profile URL and a connection-pooling HTTP client.
 pub struct OrgProfile {
     url: String,
-    agent: Agent,
+    client: JsonClient,
 }
 
 impl OrgProfile {
     fn profile(&self, ogrn: &str) -> Result<Vec<u8>, AdapterError> {
-        let mut response = self
-            .agent
-            .post(&self.url)
-            .header("Accept", "application/json")
-            .send_json(profile::request_body(ogrn))
-            .map_err(profile::transport_error)?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(profile::transport_error)?;
-        profile::interpret(status, &body)
+        let answer = self.client.post(&self.url, &profile::request_body(ogrn))?;
+        profile::interpret(&answer)
     }
 }
 
@@ -61,16 +53,10 @@ impl Adapter for OrgProfile {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     fn init(config: serde_json::Value) -> Result<Self, AdapterError> {
-        let config = Config::from_json(config)?;
-        let agent = Agent::config_builder()
-            .timeout_global(Some(config.timeout()))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
+        let endpoint = Endpoint::from_json(Self::NAME, config, DEFAULT_TIMEOUT_MS)?;
         Ok(OrgProfile {
-            url: config.profile_url(),
-            agent,
+            url: endpoint.url("org-profile/v1/profile"),
+            client: JsonClient::new(REGISTRY, endpoint.timeout(), MAX_ANSWER_BYTES),
         })
     }
 
@@ -95,6 +81,7 @@ mod tests {
     #[test]
     fn unknown_operations_and_bad_identifiers_never_reach_the_network() {
         let adapter = OrgProfile::init(json!({"base_url": "http://127.0.0.1:9"})).expect("valid");
+        assert_eq!(adapter.url, "http://127.0.0.1:9/org-profile/v1/profile");
         assert_eq!(
             adapter.call("delete", b"{}").unwrap_err().kind,
             ErrorKind::Invalid

@@ -1,4 +1,5 @@
-//! The `profile` operation as pure functions: the input, the registry's answer, transport errors.
+//! The `profile` operation as pure functions: the input and the registry's `200` answer (HTTP statuses and
+//! transport errors are classified by `gateway_adapter_http`).
 //!
 //! Error messages never quote the registry's data: they go to the gateway's logs.
 
@@ -52,22 +53,8 @@ pub fn request_body(ogrn: &str) -> Value {
     json!({ "ogrn": ogrn })
 }
 
-/// Interprets the registry's status and body: `{"found": true, "profile": {ogrn, name, email}}` or
-/// `{"found": false}`.
-pub fn interpret(status: u16, body: &[u8]) -> Result<Vec<u8>, AdapterError> {
-    match status {
-        200 => {}
-        408 | 429 | 500..=599 => {
-            return Err(AdapterError::unavailable(format!(
-                "the profile registry answered HTTP {status}"
-            )));
-        }
-        _ => {
-            return Err(AdapterError::failed(format!(
-                "the profile registry answered HTTP {status}; check the adapter's base_url"
-            )));
-        }
-    }
+/// Reads the registry's answer as `{"found": true, "profile": {ogrn, name, email}}` or `{"found": false}`.
+pub fn interpret(body: &[u8]) -> Result<Vec<u8>, AdapterError> {
     let malformed = || AdapterError::failed("the profile registry sent a malformed answer");
     let answer: Answer = serde_json::from_slice(body).map_err(|_| malformed())?;
     let output = match answer {
@@ -90,28 +77,6 @@ pub fn interpret(status: u16, body: &[u8]) -> Result<Vec<u8>, AdapterError> {
         Answer { found: false, .. } => json!({ "found": false }),
     };
     Ok(output.to_string().into_bytes())
-}
-
-/// Classifies a transport error: connection problems are `unavailable`, slowness is `timeout`.
-pub fn transport_error(error: ureq::Error) -> AdapterError {
-    use std::io::ErrorKind as Io;
-    match error {
-        ureq::Error::Timeout(which) => AdapterError::timeout(format!(
-            "the profile registry did not answer in time ({which})"
-        )),
-        ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
-            AdapterError::timeout(format!("the profile registry did not answer in time ({e})"))
-        }
-        ureq::Error::BodyExceedsLimit(limit) => AdapterError::failed(format!(
-            "the profile registry's answer exceeds {limit} bytes"
-        )),
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => {
-            AdapterError::failed(format!(
-                "cannot build the request to the profile registry: {error}"
-            ))
-        }
-        other => AdapterError::unavailable(format!("the profile registry is unreachable: {other}")),
-    }
 }
 
 #[cfg(test)]
@@ -147,41 +112,25 @@ mod tests {
     fn found_and_not_found_answers() {
         let body = r#"{"found": true, "profile": {"ogrn": "1027700132195", "name": "ООО «Пример»", "email": "a@b.example", "inn": "7700000000"}}"#;
         assert_eq!(
-            output(interpret(200, body.as_bytes()).unwrap()),
+            output(interpret(body.as_bytes()).unwrap()),
             json!({"found": true, "profile": {"ogrn": "1027700132195", "name": "ООО «Пример»", "email": "a@b.example"}})
         );
         assert_eq!(
-            output(interpret(200, br#"{"found": false}"#).unwrap()),
+            output(interpret(br#"{"found": false}"#).unwrap()),
             json!({"found": false})
         );
     }
 
     #[test]
-    fn trouble_is_classified_and_never_quotes_data() {
-        for status in [500, 503, 429, 408] {
-            assert_eq!(
-                interpret(status, b"").unwrap_err().kind,
-                ErrorKind::Unavailable
-            );
-        }
-        assert_eq!(interpret(404, b"").unwrap_err().kind, ErrorKind::Failed);
+    fn bad_answers_are_failed_and_never_quote_data() {
         let no_mail =
             br#"{"found": true, "profile": {"ogrn": "1", "name": "Secret Name", "email": "none"}}"#;
-        let err = interpret(200, no_mail).unwrap_err();
+        let err = interpret(no_mail).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Failed);
         assert!(!err.message.contains("Secret"));
         assert_eq!(
-            interpret(200, br#"{"found": true}"#).unwrap_err().kind,
+            interpret(br#"{"found": true}"#).unwrap_err().kind,
             ErrorKind::Failed
-        );
-        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-        assert_eq!(
-            transport_error(ureq::Error::Io(refused)).kind,
-            ErrorKind::Unavailable
-        );
-        assert_eq!(
-            transport_error(ureq::Error::Timeout(ureq::Timeout::Global)).kind,
-            ErrorKind::Timeout
         );
     }
 }
