@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::crypto::TrustStore;
 use crate::journal::Journal;
 use crate::router::Router;
+use crate::scopes::ScopePolicy;
 use crate::services::Services;
 use crate::tokens::TokenService;
 
@@ -34,6 +35,8 @@ pub struct App {
     pub schemas: Arc<SchemaCatalog>,
     pub host: Arc<PluginHost>,
     pub adapters: Arc<Adapters>,
+    /// The CAs and CRLs signatures are checked against (also behind the plugins' `crypto`).
+    pub trust: Arc<TrustStore>,
     pub router: Router,
     pub auth: Authenticator,
     pub tokens: Arc<TokenService>,
@@ -99,7 +102,13 @@ impl Components {
             .iter()
             .map(|p| config.resolve(p))
             .collect();
-        let trust = TrustStore::load(&trust_files)?;
+        let crl_files: Vec<_> = config
+            .crypto
+            .crl_files
+            .iter()
+            .map(|p| config.resolve(p))
+            .collect();
+        let trust = TrustStore::load_with_crls(&trust_files, &crl_files)?;
         Ok(Components {
             schemas: Arc::new(schemas),
             adapters: Arc::new(adapters),
@@ -192,12 +201,18 @@ impl App {
             tokens: tokens.clone(),
             adapters: adapters.clone(),
             schemas: schemas.clone(),
-            trust,
+            trust: trust.clone(),
             allowed_adapters: config
                 .plugins
                 .iter()
                 .map(|(n, p)| (n.clone(), p.adapters.clone()))
                 .collect::<HashMap<_, _>>(),
+            scopes: ScopePolicy::new(
+                config
+                    .plugins
+                    .iter()
+                    .map(|(n, p)| (n.as_str(), p.read_scopes.as_slice())),
+            ),
         });
         let host = load_plugins(&config, services).await?;
         let router = match Router::build(&config, &host, &schemas) {
@@ -224,6 +239,7 @@ impl App {
             schemas,
             host,
             adapters,
+            trust,
             router,
             tokens,
             journal,

@@ -67,6 +67,19 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
         components.schemas.namespaces().len(),
         components.schemas.json_types().len()
     );
+    let now = crate::tokens::now_ms().max(0) as u64;
+    for crl in components.trust.crls() {
+        let _ = writeln!(
+            out,
+            "CRL {}: {} revoked, issued by {}",
+            crl.path.display(),
+            crl.revoked,
+            crl.issuer
+        );
+        if crl.is_stale(now) {
+            problems.push(crl.stale_problem());
+        }
+    }
     for name in components.adapters.names() {
         let worst = components.adapters.worst_case(&name).unwrap_or_default();
         let _ = writeln!(out, "adapter {name}: worst case {} ms", worst.as_millis());
@@ -85,6 +98,7 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
         schemas: components.schemas.clone(),
         trust: components.trust.clone(),
         allowed_adapters: HashMap::new(),
+        scopes: crate::scopes::ScopePolicy::default(),
     });
     let host = load_plugins(c, services).await?;
     for name in host.plugins() {

@@ -2,31 +2,84 @@
 //!
 //! A signature is checked twice over: first its mathematics over the exact content bytes (a failure there is a
 //! bad signature), then the signer's certificate chain against the configured trust store at the current time
-//! (a failure there is an untrusted signer). The signer's СНИЛС, ИНН and ОГРН are read from the certificate's
-//! subject (OIDs 1.2.643.100.3, 1.2.643.3.131.1.1, 1.2.643.100.1). GOST R 34.10-2012 signatures verify when
-//! OpenSSL has the gost engine loaded (`[crypto] openssl_conf`).
+//! (a failure there is an untrusted signer, or a revoked one). The signer's СНИЛС, ИНН and ОГРН (or ОГРНИП)
+//! are read from the certificate's subject (OIDs 1.2.643.100.3, 1.2.643.3.131.1.1, 1.2.643.100.1,
+//! 1.2.643.100.5). GOST R 34.10-2012 signatures verify when OpenSSL has the gost engine loaded
+//! (`[crypto] openssl_conf`).
+//!
+//! Revocation: with CRL files configured, every certificate of a signer's chain must be covered by a current
+//! CRL of its issuer (OpenSSL's `CRL_CHECK_ALL`): a revoked certificate is [`VerifyError::Revoked`]; a chain
+//! that no CRL covers, or whose CRL is past its next update, is untrusted (fail closed). [`TrustStore::crls`]
+//! tells `/readyz` and `gateway check` which CRLs are stale.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gateway_host::{Signer, VerifyError};
 use openssl::asn1::Asn1TimeRef;
 use openssl::cms::{CMSOptions, CmsContentInfo};
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::ssl::SslFiletype;
 use openssl::stack::Stack;
-use openssl::x509::store::{X509Store, X509StoreBuilder};
-use openssl::x509::{X509, X509NameRef, X509Ref};
+use openssl::x509::store::{X509Lookup, X509Store, X509StoreBuilder};
+use openssl::x509::verify::X509VerifyFlags;
+use openssl::x509::{X509, X509Crl, X509NameRef, X509Ref, X509StoreContext};
 
-/// CA certificates that signers must chain to.
+/// OpenSSL's `X509_V_ERR_CERT_REVOKED`.
+const CERT_REVOKED: i32 = 23;
+
+/// CA certificates that signers must chain to, and the CRLs that revoke certificates.
 pub struct TrustStore {
     store: X509Store,
     count: usize,
+    crls: Vec<CrlInfo>,
+}
+
+/// One loaded certificate revocation list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlInfo {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The issuing CA (subject name).
+    pub issuer: String,
+    /// `nextUpdate`, unix milliseconds (0 when the CRL has none).
+    pub next_update_ms: u64,
+    /// How many certificates it revokes.
+    pub revoked: usize,
+}
+
+impl CrlInfo {
+    /// Whether the CRL is past its next update at `now_ms` (OpenSSL then fails every chain it covers).
+    pub fn is_stale(&self, now_ms: u64) -> bool {
+        self.next_update_ms != 0 && self.next_update_ms < now_ms
+    }
+
+    /// What an operator is told of this CRL once it is stale.
+    pub fn stale_problem(&self) -> String {
+        let when = jiff::Timestamp::from_millisecond(self.next_update_ms as i64)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        format!(
+            "CRL {} of {} is past its next update ({when}): every signature under that CA is refused until a current CRL is installed",
+            self.path.display(),
+            self.issuer
+        )
+    }
 }
 
 impl TrustStore {
-    /// Loads every certificate of every PEM file in `files`.
+    /// Loads every certificate of every PEM file in `files`; no revocation lists.
     pub fn load(files: &[impl AsRef<Path>]) -> anyhow::Result<TrustStore> {
+        TrustStore::load_with_crls(files, &[] as &[PathBuf])
+    }
+
+    /// Loads every certificate of every PEM file in `files` and every CRL (PEM or DER) in `crl_files`. Each
+    /// CRL must be issued by a CA of the store and signed by it.
+    pub fn load_with_crls(
+        files: &[impl AsRef<Path>],
+        crl_files: &[impl AsRef<Path>],
+    ) -> anyhow::Result<TrustStore> {
         let mut b = X509StoreBuilder::new()?;
-        let mut count = 0;
+        let mut cas = Vec::new();
         for f in files {
             let pem = std::fs::read(f.as_ref())
                 .map_err(|e| anyhow::anyhow!("trust store {}: {e}", f.as_ref().display()))?;
@@ -36,14 +89,55 @@ impl TrustStore {
                     f.as_ref().display()
                 )
             })? {
-                b.add_cert(cert)?;
-                count += 1;
+                b.add_cert(cert.clone())?;
+                cas.push(cert);
             }
+        }
+        let mut crls = Vec::new();
+        if !crl_files.is_empty() {
+            let lookup = b.add_lookup(X509Lookup::file())?;
+            for f in crl_files {
+                let path = f.as_ref();
+                let (crl, kind) = read_crl(path)?;
+                let issuer = cas
+                    .iter()
+                    .find(|ca| {
+                        ca.subject_name()
+                            .try_cmp(crl.issuer_name())
+                            .is_ok_and(|o| o.is_eq())
+                            && ca
+                                .public_key()
+                                .is_ok_and(|k| crl.verify(&k).unwrap_or(false))
+                    })
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "CRL {}: not issued and signed by a CA of [crypto] trust_store ({})",
+                            path.display(),
+                            name_to_string(crl.issuer_name())
+                        )
+                    })?;
+                lookup
+                    .load_crl_file(path, kind)
+                    .map_err(|e| anyhow::anyhow!("CRL {}: {e}", path.display()))?;
+                crls.push(CrlInfo {
+                    path: path.to_owned(),
+                    issuer: name_to_string(issuer.subject_name()),
+                    next_update_ms: crl.next_update().map_or(0, unix_ms),
+                    revoked: crl.get_revoked().map_or(0, |r| r.len()),
+                });
+            }
+            b.set_flags(X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL)?;
         }
         Ok(TrustStore {
             store: b.build(),
-            count,
+            count: cas.len(),
+            crls,
         })
+    }
+
+    /// The CRLs loaded.
+    pub fn crls(&self) -> &[CrlInfo] {
+        &self.crls
     }
 
     /// How many CA certificates are trusted.
@@ -85,6 +179,9 @@ impl TrustStore {
                 CMSOptions::BINARY | CMSOptions::NO_SIGNER_CERT_VERIFY,
             )
             .map_err(|e| bad("the signature does not match the content", &e))?;
+            if let Some(revoked) = self.revocation(sig) {
+                return Err(revoked);
+            }
             return Err(VerifyError::Untrusted(format!(
                 "the signer's certificate is not trusted: {untrusted}"
             )));
@@ -92,6 +189,50 @@ impl TrustStore {
         let signer = signer_certificate(sig).map_err(|e| bad("no signer certificate", &e))?;
         Ok(describe(&signer))
     }
+}
+
+impl TrustStore {
+    /// Whether the chain of `sig`'s signer fails because a certificate of it is revoked. Asked only after the
+    /// signature failed against the store, to name the cause.
+    fn revocation(&self, sig: &[u8]) -> Option<VerifyError> {
+        if self.crls.is_empty() {
+            return None;
+        }
+        let signer = signer_certificate(sig).ok()?;
+        let p7 = Pkcs7::from_der(sig).ok()?;
+        let mut chain = Stack::new().ok()?;
+        if let Some(certs) = p7.signed().and_then(|s| s.certificates()) {
+            for cert in certs {
+                chain.push(cert.to_owned()).ok()?;
+            }
+        }
+        let mut ctx = X509StoreContext::new().ok()?;
+        let (code, depth) = ctx
+            .init(&self.store, &signer, &chain, |c| {
+                c.verify_cert()?;
+                Ok((c.error().as_raw(), c.error_depth()))
+            })
+            .ok()?;
+        (code == CERT_REVOKED).then(|| {
+            let whose = if depth == 0 {
+                "the signer's certificate".to_owned()
+            } else {
+                format!("a CA certificate of the signer's chain (depth {depth})")
+            };
+            VerifyError::Revoked(format!("{whose} is revoked by its CRL"))
+        })
+    }
+}
+
+/// Reads a CRL file, PEM or DER.
+fn read_crl(path: &Path) -> anyhow::Result<(X509Crl, SslFiletype)> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("CRL {}: {e}", path.display()))?;
+    if let Ok(crl) = X509Crl::from_pem(&bytes) {
+        return Ok((crl, SslFiletype::PEM));
+    }
+    X509Crl::from_der(&bytes)
+        .map(|crl| (crl, SslFiletype::ASN1))
+        .map_err(|e| anyhow::anyhow!("CRL {}: neither a PEM nor a DER CRL: {e}", path.display()))
 }
 
 fn signer_certificate(sig: &[u8]) -> Result<X509, openssl::error::ErrorStack> {
@@ -118,7 +259,8 @@ pub fn describe(cert: &X509Ref) -> Signer {
             .unwrap_or_default(),
         snils: entry(subject, "1.2.643.100.3", "SNILS"),
         inn: entry(subject, "1.2.643.3.131.1.1", "INN"),
-        ogrn: entry(subject, "1.2.643.100.1", "OGRN"),
+        ogrn: entry(subject, "1.2.643.100.1", "OGRN")
+            .or_else(|| entry(subject, "1.2.643.100.5", "OGRNIP")),
         not_before: unix_ms(cert.not_before()),
         not_after: unix_ms(cert.not_after()),
     }

@@ -1,10 +1,16 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (the store is reachable, plugins and adapters are
 //! loaded): for load balancers and orchestrators.
+//!
+//! `/readyz` answers anyone with its status code and `{"status": "ready"}` or `{"status": "not ready"}`;
+//! what is loaded and what is wrong (the store, plugins, adapters, CRLs past their next update) only to a
+//! caller that authenticates as a sender.
 
+use hyper::Request;
 use serde_json::json;
 
 use crate::app::App;
 use crate::http::{self, Body};
+use crate::server::ConnInfo;
 
 /// Always 200 while the process serves HTTP.
 pub fn healthz(app: &App) -> hyper::Response<Body> {
@@ -14,8 +20,8 @@ pub fn healthz(app: &App) -> hyper::Response<Body> {
     )
 }
 
-/// 200 when the gateway can serve envelopes, 503 otherwise, with what is wrong.
-pub async fn readyz(app: &App) -> hyper::Response<Body> {
+/// 200 when the gateway can serve envelopes, 503 otherwise; the particulars for an authenticated caller.
+pub async fn readyz<B>(app: &App, conn: &ConnInfo, req: &Request<B>) -> hyper::Response<Body> {
     let store = tokio::time::timeout(std::time::Duration::from_secs(2), app.store.ping()).await;
     let store_ok = matches!(store, Ok(Ok(())));
     let plugins = app.host.plugins();
@@ -26,12 +32,30 @@ pub async fn readyz(app: &App) -> hyper::Response<Body> {
         && plugins.len() == expected_plugins
         && adapters.len() == expected_adapters
         && !app.shutdown.is_cancelled();
+    let status = if ready { 200 } else { 503 };
+    let summary = if ready { "ready" } else { "not ready" };
+    let authenticated = app
+        .auth
+        .authenticate(&conn.identity, http::authorization(req).as_deref())
+        .is_ok();
+    if !authenticated {
+        return http::json(status, &json!({ "status": summary }));
+    }
+    let now = crate::tokens::now_ms().max(0) as u64;
+    let warnings: Vec<String> = app
+        .trust
+        .crls()
+        .iter()
+        .filter(|crl| crl.is_stale(now))
+        .map(crate::crypto::CrlInfo::stale_problem)
+        .collect();
     let body = json!({
-        "status": if ready { "ready" } else { "not ready" },
+        "status": summary,
         "store": if store_ok { "ok" } else { "unreachable" },
         "plugins": plugins,
         "adapters": adapters,
         "node": app.node,
+        "warnings": warnings,
     });
-    http::json(if ready { 200 } else { 503 }, &body)
+    http::json(status, &body)
 }

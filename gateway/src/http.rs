@@ -50,7 +50,7 @@ pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) 
             crate::pages::somc2(&app, &p["/somc2/".len()..]).await
         }
         (&Method::GET, "/healthz") => crate::health::healthz(&app),
-        (&Method::GET, "/readyz") => crate::health::readyz(&app).await,
+        (&Method::GET, "/readyz") => crate::health::readyz(&app, &conn, &req).await,
         _ => not_found(),
     }
 }

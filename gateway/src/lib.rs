@@ -14,7 +14,8 @@
 //! - `soap`, `api`, `wsdl`, `health`, `pages`: the endpoints.
 //! - `router`, `chain`, `edge`: routes, running a chain, checks before any plugin.
 //! - `pipeline`, `queued`: chains of queued requests, and how queued data is stored.
-//! - `tokens`, `services`, `crypto`: host capabilities backed by the gateway.
+//! - `tokens`, `scopes`, `services`, `crypto`: host capabilities backed by the gateway (scopes: whose tokens a
+//!   plugin may read or write).
 //! - `journal`, `jobs`, `logging`, `error`.
 //! - `reports`: the report scheduler job, `gateway report run`, the report history endpoint.
 //!
@@ -40,6 +41,7 @@ pub mod pipeline;
 pub mod queued;
 pub mod reports;
 pub mod router;
+pub mod scopes;
 pub mod server;
 pub mod services;
 pub mod soap;

@@ -176,6 +176,7 @@ fn finished(
         duration_us: Some(elapsed.as_micros() as i64),
     }];
     Finished {
+        sender: p.sender.clone(),
         message_id: p.message_id.clone(),
         response: Some(NewResponse {
             id: response_id,

@@ -1,5 +1,6 @@
-//! The host capabilities that need the gateway's I/O: tokens (cache + store), registry calls through
-//! adapters (only those the plugin's config lists), signature checks and XML Schema validation.
+//! The host capabilities that need the gateway's I/O: tokens (cache + store; each plugin in its own scopes,
+//! see [`crate::scopes`]), registry calls through adapters (only those the plugin's config lists), signature
+//! checks and XML Schema validation (both on blocking threads, off the async workers).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use gateway_host::{CallContext, HostError, HostServices, Signer, Token, TokenLoo
 use gateway_schema::SchemaCatalog;
 
 use crate::crypto::TrustStore;
+use crate::scopes::{Access, ScopePolicy};
 use crate::tokens::TokenService;
 
 /// The gateway's implementation of [`HostServices`].
@@ -20,6 +22,8 @@ pub struct Services {
     pub trust: Arc<TrustStore>,
     /// Adapters each plugin may call.
     pub allowed_adapters: HashMap<String, Vec<String>>,
+    /// Whose token scopes each plugin may read.
+    pub scopes: ScopePolicy,
 }
 
 fn store_err(e: gateway_store::StoreError) -> HostError {
@@ -43,28 +47,32 @@ fn token(t: gateway_store::Token) -> Token {
 impl HostServices for Services {
     async fn token_get(
         &self,
-        _cx: &CallContext,
+        cx: &CallContext,
         scope: &str,
         id: &str,
     ) -> Result<TokenLookup, HostError> {
-        Ok(match self.tokens.get(scope, id).await.map_err(store_err)? {
-            gateway_store::TokenLookup::Live(t) => TokenLookup::Live(token(t)),
-            gateway_store::TokenLookup::Expired { expires_at } => {
-                TokenLookup::Expired(expires_at as u64)
-            }
-            gateway_store::TokenLookup::Unknown => TokenLookup::Unknown,
-        })
+        let scope = self.scopes.resolve(&cx.plugin, scope, Access::Read)?;
+        Ok(
+            match self.tokens.get(&scope, id).await.map_err(store_err)? {
+                gateway_store::TokenLookup::Live(t) => TokenLookup::Live(token(t)),
+                gateway_store::TokenLookup::Expired { expires_at } => {
+                    TokenLookup::Expired(expires_at as u64)
+                }
+                gateway_store::TokenLookup::Unknown => TokenLookup::Unknown,
+            },
+        )
     }
 
     async fn token_find(
         &self,
-        _cx: &CallContext,
+        cx: &CallContext,
         scope: &str,
         subject: &str,
     ) -> Result<Option<Token>, HostError> {
+        let scope = self.scopes.resolve(&cx.plugin, scope, Access::Read)?;
         Ok(self
             .tokens
-            .find(scope, subject)
+            .find(&scope, subject)
             .await
             .map_err(store_err)?
             .map(token))
@@ -72,7 +80,7 @@ impl HostServices for Services {
 
     async fn token_issue(
         &self,
-        _cx: &CallContext,
+        cx: &CallContext,
         scope: &str,
         subject: &str,
         data: Vec<u8>,
@@ -83,9 +91,10 @@ impl HostServices for Services {
                 "a token needs a positive lifetime".into(),
             ));
         }
+        let scope = self.scopes.resolve(&cx.plugin, scope, Access::Write)?;
         Ok(token(
             self.tokens
-                .issue(scope, subject, data, ttl)
+                .issue(&scope, subject, data, ttl)
                 .await
                 .map_err(store_err)?,
         ))

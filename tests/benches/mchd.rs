@@ -33,6 +33,7 @@ fn mchd(c: &mut Criterion) {
         trust_store: kit.ca_pem(),
         openssl_conf: None,
         cache_ttl: "1h",
+        crl_files: &[],
     });
     let app = rt
         .block_on(App::build(

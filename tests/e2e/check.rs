@@ -5,29 +5,12 @@ use std::process::Command;
 use gateway_e2e::artifacts::gateway_bin;
 use gateway_e2e::{Backend, Sim, TestConfig, TestDb};
 
-fn check(config: &TestConfig) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("gateway.toml");
-    std::fs::write(&file, config.render()).unwrap();
-    let out = Command::new(gateway_bin())
-        .args(["check", "--config"])
-        .arg(&file)
-        .output()
-        .expect("gateway runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_explains_and_refuses_adapters_slower_than_their_routes() {
     let sim = Sim::start().await;
     let db = TestDb::fresh(Backend::Sqlite).await;
     let good = TestConfig::new(db.url()).with_svo(&sim.url(), "5m");
-    let (ok, text) = check(&good);
+    let (ok, text) = good.check();
     assert!(ok, "{text}");
     for expected in [
         "route {urn://gateway/svo-status/1.0}IssueQrRequest → svo-status",

@@ -12,6 +12,7 @@ mod multinode;
 mod queue;
 mod reports;
 mod retention;
+mod sandbox;
 mod soap;
 mod svo;
 mod tls;

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gateway_e2e::smev::{self, has_element, text_of};
-use gateway_e2e::{BACKENDS, TOKEN_A};
+use gateway_e2e::smev::{self, fault_name, has_element, text_of};
+use gateway_e2e::{BACKENDS, TOKEN_A, TOKEN_B};
 
-use crate::{soap, start, wait_response};
+use crate::{soap, soap_as, start, wait_response};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redelivery_until_ack_on_both_stores() {
@@ -84,6 +84,65 @@ async fn repeated_message_id_runs_no_second_chain_on_both_stores() {
             "{backend:?}: a second answer exists: {}",
             r.text()
         );
+        gw.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_ids_are_each_senders_own_on_both_stores() {
+    let v = "1.3";
+    for backend in BACKENDS {
+        let (_db, gw) = start(backend).await;
+        let id = smev::message_id();
+        // B sends first, so that A's later use of the id cannot be told apart from a fresh one.
+        for (token, text) in [(TOKEN_B, "для B"), (TOKEN_A, "для A")] {
+            let r = soap_as(
+                &gw,
+                v,
+                smev::send_request(v, &id, &smev::test_payload("echo", text)),
+                Some(token),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{backend:?}: {}", r.text());
+            assert!(
+                has_element(&r.body, "SendRequestResponse"),
+                "{backend:?}: {}",
+                r.text()
+            );
+        }
+        for (token, text) in [(TOKEN_A, "для A"), (TOKEN_B, "для B")] {
+            let got = wait_response(&gw, v, token, None).await;
+            assert_eq!(
+                text_of(&got.body, "OriginalMessageId").as_deref(),
+                Some(id.as_str())
+            );
+            assert_eq!(
+                text_of(&got.body, "Text").as_deref(),
+                Some(text),
+                "{backend:?}: each sender gets the answer to its own request"
+            );
+            // Each sender's own repeat is refused, and only its own.
+            let r = soap_as(
+                &gw,
+                v,
+                smev::send_request(v, &id, &smev::test_payload("echo", text)),
+                Some(token),
+            )
+            .await;
+            assert_eq!(
+                fault_name(&r.body).as_deref(),
+                Some("MessageIsAlreadySent"),
+                "{backend:?}"
+            );
+            let r = soap_as(
+                &gw,
+                v,
+                smev::ack(v, &smev::response_id(&got.body)),
+                Some(token),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{backend:?}: {}", r.text());
+        }
         gw.stop().await;
     }
 }

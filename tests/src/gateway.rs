@@ -32,6 +32,8 @@ pub struct TestConfig {
     pub server: String,
     /// Include the test plugins, adapters and the test route.
     pub test_parts: bool,
+    /// Extra keys of `[plugins.test-doc]` (e.g. `read_scopes = [...]`).
+    pub test_doc: String,
     /// The registry simulator's URL, for the MoD showcase adapter.
     pub sim_url: Option<String>,
 }
@@ -47,6 +49,7 @@ impl TestConfig {
             limits: String::new(),
             server: String::new(),
             test_parts: true,
+            test_doc: String::new(),
             sim_url: None,
         }
     }
@@ -160,6 +163,7 @@ may_send = ["{{urn://gateway/test/1.0}}TestRequest"]
 path = "{doc}"
 memory = "16MiB"
 adapters = ["test"]
+{test_doc}
 [plugins.test-doc.config]
 greeting = "hello"
 
@@ -178,12 +182,31 @@ chain = ["test-policy", "test-doc"]
 deadline = "500ms"
 "#,
                 doc = plugin("test-doc").display(),
+                test_doc = self.test_doc,
                 policy = plugin("test-policy").display(),
                 test_adapter = adapter("test_adapter").display(),
             ));
         }
         s.push_str(&self.extra);
         s
+    }
+
+    /// Runs `gateway check` on this config: whether it passed, and what it printed.
+    pub fn check(&self) -> (bool, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("gateway.toml");
+        std::fs::write(&file, self.render()).expect("write config");
+        let out = std::process::Command::new(crate::artifacts::gateway_bin())
+            .args(["check", "--config"])
+            .arg(&file)
+            .output()
+            .expect("gateway runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
     }
 
     /// The parsed config (validated as `gateway serve` would).

@@ -23,6 +23,8 @@ pub struct Goscan<'a> {
     pub openssl_conf: Option<&'a Path>,
     /// How long registry answers are cached (`cache_ttl` of the plugin).
     pub cache_ttl: &'a str,
+    /// Certificate revocation lists of the trust store's CAs (`[crypto] crl_files`).
+    pub crl_files: &'a [&'a Path],
 }
 
 impl TestConfig {
@@ -35,10 +37,17 @@ impl TestConfig {
             .openssl_conf
             .map(|p| format!("openssl_conf = \"{}\"\n", p.display()))
             .unwrap_or_default();
+        let crl_files = g
+            .crl_files
+            .iter()
+            .map(|p| format!("\"{}\"", p.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
         self.extra.push_str(&format!(
             r#"
 [crypto]
 trust_store = ["{trust}"]
+crl_files = [{crl_files}]
 {openssl_conf}
 [plugins.svo-status]
 path = "{svo}"

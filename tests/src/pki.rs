@@ -149,6 +149,56 @@ impl Ca {
     }
 }
 
+impl Ca {
+    /// A CRL (PEM) of this CA revoking the certificates with `serials`, issued a minute ago, with its next
+    /// update `next_update_days` from now (negative: already past it).
+    pub fn crl(&self, serials: &[openssl::asn1::Asn1Integer], next_update_days: i64) -> Vec<u8> {
+        use openssl::x509::extension::{AuthorityKeyIdentifier, CrlNumber};
+        use openssl::x509::{X509Crl, X509CrlBuilder, X509RevokedBuilder};
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs() as i64;
+        let mut b = X509CrlBuilder::new().expect("CRL builder");
+        b.set_issuer_name(self.issued.cert.subject_name())
+            .expect("issuer");
+        let last =
+            Asn1Time::from_unix(now - 60 + next_update_days.min(0) * 86_400 * 2).expect("time");
+        b.set_last_update(&last).expect("last update");
+        b.set_next_update(&Asn1Time::from_unix(now + next_update_days * 86_400).expect("time"))
+            .expect("next update");
+        let dummy = X509::builder().expect("builder");
+        let context = dummy.x509v3_context(Some(&self.issued.cert), None);
+        b.append_extension(
+            AuthorityKeyIdentifier::new()
+                .issuer(true)
+                .build(&context)
+                .expect("authority key identifier"),
+        )
+        .expect("ext");
+        let number = BigNum::from_u32(u32::try_from(now % 1_000_000_000).unwrap_or(1)).expect("bn");
+        b.append_extension(
+            CrlNumber::new(number)
+                .expect("crl number")
+                .build()
+                .expect("crl number"),
+        )
+        .expect("ext");
+        for serial in serials {
+            let mut revoked = X509RevokedBuilder::new().expect("revoked entry");
+            revoked.set_serial_number(serial).expect("serial");
+            revoked
+                .set_revocation_date(&Asn1Time::from_unix(now - 60).expect("time"))
+                .expect("date");
+            b.add_revoked(revoked.build()).expect("add");
+        }
+        b.sign(&self.issued.key, MessageDigest::sha256())
+            .expect("sign CRL");
+        let crl: X509Crl = b.build().expect("CRL");
+        crl.to_pem().expect("pem")
+    }
+}
+
 /// What a certificate is for.
 #[derive(Clone, Copy)]
 pub enum Usage {

@@ -8,8 +8,9 @@ use crate::bindings::smev_gateway::plugin::{
 };
 use crate::error::HostError;
 use crate::types::{
-    Annotation, Attachment, Denial, Description, Fact, Outcome, PayloadFormat, QName, RejectCode,
-    Rejection, Reply, Request, Signer, Status, Token, TokenLookup, VerifyError,
+    Annotation, Attachment, Denial, Description, Fact, Outcome, PayloadFormat, QName,
+    REVOKED_PREFIX, RejectCode, Rejection, Reply, Request, Signer, Status, Token, TokenLookup,
+    VerifyError,
 };
 
 impl From<QName> for wit::Qname {
@@ -204,6 +205,7 @@ impl From<VerifyError> for wit_crypto::VerifyError {
         match error {
             VerifyError::BadSignature(why) => Self::BadSignature(why),
             VerifyError::Untrusted(why) => Self::Untrusted(why),
+            VerifyError::Revoked(why) => Self::Untrusted(format!("{REVOKED_PREFIX} {why}")),
         }
     }
 }

@@ -72,6 +72,7 @@ pub use error::{HostError, InvokeError, LoadError, SetupError};
 pub use host::{Invocation, PluginHost, PoolUsage};
 pub use services::{CallContext, HostServices, NoServices};
 pub use types::{
-    Annotation, Attachment, Denial, Description, Fact, Outcome, PayloadFormat, QName, RejectCode,
-    Rejection, Reply, Request, Signer, Status, Token, TokenLookup, VerifyError,
+    Annotation, Attachment, Denial, Description, Fact, Outcome, PayloadFormat, QName,
+    REVOKED_PREFIX, RejectCode, Rejection, Reply, Request, Signer, Status, Token, TokenLookup,
+    VerifyError,
 };

@@ -293,7 +293,15 @@ pub enum VerifyError {
     /// The signer's certificate does not chain to the trust store, or is not valid now.
     #[error("untrusted signer: {0}")]
     Untrusted(String),
+    /// The signer's certificate, or a CA certificate above it, is revoked (CRL or OCSP). Contract 1.x carries
+    /// it as `untrusted` with a message beginning [`REVOKED_PREFIX`].
+    #[error("revoked: {0}")]
+    Revoked(String),
 }
+
+/// The start of the WIT `untrusted` message that stands for [`VerifyError::Revoked`] (the SDK's
+/// `VerifyError::is_revoked` reads it).
+pub const REVOKED_PREFIX: &str = "revoked:";
 
 #[cfg(test)]
 mod tests {

@@ -337,6 +337,10 @@ pub struct PluginConfig {
     /// Adapters this plugin may call. A plugin has no other way out.
     #[serde(default)]
     pub adapters: Vec<String>,
+    /// Other plugins' token scopes this plugin may read, as `<plugin>/<scope>` (for example
+    /// `"svo-status/svo-qr"`). Read-only: a plugin writes only its own scopes. Default: none.
+    #[serde(default)]
+    pub read_scopes: Vec<String>,
     /// The plugin's own settings, handed to it as a JSON object.
     #[serde(default)]
     pub config: toml::Table,
@@ -452,6 +456,11 @@ impl Default for TokensConfig {
 pub struct CryptoConfig {
     /// CA certificates (PEM files) that signers' certificates must chain to.
     pub trust_store: Vec<PathBuf>,
+    /// Certificate revocation lists (PEM or DER files), each issued and signed by a CA of `trust_store`. With
+    /// any CRL configured, every certificate of a signer's chain must be covered by a current CRL of its
+    /// issuer: a revoked one is refused as revoked, one no CRL covers (or whose CRL is past its next update) as
+    /// untrusted. Default: none (no revocation check).
+    pub crl_files: Vec<PathBuf>,
     /// An OpenSSL config that loads the GOST engine (Debian `libengine-gost-openssl`), for GOST R 34.10-2012
     /// signatures. Default: none (RSA and ECDSA only).
     pub openssl_conf: Option<PathBuf>,

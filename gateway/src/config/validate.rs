@@ -211,6 +211,24 @@ fn plugins_and_adapters(c: &Config, p: &mut Vec<String>) {
                 ));
             }
         }
+        for scope in &pl.read_scopes {
+            match scope.split_once('/') {
+                Some((owner, scope_name)) if c.plugins.contains_key(owner) && owner != name => {
+                    if let Err(why) = crate::scopes::check_name(scope_name) {
+                        p.push(format!("{who}: read_scopes: {why}"));
+                    }
+                }
+                Some((owner, _)) if owner == name => p.push(format!(
+                    "{who}: read_scopes names `{scope}`, the plugin's own scope (it needs no grant)"
+                )),
+                Some((owner, _)) => p.push(format!(
+                    "{who}: read_scopes names `{scope}`, but no plugin `{owner}` is defined in [plugins]"
+                )),
+                None => p.push(format!(
+                    "{who}: read_scopes entry `{scope}` must be `<plugin>/<scope>`"
+                )),
+            }
+        }
     }
     for (name, a) in &c.adapters {
         let who = format!("[adapters.{name}]");
@@ -245,6 +263,12 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     }
     for f in &c.crypto.trust_store {
         must_exist(c, "[crypto] trust_store", f, p);
+    }
+    for f in &c.crypto.crl_files {
+        must_exist(c, "[crypto] crl_files", f, p);
+    }
+    if !c.crypto.crl_files.is_empty() && c.crypto.trust_store.is_empty() {
+        p.push("[crypto] crl_files needs the CAs that issued them in [crypto] trust_store".into());
     }
     for d in &c.schemas.dirs {
         let full = c.resolve(d);

@@ -39,7 +39,7 @@ text_code! {
 /// An envelope accepted by SendRequest or `/api/v1/send`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRequest {
-    /// The sender's MessageID; unique across the store.
+    /// The sender's MessageID; unique among that sender's requests (another sender may use the same id).
     pub message_id: String,
     /// The sender mnemonic (owner of the answer queue).
     pub sender: String,
@@ -119,7 +119,9 @@ pub struct RequestState {
 /// The outcome of a plugin chain, recorded by [`Store::finish_request`] in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
-    /// The request finished.
+    /// The sender of the request finished.
+    pub sender: String,
+    /// The request finished: the sender's MessageID.
     pub message_id: String,
     /// The answer to queue for the request's sender.
     pub response: Option<NewResponse>,
@@ -154,9 +156,9 @@ macro_rules! claim_sql {
     ($lock:literal) => {
         concat!(
             "UPDATE requests SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE message_id IN (SELECT message_id FROM requests \
+             WHERE (sender, message_id) IN (SELECT sender, message_id FROM requests \
              WHERE status = 'accepted' AND (lease_until IS NULL OR lease_until <= $3) \
-             ORDER BY received_at, message_id LIMIT $4",
+             ORDER BY received_at, sender, message_id LIMIT $4",
             $lock,
             ") RETURNING message_id, sender, message_type, smev_version, format, reference_message_id, \
              transaction_code, reply_to, test_message, received_at, payload, payload_sha256, \
@@ -169,10 +171,11 @@ const CLAIM_POSTGRES: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
 
 const FINISH: &str = "UPDATE requests SET status = 'done', payload = NULL, lease_owner = NULL, \
      lease_until = NULL, finished_at = $3 \
-     WHERE message_id = $1 AND status = 'accepted' AND lease_owner = $2 \
+     WHERE sender = $4 AND message_id = $1 AND status = 'accepted' AND lease_owner = $2 \
      RETURNING sender, smev_version, reference_message_id, transaction_code, reply_to";
 
-const LEASE_OF: &str = "SELECT status, lease_owner FROM requests WHERE message_id = $1";
+const LEASE_OF: &str =
+    "SELECT status, lease_owner FROM requests WHERE sender = $2 AND message_id = $1";
 
 const STATE: &str = "SELECT message_id, message_type, status, received_at, finished_at, attempts \
      FROM requests WHERE message_id = $1 AND sender = $2";
@@ -184,7 +187,8 @@ impl Store {
     /// Inserts the request, leased to this node until now + `lease`, and its `in`/`accepted` journal
     /// entry, in one transaction.
     ///
-    /// Errors: [`StoreError::Duplicate`] if a request with this MessageID exists.
+    /// Errors: [`StoreError::Duplicate`] if this sender already sent a request with this MessageID (another
+    /// sender's request with the same id is another request).
     pub async fn accept_request(&self, r: &NewRequest, lease: Duration) -> Result<(), StoreError> {
         let lease_until = now_ms().saturating_add(duration_ms(lease));
         let entry = JournalEntry {
@@ -251,7 +255,13 @@ impl Store {
             .iter()
             .map(pending_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        claimed.sort_by(|a, b| (a.received_at, &a.message_id).cmp(&(b.received_at, &b.message_id)));
+        claimed.sort_by(|a, b| {
+            (a.received_at, &a.sender, &a.message_id).cmp(&(
+                b.received_at,
+                &b.sender,
+                &b.message_id,
+            ))
+        });
         Ok(claimed)
     }
 
@@ -272,10 +282,11 @@ impl Store {
             Arg::text(&f.message_id),
             Arg::text(self.node()),
             Arg::int(now),
+            Arg::text(&f.sender),
         ];
         let Some(row) = tx.fetch_optional(FINISH, &args).await? else {
             let outcome = match tx
-                .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id)])
+                .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
                 .await?
             {
                 None => FinishOutcome::Unknown,

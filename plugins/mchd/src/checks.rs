@@ -4,6 +4,7 @@
 
 use crate::dates::Date;
 use crate::document::{Kind, Mchd, Party, Person, Principal};
+use crate::env::Certified;
 use crate::reason::{Reason, Refusal};
 
 /// The power that allows scanning on behalf of the principal (seed 000).
@@ -128,17 +129,54 @@ pub fn powers(mchd: &Mchd) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Those who must sign: the heads of the principal for a direct power, the passing parties for a retrust.
-pub fn required_signers(mchd: &Mchd, principal: Option<&Principal>) -> Vec<Person> {
+/// Who must sign, by what their certificate may say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Required {
+    /// The people whose signature counts: the principal's heads (`ЛицоБезДов`) for a direct power, the
+    /// passing parties (or their heads) for a retrust.
+    pub people: Vec<Person>,
+    /// The organisations (ОГРН/ОГРНИП) a signer's certificate may name: the principal for a direct power; the
+    /// organisation scanned for and the passing organisations for a retrust.
+    pub organisations: Vec<String>,
+}
+
+/// Those who must sign a document found for `organisation` (the principal asked about).
+pub fn required_signers(
+    mchd: &Mchd,
+    principal: Option<&Principal>,
+    organisation: &str,
+) -> Required {
     match &mchd.kind {
-        Kind::Direct => principal.map(|p| p.signers.clone()).unwrap_or_default(),
-        Kind::Retrust { passing, .. } => passing.iter().flat_map(Party::signers).collect(),
+        Kind::Direct => Required {
+            people: principal.map(|p| p.signers.clone()).unwrap_or_default(),
+            organisations: principal.and_then(|p| p.ogrn.clone()).into_iter().collect(),
+        },
+        Kind::Retrust { passing, .. } => Required {
+            people: passing.iter().flat_map(Party::signers).collect(),
+            organisations: std::iter::once(organisation.to_owned())
+                .chain(passing.iter().filter_map(|party| match party {
+                    Party::Organisation { ogrn, .. } => ogrn.clone(),
+                    Party::Person(_) => None,
+                }))
+                .collect(),
+        },
     }
 }
 
-/// The certificate's СНИЛС or ИНН is that of one of `required`.
-pub fn signer(required: &[Person], certificate: &Person) -> Result<(), Refusal> {
-    if required.iter().any(|person| person.same_as(certificate)) {
+/// The signer, as the certificate names them, is one who must sign: the certificate names a person (СНИЛС or
+/// ИНН), any organisation it names (ОГРН, ОГРНИП) is one of `required`'s, and the person is one of
+/// `required`'s. The document's words about the signer count only as the list of who may sign.
+pub fn signer(required: &Required, certificate: &Certified) -> Result<(), Refusal> {
+    let person = &certificate.person;
+    if person.snils.is_none() && person.inn.is_none() {
+        return Err(Refusal::plain(Reason::SignerUnidentified));
+    }
+    if let Some(organisation) = &certificate.organisation
+        && !required.organisations.iter().any(|o| o == organisation)
+    {
+        return Err(Refusal::plain(Reason::SignerOrganisationMismatch));
+    }
+    if required.people.iter().any(|p| p.same_as(person)) {
         Ok(())
     } else {
         Err(Refusal::plain(Reason::WrongSigner))
@@ -181,23 +219,58 @@ mod tests {
         let p = principal(&m, "1027700132195").expect("principal");
         representative(&m, Expected::Employee("11223344595")).expect("representative");
         powers(&m).expect("powers");
-        let signers = required_signers(&m, p);
+        let signers = required_signers(&m, p, "1027700132195");
+        signer(&signers, &certified(Some("21098765479"), None, None)).expect("by СНИЛС");
+        signer(&signers, &certified(None, Some("500100732259"), None)).expect("by ИНН");
         signer(
             &signers,
-            &Person {
-                snils: Some("21098765479".into()),
-                inn: None,
-            },
+            &certified(Some("21098765479"), None, Some("1027700132195")),
         )
-        .expect("by СНИЛС");
-        signer(
-            &signers,
-            &Person {
-                snils: None,
-                inn: Some("500100732259".into()),
+        .expect("a certificate of the principal's head");
+    }
+
+    fn certified(snils: Option<&str>, inn: Option<&str>, organisation: Option<&str>) -> Certified {
+        Certified {
+            person: Person {
+                snils: snils.map(Into::into),
+                inn: inn.map(Into::into),
             },
-        )
-        .expect("by ИНН");
+            organisation: organisation.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_signer_is_judged_by_the_certificate() {
+        let m = direct();
+        let signers = required_signers(
+            &m,
+            principal(&m, "1027700132195").expect("principal"),
+            "1027700132195",
+        );
+        assert_eq!(
+            reason(signer(
+                &signers,
+                &certified(None, None, Some("1027700132195"))
+            )),
+            Reason::SignerUnidentified,
+            "a certificate naming no person shows nobody"
+        );
+        assert_eq!(
+            reason(signer(
+                &signers,
+                &certified(Some("21098765479"), None, Some("1035001234564"))
+            )),
+            Reason::SignerOrganisationMismatch,
+            "the head's СНИЛС on a certificate of another organisation"
+        );
+        assert_eq!(
+            reason(signer(
+                &signers,
+                &certified(Some("40234567847"), None, Some("1027700132195"))
+            )),
+            Reason::WrongSigner,
+            "a colleague's certificate of the same organisation"
+        );
     }
 
     #[test]
@@ -241,18 +314,18 @@ mod tests {
             reason(representative(&direct(), Expected::Employee("30123456710"))),
             Reason::RepresentativeMismatch
         );
-        let stranger = Person {
-            snils: Some("40234567847".into()),
-            inn: Some("500301112216".into()),
-        };
+        let stranger = certified(Some("40234567847"), Some("500301112216"), None);
         assert_eq!(
             reason(signer(
-                &required_signers(&direct(), direct().principals.first()),
+                &required_signers(&direct(), direct().principals.first(), "1027700132195"),
                 &stranger
             )),
             Reason::WrongSigner
         );
-        assert_eq!(reason(signer(&[], &stranger)), Reason::WrongSigner);
+        assert_eq!(
+            reason(signer(&Required::default(), &stranger)),
+            Reason::WrongSigner
+        );
     }
 
     #[test]
@@ -288,22 +361,25 @@ mod tests {
         let mut m = retrust();
         assert_eq!(m.retrust, RetrustPermission::Never);
         let p = principal(&m, "1027700132195").expect("given and matching");
-        let signers = required_signers(&m, p);
+        let signers = required_signers(&m, p, "1027700132195");
+        signer(&signers, &certified(Some("11223344595"), None, None))
+            .expect("the passing employee");
         signer(
             &signers,
-            &Person {
-                snils: Some("11223344595".into()),
-                inn: None,
-            },
+            &certified(Some("11223344595"), None, Some("1027700132195")),
         )
-        .expect("the passing employee");
+        .expect("the passing employee's certificate of the principal");
         assert_eq!(
             reason(signer(
                 &signers,
-                &Person {
-                    snils: Some("21098765479".into()),
-                    inn: None
-                }
+                &certified(Some("11223344595"), None, Some("1035001234564"))
+            )),
+            Reason::SignerOrganisationMismatch
+        );
+        assert_eq!(
+            reason(signer(
+                &signers,
+                &certified(Some("21098765479"), None, None)
             )),
             Reason::WrongSigner,
             "the head did not pass these powers"

@@ -14,15 +14,27 @@ pub enum Failure {
     Failed(String),
 }
 
+/// Who signed, as the signer's certificate (not the document) says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Certified {
+    /// The person: СНИЛС (OID 1.2.643.100.3) and ИНН (OID 1.2.643.3.131.1.1).
+    pub person: Person,
+    /// The organisation the certificate was issued for: ОГРН (OID 1.2.643.100.1) or ОГРНИП
+    /// (OID 1.2.643.100.5), if the certificate names one.
+    pub organisation: Option<String>,
+}
+
 /// The outcome of a signature check that could be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureCheck {
-    /// The signature verifies and the certificate is trusted; the signer's identifiers.
-    Valid(Person),
+    /// The signature verifies and the certificate is trusted; who signed, by the certificate.
+    Valid(Certified),
     /// The signature does not verify over the content, or is not a CMS signature.
     Bad(String),
     /// The signer's certificate is not trusted or not valid now.
     Untrusted(String),
+    /// The signer's certificate, or a CA certificate above it, is revoked.
+    Revoked(String),
 }
 
 /// A document as the registry keeps it.

@@ -13,7 +13,7 @@ use crate::cache::{self, Store};
 use crate::config::Settings;
 use crate::dates::Date;
 use crate::document::{NAMESPACE, Person};
-use crate::env::{Env, Failure, Fetched, Listed, SignatureCheck};
+use crate::env::{Certified, Env, Failure, Fetched, Listed, SignatureCheck};
 use crate::registry::{self, FetchAnswer, ListAnswer, NumberInput, SnilsInput, StatusAnswer};
 
 /// Token scope of cached registry statuses.
@@ -70,10 +70,14 @@ impl Env for HostEnv<'_> {
         signature: &[u8],
     ) -> Result<SignatureCheck, Failure> {
         match host::crypto::verify_detached(content, signature) {
-            Ok(Ok(signer)) => Ok(SignatureCheck::Valid(Person {
-                snils: signer.snils,
-                inn: signer.inn,
+            Ok(Ok(signer)) => Ok(SignatureCheck::Valid(Certified {
+                person: Person {
+                    snils: signer.snils,
+                    inn: signer.inn,
+                },
+                organisation: signer.ogrn,
             })),
+            Ok(Err(error)) if error.is_revoked() => Ok(SignatureCheck::Revoked(error.to_string())),
             Ok(Err(VerifyError::BadSignature(why))) => Ok(SignatureCheck::Bad(why)),
             Ok(Err(VerifyError::Untrusted(why))) => Ok(SignatureCheck::Untrusted(why)),
             Err(e) => Err(failure("проверка подписи", e)),

@@ -36,9 +36,13 @@
 //! | `MCHD_POWER_MISSING` | `ТипПолн` 1 and a `МашПолн` with `GOSCAN_DELEGATE_SCAN` in `КодПолн` or `МнПолн` |
 //! | `MCHD_JOINT_POWER` | not `ПрСовмПолн` 2 (joint exercise only) |
 //! | `MCHD_RESTRICTED_POWER` | the scanning power has no `ОгрСвПолн` |
+//! | `MCHD_NOT_THE_REGISTERED_DOCUMENT` | an inline document and its signature are, byte for byte, the ones the registry holds under its number (a document by number is read from the registry) |
 //! | `MCHD_SIGNATURE_MISSING` | a detached signature is given (or registered) |
 //! | `MCHD_BAD_SIGNATURE` | the CMS signature verifies over the exact bytes (host, OpenSSL) |
 //! | `MCHD_UNTRUSTED_SIGNER` | the certificate chains to the gateway's trust store and is valid now |
+//! | `MCHD_CERTIFICATE_REVOKED` | neither the certificate nor a CA above it is revoked (the trust store's CRLs, OCSP) |
+//! | `MCHD_SIGNER_UNIDENTIFIED` | the certificate names a person (СНИЛС or ИНН) |
+//! | `MCHD_SIGNER_ORGANISATION_MISMATCH` | an ОГРН/ОГРНИП in the certificate is the principal's (direct) or the organisation's or a passing organisation's (retrust) |
 //! | `MCHD_WRONG_SIGNER` | the certificate's СНИЛС/ИНН is the head's in `ЛицоБезДов` (direct) or the passing party's in `СвПередПолн` (retrust) |
 //! | `MCHD_STATUS_CREATED`, `…_EXPIRED`, `…_REVOKED`, `…_PROCESSING`, `…_REJECTED`, `…_UNKNOWN` | the registry says `ACTIVE` |
 //! | `MCHD_RETRUST_NO_PARENT` | a retrust names its parent |

@@ -52,6 +52,16 @@ pub enum Reason {
     UntrustedSigner,
     /// The signature is valid but made by someone other than the person who must sign.
     WrongSigner,
+    /// The document (or its signature) is not the one the ФНС registry holds under its number: an inline
+    /// document is trusted only when its bytes are the registered document's.
+    NotTheRegisteredDocument,
+    /// The signer's certificate names an organisation (ОГРН, or ОГРНИП) other than the one whose head must
+    /// sign.
+    SignerOrganisationMismatch,
+    /// The signer's certificate carries neither СНИЛС nor ИНН, so it cannot show who signed.
+    SignerUnidentified,
+    /// The signer's certificate, or a CA certificate above it, is revoked (CRL or OCSP).
+    CertificateRevoked,
     /// Registry status `CREATED`.
     StatusCreated,
     /// Registry status `EXPIRED`.
@@ -78,7 +88,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 32] = [
+    pub const ALL: [Reason; 36] = [
         Reason::RequestInvalid,
         Reason::NotRegistered,
         Reason::TooLarge,
@@ -100,6 +110,10 @@ impl Reason {
         Reason::BadSignature,
         Reason::UntrustedSigner,
         Reason::WrongSigner,
+        Reason::NotTheRegisteredDocument,
+        Reason::SignerOrganisationMismatch,
+        Reason::SignerUnidentified,
+        Reason::CertificateRevoked,
         Reason::StatusCreated,
         Reason::StatusExpired,
         Reason::StatusRevoked,
@@ -137,6 +151,10 @@ impl Reason {
             Reason::BadSignature => "MCHD_BAD_SIGNATURE",
             Reason::UntrustedSigner => "MCHD_UNTRUSTED_SIGNER",
             Reason::WrongSigner => "MCHD_WRONG_SIGNER",
+            Reason::NotTheRegisteredDocument => "MCHD_NOT_THE_REGISTERED_DOCUMENT",
+            Reason::SignerOrganisationMismatch => "MCHD_SIGNER_ORGANISATION_MISMATCH",
+            Reason::SignerUnidentified => "MCHD_SIGNER_UNIDENTIFIED",
+            Reason::CertificateRevoked => "MCHD_CERTIFICATE_REVOKED",
             Reason::StatusCreated => "MCHD_STATUS_CREATED",
             Reason::StatusExpired => "MCHD_STATUS_EXPIRED",
             Reason::StatusRevoked => "MCHD_STATUS_REVOKED",
@@ -189,6 +207,16 @@ impl Reason {
                 "Сертификат подписи доверенности не выдан доверенным удостоверяющим центром или недействителен"
             }
             Reason::WrongSigner => "Доверенность подписана не лицом, имеющим право её выдать",
+            Reason::NotTheRegisteredDocument => {
+                "Доверенность не совпадает с документом, зарегистрированным в реестре ФНС под этим номером"
+            }
+            Reason::SignerOrganisationMismatch => {
+                "Сертификат подписи доверенности выдан представителю другой организации"
+            }
+            Reason::SignerUnidentified => {
+                "В сертификате подписи доверенности нет СНИЛС или ИНН подписавшего"
+            }
+            Reason::CertificateRevoked => "Сертификат подписи доверенности отозван",
             Reason::StatusCreated => {
                 "Доверенность ещё не зарегистрирована в реестре ФНС (статус «Создана»)"
             }

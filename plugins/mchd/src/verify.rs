@@ -3,8 +3,14 @@
 //! detection).
 //!
 //! Order: size → encoding → well-formedness (DOCTYPE refused) → format → schema → file id → number →
-//! identifiers → dates → principal → representative → powers → signature → signer → registry status →
-//! parent. The cheap local checks come first, so a broken document never costs a registry call.
+//! identifiers → dates → principal → representative → powers → registered document → signature → signer →
+//! registry status → parent. The cheap local checks come first, so a broken document never costs a registry
+//! call.
+//!
+//! A power of attorney is the document the ФНС registry holds under its number. One asked for by number is
+//! read from the registry with its signature; one given inline is accepted only when its bytes and its
+//! signature's bytes are exactly the registered ones (`MCHD_NOT_THE_REGISTERED_DOCUMENT` otherwise), so every
+//! check after that one reads the registered document. The local checks before it only ever refuse.
 
 use crate::checks::{self, Expected};
 use crate::dates::Date;
@@ -103,12 +109,14 @@ pub fn verify(env: &dyn Env, limits: Limits, subject: &Subject) -> Result<Verifi
                 xml: fetched.xml,
                 signature: fetched.signature,
                 expected_number: Some(number.clone()),
+                registered: true,
             }
         }
         Source::Inline { xml, signature } => Candidate {
             xml: xml.clone(),
             signature: Some(signature.clone()),
             expected_number: None,
+            registered: false,
         },
     };
     let verifier = Verifier {
@@ -130,6 +138,8 @@ struct Candidate {
     xml: Vec<u8>,
     signature: Option<Vec<u8>>,
     expected_number: Option<String>,
+    /// The document and its signature were read from the registry (not given by the sender).
+    registered: bool,
 }
 
 struct Verifier<'a> {
@@ -156,6 +166,9 @@ impl Verifier<'_> {
         let principal = checks::principal(&mchd, self.organisation)?;
         checks::representative(&mchd, representative)?;
         checks::powers(&mchd)?;
+        if !candidate.registered {
+            self.registered(&mchd.number, &candidate)?;
+        }
         let signature = candidate
             .signature
             .filter(|s| !s.is_empty())
@@ -166,8 +179,12 @@ impl Verifier<'_> {
             SignatureCheck::Untrusted(why) => {
                 return Err(Refusal::new(Reason::UntrustedSigner, why).into());
             }
+            SignatureCheck::Revoked(why) => {
+                return Err(Refusal::new(Reason::CertificateRevoked, why).into());
+            }
         };
-        checks::signer(&checks::required_signers(&mchd, principal), &signer)?;
+        let required = checks::required_signers(&mchd, principal, self.organisation);
+        checks::signer(&required, &signer)?;
         let status = self
             .env
             .status(&mchd.number)?
@@ -192,6 +209,27 @@ impl Verifier<'_> {
             verified.parents.extend(parent.parents);
         }
         Ok(verified)
+    }
+
+    /// The registry holds exactly `candidate` (document and signature) under `number`.
+    fn registered(&self, number: &str, candidate: &Candidate) -> Result<(), VerifyError> {
+        let fetched = self
+            .env
+            .fetch(number)?
+            .ok_or_else(|| Refusal::plain(Reason::NotRegistered))?;
+        let differs = if fetched.xml != candidate.xml {
+            Some("файл доверенности отличается от зарегистрированного")
+        } else if fetched.signature.as_deref().unwrap_or_default()
+            != candidate.signature.as_deref().unwrap_or_default()
+        {
+            Some("подпись отличается от зарегистрированной")
+        } else {
+            None
+        };
+        match differs {
+            Some(detail) => Err(Refusal::new(Reason::NotTheRegisteredDocument, detail).into()),
+            None => Ok(()),
+        }
     }
 
     /// Size, encoding, well-formedness, format and schema; then the model.
@@ -258,6 +296,7 @@ impl Verifier<'_> {
             xml: fetched.xml,
             signature: fetched.signature,
             expected_number: Some(number.to_owned()),
+            registered: true,
         };
         let verified = match self.document(candidate, Expected::AnyOf(passing), chain, level + 1) {
             Ok(verified) => verified,

@@ -100,6 +100,18 @@ impl<E: std::error::Error> From<E> for PluginError {
     }
 }
 
+impl VerifyError {
+    /// The start of an [`VerifyError::Untrusted`] message that means a certificate of the signer's chain is
+    /// revoked (by a CRL or an OCSP responder). Contract 1.x has no case of its own for it; the host writes
+    /// this prefix and nothing else does.
+    pub const REVOKED_PREFIX: &'static str = "revoked:";
+
+    /// Whether the signer's certificate, or a CA certificate above it, is revoked.
+    pub fn is_revoked(&self) -> bool {
+        matches!(self, VerifyError::Untrusted(why) if why.starts_with(Self::REVOKED_PREFIX))
+    }
+}
+
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -33,7 +33,8 @@ async fn a_gost_signed_power_of_attorney_verifies() {
         sim_url: &sim.url(),
         trust_store: gost.ca_pem(),
         openssl_conf: Some(gost.conf()),
-        cache_ttl: "5m",
+        cache_ttl: "0s",
+        crl_files: &[],
     });
     let gw = GatewayProcess::spawn(&config).await;
     let url = gw.url("/api/v1/messages");
@@ -42,21 +43,20 @@ async fn a_gost_signed_power_of_attorney_verifies() {
     let guid = qr(&url).await;
     let got = scan(&url, &guid, inline(&org.ogrn, &employee, &signed)).await;
     assert_eq!(got["result"], "VALID", "{got}");
-    // Signed with GOST by someone else: refused by who signed, not by the algorithm.
-    let by_employee = gost.sign_detached(&signed.xml, &gost.signer(&employee));
-    let wrong = scan(
-        &url,
-        &guid,
-        inline(
-            &org.ogrn,
-            &employee,
-            &Signed {
-                xml: signed.xml.clone(),
-                signature: by_employee,
-            },
-        ),
-    )
-    .await;
+    // Signed with GOST by someone else: not the registered signature; and once registered so (the simulated
+    // registry takes any signature), refused by who signed, not by the algorithm.
+    let by_employee = Signed {
+        xml: signed.xml.clone(),
+        signature: gost.sign_detached(&signed.xml, &gost.signer(&employee)),
+    };
+    let wrong = scan(&url, &guid, inline(&org.ogrn, &employee, &by_employee)).await;
+    assert_refused(
+        &wrong,
+        "MCHD_NOT_THE_REGISTERED_DOCUMENT",
+        "a GOST signature by the employee, not the registered one",
+    );
+    register_active(&sim, &by_employee).await;
+    let wrong = scan(&url, &guid, by_number(&org.ogrn, &employee, &mchd.number)).await;
     assert_refused(
         &wrong,
         "MCHD_WRONG_SIGNER",

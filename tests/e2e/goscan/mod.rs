@@ -4,12 +4,17 @@
 //!
 //! Layout: this file (helpers), `scanning` (valid scans and their facts, two organisations), `negative` (every
 //! check broken once), `retrust`, `registry` (revocation and the cache, an unavailable registry, the demo
-//! fixtures), `service` (`VerifyMchdRequest` on its own), `gost` (a GOST-signed МЧД in a gateway process).
+//! fixtures), `service` (`VerifyMchdRequest` on its own), `gost` (a GOST-signed МЧД in a gateway process),
+//! `forgery` (inline documents that are not the registered ones), `revocation` (CRLs of the trust store),
+//! `isolation` (plugins keep to their own token scopes).
 
+mod forgery;
 mod gost;
+mod isolation;
 mod negative;
 mod registry;
 mod retrust;
+mod revocation;
 mod scanning;
 mod service;
 
@@ -47,6 +52,7 @@ pub fn config(db: &TestDb, sim: &Sim, kit: &Kit, cache_ttl: &str) -> TestConfig 
         trust_store: kit.ca_pem(),
         openssl_conf: None,
         cache_ttl,
+        crl_files: &[],
     })
 }
 

@@ -36,8 +36,11 @@ async fn retrusts(backend: Backend) {
         ..Mchd::retrust(&root, &cashier)
     };
     let second = Mchd::retrust(&retrust, &usher);
+    let mut registered = Vec::new();
     for mchd in [&root, &retrust, &second] {
-        register_active(&sim, &kit.confirmed(mchd)).await;
+        let signed = kit.confirmed(mchd);
+        register_active(&sim, &signed).await;
+        registered.push(signed);
     }
     let got = scan(&url, &guid, by_number(&org.ogrn, &cashier, &retrust.number)).await;
     assert_eq!(
@@ -45,12 +48,7 @@ async fn retrusts(backend: Backend) {
         (Some("VALID"), Some(org.ogrn.as_str())),
         "{got}"
     );
-    let got = scan(
-        &url,
-        &guid,
-        inline(&org.ogrn, &usher, &kit.confirmed(&second)),
-    )
-    .await;
+    let got = scan(&url, &guid, inline(&org.ogrn, &usher, &registered[2])).await;
     assert_eq!(got["result"], "VALID", "a retrust of a retrust: {got}");
     let checked = answer(
         &url,

@@ -43,7 +43,8 @@ pub struct Kit {
     ca: Ca,
     dir: tempfile::TempDir,
     ca_pem: PathBuf,
-    certificates: Mutex<HashMap<String, Issued>>,
+    /// (СНИЛС digits, ОГРН of the organisation the certificate names) → the certificate.
+    certificates: Mutex<HashMap<(String, Option<String>), Issued>>,
 }
 
 impl Default for Kit {
@@ -87,23 +88,78 @@ impl Kit {
         Organisation::new(name, Person::new("Руководов", "Тест", "Директорович"))
     }
 
-    /// Signs `xml` as `person` (their certificate from this CA).
+    /// Signs `xml` as `person` with their personal certificate from this CA (no organisation in it).
     pub fn sign_as(&self, xml: &[u8], person: &Person) -> Vec<u8> {
+        self.with_certificate(person, None, |issued| sign::detached(xml, issued))
+    }
+
+    /// Signs `xml` as `person` acting for `organisation` (ОГРН): their certificate names it.
+    pub fn sign_for(&self, xml: &[u8], person: &Person, organisation: &str) -> Vec<u8> {
+        self.with_certificate(person, Some(organisation), |issued| {
+            sign::detached(xml, issued)
+        })
+    }
+
+    /// Signs `xml` with a certificate of this CA that names `organisation` (ОГРН) but no person: no СНИЛС,
+    /// no ИНН.
+    pub fn sign_without_person(&self, xml: &[u8], organisation: &str) -> Vec<u8> {
+        let issued = self.ca.issue(
+            "Сертификат без сведений о лице",
+            &[(sign::OGRN_OID, organisation)],
+            crate::pki::Usage::Signing,
+        );
+        sign::detached(xml, &issued)
+    }
+
+    /// Runs `f` with `person`'s certificate (naming `organisation`), made on first use.
+    fn with_certificate<T>(
+        &self,
+        person: &Person,
+        organisation: Option<&str>,
+        f: impl FnOnce(&Issued) -> T,
+    ) -> T {
         let mut certificates = self
             .certificates
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let issued = certificates
-            .entry(person.snils_digits())
-            .or_insert_with(|| sign::certificate(&self.ca, person));
-        sign::detached(xml, issued)
+            .entry((person.snils_digits(), organisation.map(str::to_owned)))
+            .or_insert_with(|| sign::certificate(&self.ca, person, organisation));
+        f(issued)
     }
 
-    /// The document, signed by whoever must sign it.
+    /// The document, signed by whoever must sign it: the principal's head with a certificate of the principal
+    /// (ОГРН) for a direct power, the passing person with a personal certificate for a retrust.
     pub fn sign(&self, mchd: &Mchd) -> Signed {
         let xml = mchd.to_xml();
-        let signature = self.sign_as(&xml, mchd.signer());
+        let signature = match mchd.kind {
+            Kind::Direct => self.sign_for(&xml, mchd.signer(), &mchd.principal.ogrn),
+            Kind::Retrust { .. } => self.sign_as(&xml, mchd.signer()),
+        };
         Signed { xml, signature }
+    }
+
+    /// A CRL of this CA that revokes the certificates `person` holds (personal or for `organisation`), made
+    /// now and valid for `next_update_days` (negative: already past its next update), written to a file of
+    /// the kit's directory named `stem.crl.pem`.
+    pub fn crl(
+        &self,
+        revoked: &[(&Person, Option<&str>)],
+        next_update_days: i64,
+        stem: &str,
+    ) -> PathBuf {
+        let serials: Vec<_> = revoked
+            .iter()
+            .map(|(person, organisation)| {
+                self.with_certificate(person, *organisation, |issued| {
+                    issued.cert.serial_number().to_owned().expect("serial")
+                })
+            })
+            .collect();
+        let pem = self.ca.crl(&serials, next_update_days);
+        let path = self.dir.path().join(format!("{stem}.crl.pem"));
+        std::fs::write(&path, pem).expect("write CRL");
+        path
     }
 
     /// The document, signed, and confirmed without the gateway: it passes `xmllint --schema` with the ФНС

@@ -224,43 +224,81 @@ pub fn cases(kit: &Kit, untrusted: &Kit, p: &Parties) -> Vec<Case> {
         },
     ));
 
+    // The signature checks judge the registered document: each of these is registered as it is sent (the
+    // simulated registry, unlike ФНС's, takes any signature).
+    let registered_as_sent = |name, reason, xml: Vec<u8>, signature: Vec<u8>| {
+        let signed = Signed { xml, signature };
+        case(
+            p,
+            name,
+            reason,
+            Source::Inline(signed.clone()),
+            vec![Registered::signed(&signed, "ACTIVE")],
+        )
+    };
     let signed = kit.sign(&valid());
     let other = kit.sign(&valid());
-    out.push(case(
-        p,
+    out.push(registered_as_sent(
         "a wrong signature (over other bytes)",
         "MCHD_BAD_SIGNATURE",
-        Source::Inline(Signed {
-            xml: signed.xml,
-            signature: other.signature,
-        }),
-        vec![],
+        signed.xml,
+        other.signature,
     ));
-    let doc = valid();
-    let xml = doc.to_xml();
-    let foreign = untrusted.sign_as(&xml, &p.org.head);
-    out.push(case(
-        p,
+    let xml = valid().to_xml();
+    let foreign = untrusted.sign_for(&xml, &p.org.head, &p.org.ogrn);
+    out.push(registered_as_sent(
         "signed by the head, certificate from an untrusted CA",
         "MCHD_UNTRUSTED_SIGNER",
-        Source::Inline(Signed {
-            xml,
-            signature: foreign,
-        }),
-        vec![],
+        xml,
+        foreign,
     ));
-    let doc = valid();
-    let xml = doc.to_xml();
+    let xml = valid().to_xml();
     let by_employee = kit.sign_as(&xml, &p.employee);
-    out.push(case(
-        p,
+    out.push(registered_as_sent(
         "signed by someone else (the employee)",
         "MCHD_WRONG_SIGNER",
+        xml,
+        by_employee,
+    ));
+    let xml = valid().to_xml();
+    let head_of_another = kit.sign_for(&xml, &p.org.head, &p.other_org.ogrn);
+    out.push(registered_as_sent(
+        "signed by the head's person with a certificate of another organisation",
+        "MCHD_SIGNER_ORGANISATION_MISMATCH",
+        xml,
+        head_of_another,
+    ));
+    let xml = valid().to_xml();
+    let nobody = kit.sign_without_person(&xml, &p.org.ogrn);
+    out.push(registered_as_sent(
+        "signed with a certificate that names no person",
+        "MCHD_SIGNER_UNIDENTIFIED",
+        xml,
+        nobody,
+    ));
+    // The security review's forgery: the number of an ACTIVE registered power, the scanning organisation as
+    // principal, signed by a trusted head of yet another organisation who names himself its head.
+    let genuine = valid();
+    let genuine_signed = kit.sign(&genuine);
+    let forged = Mchd {
+        number: genuine.number.clone(),
+        principal: Organisation {
+            head: p.other_org.head.clone(),
+            ..p.org.clone()
+        },
+        ..valid()
+    };
+    let forged_xml = forged.to_xml();
+    let forged_signature = kit.sign_for(&forged_xml, &p.other_org.head, &p.other_org.ogrn);
+    out.push(case(
+        p,
+        "a forgery reusing the number of a registered power",
+        "MCHD_NOT_THE_REGISTERED_DOCUMENT",
         Source::Inline(Signed {
-            xml,
-            signature: by_employee,
+            xml: forged_xml,
+            signature: forged_signature,
         }),
-        vec![],
+        vec![Registered::signed(&genuine_signed, "ACTIVE")],
     ));
 
     for (status, reason) in [

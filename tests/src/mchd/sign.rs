@@ -12,18 +12,22 @@ use crate::pki::{Ca, Issued, Usage};
 pub const SNILS_OID: &str = "1.2.643.100.3";
 /// OID of a person's ИНН subject entry.
 pub const INN_OID: &str = "1.2.643.3.131.1.1";
+/// OID of an organisation's ОГРН subject entry (a certificate of an organisation's head or employee).
+pub const OGRN_OID: &str = "1.2.643.100.1";
 
-/// A signing certificate for `person`, from `ca`.
-pub fn certificate(ca: &Ca, person: &Person) -> Issued {
+/// A signing certificate for `person`, from `ca`; with `organisation` (ОГРН) the certificate of a person
+/// acting for that organisation, as a head's qualified certificate is.
+pub fn certificate(ca: &Ca, person: &Person, organisation: Option<&str>) -> Issued {
     let cn = format!(
         "{} {} {}",
         person.last_name, person.first_name, person.middle_name
     );
-    ca.issue(
-        &cn,
-        &[(SNILS_OID, &person.snils_digits()), (INN_OID, &person.inn)],
-        Usage::Signing,
-    )
+    let snils = person.snils_digits();
+    let mut entries = vec![(SNILS_OID, snils.as_str()), (INN_OID, person.inn.as_str())];
+    if let Some(ogrn) = organisation {
+        entries.push((OGRN_OID, ogrn));
+    }
+    ca.issue(&cn, &entries, Usage::Signing)
 }
 
 /// A detached CMS signature (DER) of `content` by `signer`, its certificate included.

@@ -260,9 +260,10 @@ pub fn reply(message_id: &str, response_type: &str, created_at: i64) -> NewRespo
     }
 }
 
-/// Finishes `message_id` with `response` and nothing else.
+/// Finishes `SENDER`'s `message_id` with `response` and nothing else.
 pub fn finished(message_id: &str, response: Option<NewResponse>) -> Finished {
     Finished {
+        sender: "SENDER".to_owned(),
         message_id: message_id.to_owned(),
         response,
         status_event: None,

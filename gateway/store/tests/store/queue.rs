@@ -182,6 +182,7 @@ async fn senders_never_see_each_others_messages() {
             .await
             .unwrap();
         let mut f = finished("m-1", Some(reply("m-1", "{urn:t}A", 1)));
+        f.sender = "ALICE".into();
         f.status_event = Some(status("st-1"));
         f.journal = vec![journal_entry("ALICE", "m-1", 1, "replied")];
         assert_eq!(

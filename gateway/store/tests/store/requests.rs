@@ -29,12 +29,17 @@ async fn accept_records_the_request_and_rejects_a_repeated_message_id() {
 
         let again = store.accept_request(&r, LONG).await.unwrap_err();
         assert!(matches!(again, StoreError::Duplicate), "{d:?}: {again:?}");
-        // Another sender reusing the id is a duplicate too: MessageIDs are unique across the store.
-        let other = store
+        // Another sender's request with the same id is another request: MessageIDs are the sender's own.
+        store
             .accept_request(&request("m-1", "OTHER"), LONG)
             .await
-            .unwrap_err();
-        assert!(matches!(other, StoreError::Duplicate), "{d:?}: {other:?}");
+            .unwrap_or_else(|e| panic!("{d:?}: another sender's m-1: {e:?}"));
+        let other = store
+            .request_state("OTHER", "m-1")
+            .await
+            .unwrap()
+            .expect("OTHER's request");
+        assert_eq!(other.status, RequestStatus::Accepted, "{d:?}");
 
         let journal = store
             .find_journal("SENDER", &JournalQuery::default())
@@ -53,6 +58,19 @@ async fn accept_records_the_request_and_rejects_a_repeated_message_id() {
         );
         assert_eq!(entry.payload_sha256, r.payload_sha256);
         assert_eq!(entry.message_type.as_deref(), Some(r.message_type.as_str()));
+
+        // Finishing one sender's m-1 leaves the other's alone.
+        assert_eq!(
+            store.finish_request(&finished("m-1", None)).await.unwrap(),
+            FinishOutcome::Finished,
+            "{d:?}"
+        );
+        let other = store
+            .request_state("OTHER", "m-1")
+            .await
+            .unwrap()
+            .expect("OTHER's");
+        assert_eq!(other.status, RequestStatus::Accepted, "{d:?}");
     }
 }
 
@@ -66,6 +84,7 @@ async fn finish_records_everything_once_and_erases_the_payload() {
             .await
             .unwrap();
         let f = Finished {
+            sender: "SENDER".into(),
             message_id: "m-1".into(),
             response: Some(reply("m-1", "{urn:t}Answer", 100)),
             status_event: Some(NewStatusEvent {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::document::Person;
-use crate::env::{Fetched, Listed};
+use crate::env::{Certified, Fetched, Listed};
 
 const DIRECT: &str = include_str!("../../testdata/direct.xml");
 const RETRUST: &str = include_str!("../../testdata/retrust.xml");
@@ -23,7 +23,17 @@ const LIMITS: Limits = Limits {
 
 /// A fake signature: who signed, a checksum of the content, and whether the CA is trusted.
 fn sign(content: impl AsRef<[u8]>, snils: &str, trusted: bool) -> Vec<u8> {
-    format!("{}|{snils}|{trusted}", checksum(content.as_ref())).into_bytes()
+    sign_as(content, snils, if trusted { "true" } else { "false" }, "")
+}
+
+/// A fake signature with every particular: `trust` is `true`, `false` or `revoked`; `organisation` the
+/// ОГРН the certificate names (empty: none).
+fn sign_as(content: impl AsRef<[u8]>, snils: &str, trust: &str, organisation: &str) -> Vec<u8> {
+    format!(
+        "{}|{snils}|{trust}|{organisation}",
+        checksum(content.as_ref())
+    )
+    .into_bytes()
 }
 
 /// ASCII and А..я in windows-1251, as format 002 files are written.
@@ -51,11 +61,21 @@ struct FakeEnv {
 }
 
 impl FakeEnv {
-    fn register(mut self, number: &str, xml: &str, signer: &str, status: &str) -> Self {
-        self.docs.insert(
-            number.into(),
-            (xml.into(), sign(xml, signer, true), status.into()),
-        );
+    fn register(self, number: &str, xml: &str, signer: &str, status: &str) -> Self {
+        let signature = sign(xml, signer, true);
+        self.register_signed(number, xml, signature, status)
+    }
+
+    /// Registers `xml` with any signature (the registry simulator does not check them either).
+    fn register_signed(
+        mut self,
+        number: &str,
+        xml: &str,
+        signature: Vec<u8>,
+        status: &str,
+    ) -> Self {
+        self.docs
+            .insert(number.into(), (xml.into(), signature, status.into()));
         self
     }
 }
@@ -79,18 +99,23 @@ impl Env for FakeEnv {
     ) -> Result<SignatureCheck, Failure> {
         let text = String::from_utf8_lossy(signature);
         let parts: Vec<&str> = text.split('|').collect();
-        let [sum, snils, trusted] = parts[..] else {
+        let [sum, snils, trust, organisation] = parts[..] else {
             return Ok(SignatureCheck::Bad("not a signature".into()));
         };
         if sum != checksum(content).to_string() {
             return Ok(SignatureCheck::Bad("does not match the content".into()));
         }
-        if trusted != "true" {
-            return Ok(SignatureCheck::Untrusted("unknown CA".into()));
+        match trust {
+            "true" => {}
+            "revoked" => return Ok(SignatureCheck::Revoked("revoked: by the CRL".into())),
+            _ => return Ok(SignatureCheck::Untrusted("unknown CA".into())),
         }
-        Ok(SignatureCheck::Valid(Person {
-            snils: Some(snils.into()),
-            inn: None,
+        Ok(SignatureCheck::Valid(Certified {
+            person: Person {
+                snils: Some(snils.into()).filter(|s: &String| !s.is_empty()),
+                inn: None,
+            },
+            organisation: Some(organisation.into()).filter(|o: &String| !o.is_empty()),
         }))
     }
 
@@ -268,34 +293,115 @@ fn content_checks_in_order() {
     );
 }
 
+/// `DIRECT` registered with `signature` (ACTIVE), and the subject giving exactly that inline.
+fn registered_with(signature: Vec<u8>) -> (FakeEnv, Subject) {
+    let env = FakeEnv::default().register_signed(DIRECT_NO, DIRECT, signature.clone(), "ACTIVE");
+    let subject = Subject {
+        source: Source::Inline {
+            xml: DIRECT.as_bytes().to_vec(),
+            signature,
+        },
+        ..inline(DIRECT, HEAD)
+    };
+    (env, subject)
+}
+
 #[test]
 fn signatures() {
-    let env = registry();
-    let mut subject = inline(DIRECT, HEAD);
-    subject.source = Source::Inline {
-        xml: DIRECT.as_bytes().to_vec(),
-        signature: Vec::new(),
-    };
+    let (env, subject) = registered_with(Vec::new());
     assert_eq!(refused(&env, &subject).reason, Reason::SignatureMissing);
-    subject.source = Source::Inline {
-        xml: DIRECT.as_bytes().to_vec(),
-        signature: sign("other bytes", HEAD, true),
-    };
+    let (env, subject) = registered_with(sign("other bytes", HEAD, true));
     assert_eq!(refused(&env, &subject).reason, Reason::BadSignature);
-    subject.source = Source::Inline {
-        xml: DIRECT.as_bytes().to_vec(),
-        signature: sign(DIRECT, HEAD, false),
-    };
+    let (env, subject) = registered_with(sign(DIRECT, HEAD, false));
     assert_eq!(refused(&env, &subject).reason, Reason::UntrustedSigner);
+    let (env, subject) = registered_with(sign_as(DIRECT, HEAD, "revoked", ORG));
+    assert_eq!(refused(&env, &subject).reason, Reason::CertificateRevoked);
+    let (env, subject) = registered_with(sign(DIRECT, EMPLOYEE, true));
+    assert_eq!(refused(&env, &subject).reason, Reason::WrongSigner);
+    let (env, subject) = registered_with(sign_as(DIRECT, HEAD, "true", "1035001234564"));
     assert_eq!(
-        refused(&env, &inline(DIRECT, EMPLOYEE)).reason,
-        Reason::WrongSigner
+        refused(&env, &subject).reason,
+        Reason::SignerOrganisationMismatch,
+        "the head's СНИЛС on a certificate of another organisation"
     );
+    let (env, subject) = registered_with(sign_as(DIRECT, "", "true", ORG));
+    assert_eq!(refused(&env, &subject).reason, Reason::SignerUnidentified);
+    let (env, subject) = registered_with(sign_as(DIRECT, HEAD, "true", ORG));
+    verify(&env, LIMITS, &subject).expect("the head's certificate of the principal");
     let mut env = registry();
     env.docs.get_mut(DIRECT_NO).expect("registered").1.clear();
     assert_eq!(
         refused(&env, &by_number(DIRECT_NO, EMPLOYEE)).reason,
         Reason::SignatureMissing
+    );
+}
+
+#[test]
+fn an_inline_document_must_be_the_registered_one() {
+    let env = registry();
+    // The forgery of the security review: the number of an ACTIVE registered power, another organisation as
+    // the principal, and a trusted signature of the one who signed the forgery.
+    const OTHER_ORG: &str = "1035001234564";
+    let forged_principal =
+        DIRECT.replace("ОГРН=\"1027700132195\"", &format!("ОГРН=\"{OTHER_ORG}\""));
+    let refusal = refused(
+        &env,
+        &Subject {
+            organisation: OTHER_ORG.into(),
+            ..inline(&forged_principal, HEAD)
+        },
+    );
+    assert_eq!(refusal.reason, Reason::NotTheRegisteredDocument);
+    assert!(refusal.detail.contains("файл"), "{}", refusal.detail);
+    let variants = [
+        (
+            "another representative",
+            DIRECT.replace("СНИЛС=\"112-233-445 95\"", "СНИЛС=\"301-234-567 10\""),
+            ASSISTANT,
+        ),
+        (
+            "changed validity",
+            DIRECT.replace("СрокДейст=\"2027-01-09\"", "СрокДейст=\"2029-01-09\""),
+            EMPLOYEE,
+        ),
+        (
+            "changed powers",
+            DIRECT.replace(
+                "ПрСовмПолн=\"1\">",
+                "ПрСовмПолн=\"1\"><МашПолн КодПолн=\"EXTRA_POWER\" НаимПолн=\"Ещё полномочие\"/>",
+            ),
+            EMPLOYEE,
+        ),
+    ];
+    for (what, xml, representative) in variants {
+        assert_ne!(xml, DIRECT, "{what}: the replacement must apply");
+        let subject = Subject {
+            representative: representative.into(),
+            ..inline(&xml, HEAD)
+        };
+        assert_eq!(
+            refused(&env, &subject).reason,
+            Reason::NotTheRegisteredDocument,
+            "{what}"
+        );
+    }
+    // The registered bytes with another (valid, trusted) signature.
+    let (_, mut subject) = registered_with(sign_as(DIRECT, HEAD, "true", "1035001234564"));
+    let refusal = refused(&env, &subject);
+    assert_eq!(refusal.reason, Reason::NotTheRegisteredDocument);
+    assert!(refusal.detail.contains("подпись"), "{}", refusal.detail);
+    subject.source = Source::Inline {
+        xml: DIRECT.as_bytes().to_vec(),
+        signature: Vec::new(),
+    };
+    assert_eq!(
+        refused(&env, &subject).reason,
+        Reason::NotTheRegisteredDocument
+    );
+    // Not registered at all.
+    assert_eq!(
+        refused(&FakeEnv::default(), &inline(DIRECT, HEAD)).reason,
+        Reason::NotRegistered
     );
 }
 
@@ -317,10 +423,13 @@ fn a_valid_retrust_follows_its_parent() {
         .register(RETRUST_NO, &bare, EMPLOYEE, "ACTIVE");
     let verified = verify(&env, LIMITS, &by_number(RETRUST_NO, ASSISTANT)).expect("valid");
     assert_eq!(verified.organisation_name.as_deref(), Some("ООО «Пример»"));
-    // Signed by the head instead of the passing employee.
+    // Signed (and registered) by the head instead of the passing employee.
+    let by_head = FakeEnv::default()
+        .register(DIRECT_NO, DIRECT, HEAD, "ACTIVE")
+        .register(RETRUST_NO, RETRUST, HEAD, "ACTIVE");
     assert_eq!(
         refused(
-            &registry(),
+            &by_head,
             &Subject {
                 representative: ASSISTANT.into(),
                 ..inline(RETRUST, HEAD)

@@ -54,6 +54,12 @@ enum Action {
     Validate,
     /// Answer a host UUID and the host clock.
     Ids,
+    /// Try to read the file `Text` and to write a file beside it: `ErrorKind` `refused` when both fail.
+    TryFile,
+    /// Try to open a TCP connection to `Text` (`host:port`): `ErrorKind` `refused` when it fails.
+    TrySocket,
+    /// Try to read environment variables: `ErrorKind` `refused` when there are none to read.
+    TryEnv,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,15 +191,7 @@ impl Plugin for TestDoc {
                     Ok(output) => {
                         answer.output = Some(String::from_utf8_lossy(&output).into_owned())
                     }
-                    Err(error) => {
-                        let (kind, message) = match error {
-                            HostError::Unavailable(message) => ("unavailable", message),
-                            HostError::Invalid(message) => ("invalid", message),
-                            HostError::Failed(message) => ("failed", message),
-                        };
-                        answer.error_kind = Some(kind.into());
-                        answer.output = Some(message);
-                    }
+                    Err(error) => host_error(&mut answer, error),
                 }
             }
             Action::Fact => {
@@ -206,19 +204,27 @@ impl Plugin for TestDoc {
             }
             Action::TokenIssue => {
                 let ttl = Duration::from_millis(input.ttl_ms.unwrap_or(300_000));
-                let token = host::tokens::issue(
+                match host::tokens::issue(
                     required(&input.scope, "Scope")?,
                     required(&input.subject, "Subject")?,
                     text.as_bytes(),
                     ttl,
-                )?;
-                answer.token = Some(token.into());
+                ) {
+                    Ok(token) => answer.token = Some(token.into()),
+                    Err(error) => host_error(&mut answer, error),
+                }
             }
             Action::TokenGet => {
-                let lookup = host::tokens::get(
+                let lookup = match host::tokens::get(
                     required(&input.scope, "Scope")?,
                     required(&input.token_id, "TokenId")?,
-                )?;
+                ) {
+                    Ok(lookup) => lookup,
+                    Err(error) => {
+                        host_error(&mut answer, error);
+                        return Ok(req.reply(QName::new(NS, "TestResponse"), &answer)?);
+                    }
+                };
                 match lookup {
                     host::tokens::Lookup::Live(token) => {
                         answer.token_state = Some("live".into());
@@ -231,14 +237,17 @@ impl Plugin for TestDoc {
                     host::tokens::Lookup::Unknown => answer.token_state = Some("unknown".into()),
                 }
             }
-            Action::TokenFind => {
-                let found = host::tokens::find_by_subject(
-                    required(&input.scope, "Scope")?,
-                    required(&input.subject, "Subject")?,
-                )?;
-                answer.token_state = Some(if found.is_some() { "live" } else { "unknown" }.into());
-                answer.token = found.map(TokenOut::from);
-            }
+            Action::TokenFind => match host::tokens::find_by_subject(
+                required(&input.scope, "Scope")?,
+                required(&input.subject, "Subject")?,
+            ) {
+                Ok(found) => {
+                    answer.token_state =
+                        Some(if found.is_some() { "live" } else { "unknown" }.into());
+                    answer.token = found.map(TokenOut::from);
+                }
+                Err(error) => host_error(&mut answer, error),
+            },
             Action::Qr => {
                 answer.png = Some(host::qr::png(&text, 0)?);
                 answer.svg = Some(host::qr::svg(&text)?);
@@ -248,6 +257,10 @@ impl Plugin for TestDoc {
                 let signature = input.signature.clone().unwrap_or_default();
                 match host::crypto::verify_detached(text.as_bytes(), signature.as_bytes())? {
                     Ok(signer) => answer.output = Some(signer.subject),
+                    Err(error) if error.is_revoked() => {
+                        answer.error_kind = Some("revoked".into());
+                        answer.output = Some(error.to_string());
+                    }
                     Err(host::crypto::VerifyError::BadSignature(why)) => {
                         answer.error_kind = Some("bad-signature".into());
                         answer.output = Some(why);
@@ -266,6 +279,48 @@ impl Plugin for TestDoc {
             Action::Ids => {
                 answer.uuid = Some(host::ids::uuid());
                 answer.now_ms = Some(host::ids::now_ms());
+            }
+            Action::TryFile => {
+                let read = std::fs::read(&text);
+                let written = std::fs::write(format!("{text}.written-by-a-plugin"), b"x");
+                let listed = std::fs::read_dir("/").map(|entries| entries.count());
+                sandbox(
+                    &mut answer,
+                    match (read, written, listed) {
+                        (Err(r), Err(w), Err(l)) => {
+                            Err(format!("read: {r}; write: {w}; list: {l}"))
+                        }
+                        (r, w, l) => Ok(format!(
+                            "read: {:?}; write: {:?}; list: {:?}",
+                            r.map(|b| b.len()),
+                            w,
+                            l
+                        )),
+                    },
+                );
+            }
+            Action::TrySocket => {
+                let connected = std::net::TcpStream::connect(text.as_str());
+                sandbox(
+                    &mut answer,
+                    match connected {
+                        Err(e) => Err(e.to_string()),
+                        Ok(stream) => Ok(format!("connected to {:?}", stream.peer_addr())),
+                    },
+                );
+            }
+            Action::TryEnv => {
+                let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+                let args = std::env::args().count();
+                let home = std::env::var("HOME");
+                sandbox(
+                    &mut answer,
+                    if vars.is_empty() && args == 0 && home.is_err() {
+                        Err(format!("no variables, no arguments; HOME: {home:?}"))
+                    } else {
+                        Ok(format!("variables {vars:?}, {args} arguments"))
+                    },
+                );
             }
         }
         Ok(req.reply(QName::new(NS, "TestResponse"), &answer)?)
@@ -290,6 +345,28 @@ fn echo(req: &Request, answer: &mut TestResponse, text: String) {
         code: denial.code.clone(),
         message: denial.message.clone(),
     });
+}
+
+/// A host capability's error as `ErrorKind` and `Output`.
+fn host_error(answer: &mut TestResponse, error: HostError) {
+    let (kind, message) = match error {
+        HostError::Unavailable(message) => ("unavailable", message),
+        HostError::Invalid(message) => ("invalid", message),
+        HostError::Failed(message) => ("failed", message),
+    };
+    answer.error_kind = Some(kind.into());
+    answer.output = Some(message);
+}
+
+/// What an attempt to leave the sandbox got: `Err` (refused, why) or `Ok` (what it reached).
+fn sandbox(answer: &mut TestResponse, attempt: Result<String, String>) {
+    match attempt {
+        Err(why) => {
+            answer.error_kind = Some("refused".into());
+            answer.output = Some(why);
+        }
+        Ok(reached) => answer.output = Some(reached),
+    }
 }
 
 fn required<'a>(field: &'a Option<String>, name: &str) -> Result<&'a str, PluginError> {
