@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::crypto::TrustStore;
+use crate::page_guard::PageGuard;
 use crate::journal::Journal;
 use crate::router::Router;
 use crate::scopes::ScopePolicy;
@@ -45,6 +46,8 @@ pub struct App {
     pub limits: Limits,
     /// Bounds the chains running at once for queued requests.
     pub workers: Arc<Semaphore>,
+    /// Limits of the public pages.
+    pub pages: PageGuard,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     pub started: Instant,
@@ -93,6 +96,7 @@ impl Components {
                     failure_threshold: a.breaker_failures,
                     open_for: a.breaker_open_for.get(),
                 },
+                max_answer: a.max_answer.as_usize(),
             })
             .collect();
         let adapters = Adapters::load(specs).context("loading adapters")?;
@@ -233,6 +237,7 @@ impl App {
         Ok(Arc::new(App {
             auth: Authenticator::new(&config),
             workers: Arc::new(Semaphore::new(config.queue.workers)),
+            pages: PageGuard::new(&config.limits.pages),
             public_url,
             node,
             store,

@@ -117,7 +117,8 @@ fn failed(plugin: &str, e: &InvokeError) -> ChainResult {
     }
 }
 
-/// A Russian description for the sender and a short cause for the journal.
+/// A Russian description for the sender and a short cause for the journal (the plugin's own words capped and
+/// scrubbed of identifiers: the journal holds no payload values).
 pub fn describe_failure(plugin: &str, e: &InvokeError) -> (String, String) {
     match e {
         InvokeError::DeadlineExceeded(d) => (
@@ -139,11 +140,11 @@ pub fn describe_failure(plugin: &str, e: &InvokeError) -> (String, String) {
                 "Обработка прервана: аварийное завершение плагина {plugin}: {}",
                 short(message)
             ),
-            format!("{plugin}: trap: {}", short(message)),
+            format!("{plugin}: trap: {}", crate::journal::scrub(message)),
         ),
         InvokeError::PluginError(m) => (
             format!("Плагин {plugin} не смог обработать запрос: {}", short(m)),
-            format!("{plugin}: error: {}", short(m)),
+            format!("{plugin}: error: {}", crate::journal::scrub(m)),
         ),
         InvokeError::Busy { limit } => (
             "Шлюз перегружен: все экземпляры плагинов заняты, повторите запрос позже".to_owned(),

@@ -140,6 +140,12 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
         }
         Err(e) => problems.push(format!("store {}: {e}", c.store.url)),
     }
+    // Whatever a problem quotes (a store URL, a driver's message), no password leaves.
+    let out = crate::config::secrets::mask(&out);
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|p| crate::config::secrets::mask(p))
+        .collect();
     print!("{out}");
     if problems.is_empty() {
         println!("check: ok");

@@ -1,5 +1,10 @@
 //! Checks at the edge, before any plugin or lookup: the payload's schema and the check numbers of the
 //! identifiers a route names. Violations become `InvalidContent` with the validator's messages.
+//!
+//! XML Schema checks (libxml2) run on the blocking pool, never on the async workers: a large document takes
+//! its time there while the workers go on serving.
+
+use std::sync::Arc;
 
 use gateway_schema::SchemaCatalog;
 use quick_xml::Reader;
@@ -9,21 +14,46 @@ use smev_envelope::Fault;
 use crate::router::{IdentifierCheck, Route};
 
 /// Checks an XML payload (a standalone document) against its XSD and identifier rules.
-pub fn check_xml(route: &Route, schemas: &SchemaCatalog, document: &[u8]) -> Result<(), Fault> {
-    if route.schema_check
-        && let Err(v) = schemas.validate_xml(&route.message_type.namespace, document)
-    {
-        return Err(Fault::invalid_content(v.messages));
-    }
+pub async fn check_xml(
+    route: &Route,
+    schemas: &Arc<SchemaCatalog>,
+    document: Vec<u8>,
+) -> Result<(), Fault> {
+    let document = if route.schema_check {
+        let (verdict, document) = validate_xml(schemas, &route.message_type.namespace, document)
+            .await
+            .map_err(|e| Fault::smev_failure(format!("проверка по схеме не выполнена: {e}")))?;
+        if let Err(v) = verdict {
+            return Err(Fault::invalid_content(v.messages));
+        }
+        document
+    } else {
+        document
+    };
     if route.identifiers.is_empty() {
         return Ok(());
     }
-    let errors = xml_identifiers(&route.identifiers, document);
+    let errors = xml_identifiers(&route.identifiers, &document);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(Fault::invalid_content(errors))
     }
+}
+
+/// Validates `document` against the XSD of `namespace` on the blocking pool; gives the document back.
+pub async fn validate_xml(
+    schemas: &Arc<SchemaCatalog>,
+    namespace: &str,
+    document: Vec<u8>,
+) -> Result<(Result<(), gateway_schema::Violations>, Vec<u8>), tokio::task::JoinError> {
+    let schemas = schemas.clone();
+    let namespace = namespace.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let verdict = schemas.validate_xml(&namespace, &document);
+        (verdict, document)
+    })
+    .await
 }
 
 /// Checks a JSON payload against its JSON Schema and identifier rules.

@@ -47,7 +47,7 @@ pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) 
             crate::reports::history::handle(&app, &conn, req).await
         }
         (&Method::GET, p) if p.starts_with("/somc2/") => {
-            crate::pages::somc2(&app, &p["/somc2/".len()..]).await
+            crate::pages::somc2(&app, &conn, &p["/somc2/".len()..]).await
         }
         (&Method::GET, "/healthz") => crate::health::healthz(&app),
         (&Method::GET, "/readyz") => crate::health::readyz(&app, &conn, &req).await,

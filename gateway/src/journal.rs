@@ -17,6 +17,25 @@ const CAPACITY: usize = 65_536;
 /// Most entries in one insert.
 const BATCH: usize = 512;
 
+/// The longest plugin-written text a journal entry keeps, in characters.
+pub const MAX_DETAIL: usize = 160;
+
+/// A text a plugin wrote (an error message, which may quote the payload) as the journal may keep it: every
+/// identifier masked (СНИЛС, ОГРН, ИНН, phone numbers, GUIDs: see [`crate::logging::mask`]), control
+/// characters removed, at most [`MAX_DETAIL`] characters.
+pub fn scrub(text: &str) -> String {
+    let masked = crate::logging::mask(text);
+    let mut out: String = masked
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_DETAIL)
+        .collect();
+    if masked.chars().count() > MAX_DETAIL {
+        out.push('…');
+    }
+    out
+}
+
 /// A handle for appending entries.
 #[derive(Clone)]
 pub struct Journal {
@@ -81,4 +100,25 @@ async fn flush(store: &Store, batch: &mut Vec<JournalEntry>) {
         tracing::error!(error = %e, entries = batch.len(), "journal write failed");
     }
     batch.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_texts_are_capped_and_scrubbed_of_identifiers() {
+        let text = format!(
+            "no participant for snils 112-233-445 95, ogrn 1027700132195, qr 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60\n{}",
+            "x".repeat(500)
+        );
+        let kept = scrub(&text);
+        assert!(kept.chars().count() <= MAX_DETAIL + 1, "{kept}");
+        for secret in ["112-233-445", "1027700132195", "3f2b8c1e-7a4d"] {
+            assert!(!kept.contains(secret), "{kept}");
+        }
+        assert!(!kept.contains('\n'));
+        assert!(kept.ends_with('…'));
+        assert_eq!(scrub("short"), "short");
+    }
 }

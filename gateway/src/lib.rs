@@ -11,7 +11,7 @@
 //! - `app`: the shared state assembled from the config.
 //! - `server`, `http`: listener (plain or mutual TLS), dispatch, body limits.
 //! - `auth`: senders and their credentials.
-//! - `soap`, `api`, `wsdl`, `health`, `pages`: the endpoints.
+//! - `soap`, `api`, `wsdl`, `health`, `pages`: the endpoints; `page_guard`: the public pages' limits.
 //! - `router`, `chain`, `edge`: routes, running a chain, checks before any plugin.
 //! - `pipeline`, `queued`: chains of queued requests, and how queued data is stored.
 //! - `tokens`, `scopes`, `services`, `crypto`: host capabilities backed by the gateway (scopes: whose tokens a
@@ -36,6 +36,7 @@ pub mod http;
 pub mod jobs;
 pub mod journal;
 pub mod logging;
+pub mod page_guard;
 pub mod pages;
 pub mod pipeline;
 pub mod queued;

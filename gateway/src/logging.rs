@@ -1,4 +1,5 @@
-//! Logging: `tracing` to stderr as text or JSON, with personal identifiers masked in every line.
+//! Logging: `tracing` to stderr as text or JSON, with personal identifiers masked in every line (where
+//! configured) and passwords always.
 //!
 //! Masking happens on the formatted output, so nothing logged anywhere (the gateway, its dependencies, plugin
 //! log calls) can leak a СНИЛС, ИНН, ОГРН, phone number or a token id. Runs of 10 to 15 digits (with the
@@ -66,12 +67,9 @@ impl Write for LineWriter {
 
 impl Drop for LineWriter {
     fn drop(&mut self) {
-        let text = String::from_utf8_lossy(&self.buf);
-        let out = if self.mask {
-            mask(&text)
-        } else {
-            text.into_owned()
-        };
+        // Passwords (of database URLs, say) are masked always; identifiers where configured.
+        let text = crate::config::secrets::mask(&String::from_utf8_lossy(&self.buf));
+        let out = if self.mask { mask(&text) } else { text };
         let _ = io::stderr().lock().write_all(out.as_bytes());
     }
 }

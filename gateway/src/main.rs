@@ -86,7 +86,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                gateway::config::secrets::mask(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,11 @@
 //! `GET /somc2/{guid}`: the page an SVO participant's QR link opens — valid, expired or not found, in Russian,
 //! as the seed's screens describe. The page asks the same plugin chain as a `VerifyQrRequest` (scanned as a
 //! private person, so nothing is recorded), so the token's data format stays the plugin's business.
+//!
+//! The page is public: [`crate::page_guard`] limits it per client address, answers ids known to be unknown or
+//! expired from memory, and runs it on page slots of its own.
+
+use std::time::Instant;
 
 use gateway_host::{Outcome, PayloadFormat, Request};
 use serde_json::{Value, json};
@@ -8,16 +13,31 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::chain;
 use crate::http::{self, Body};
+use crate::page_guard::{Admission, Remembered};
 use crate::pipeline::to_host_qname;
+use crate::server::ConnInfo;
 
 /// The message type the page verifies with.
 pub const VERIFY_TYPE: &str = "{urn://gateway/svo-status/1.0}VerifyQrRequest";
 
 /// Serves the page for `guid` (404 if no route serves SVO QR codes).
-pub async fn somc2(app: &App, guid: &str) -> hyper::Response<Body> {
+pub async fn somc2(app: &App, conn: &ConnInfo, guid: &str) -> hyper::Response<Body> {
     let Some(route) = app.router.route(VERIFY_TYPE).cloned() else {
         return http::not_found();
     };
+    let _slot = match app.pages.admit(conn.peer.ip(), Instant::now()) {
+        Admission::Run(slot) => slot,
+        Admission::TooMany(wait) => return too_many(wait),
+        Admission::Busy => return busy(),
+    };
+    if uuid::Uuid::parse_str(guid).is_err() {
+        return not_found();
+    }
+    match app.pages.remembered(guid) {
+        Some(Remembered::Unknown) => return not_found(),
+        Some(Remembered::Expired) => return expired(),
+        None => {}
+    }
     let request = Request {
         message_id: smev_envelope::new_message_id(),
         message_type: to_host_qname(&route.message_type),
@@ -58,16 +78,56 @@ pub async fn somc2(app: &App, guid: &str) -> hyper::Response<Body> {
             );
             page(200, "QR-код действителен", &body)
         }
-        Some("EXPIRED") => page(
-            410,
-            "Срок действия QR-кода истёк",
-            "<p class=\"warn\">Срок действия QR-кода истёк.</p><p>Попросите предъявителя получить новый QR-код в приложении Госуслуги.</p>",
-        ),
-        _ => page(
-            404,
-            "QR-код не найден",
-            "<p class=\"warn\">QR-код не найден.</p><p>Проверьте, что QR-код получен в сервисе подтверждения статуса участника СВО.</p>",
-        ),
+        Some("EXPIRED") => {
+            app.pages.remember(guid, Remembered::Expired);
+            expired()
+        }
+        _ => {
+            app.pages.remember(guid, Remembered::Unknown);
+            not_found()
+        }
+    }
+}
+
+fn expired() -> hyper::Response<Body> {
+    page(
+        410,
+        "Срок действия QR-кода истёк",
+        "<p class=\"warn\">Срок действия QR-кода истёк.</p><p>Попросите предъявителя получить новый QR-код в приложении Госуслуги.</p>",
+    )
+}
+
+fn not_found() -> hyper::Response<Body> {
+    page(
+        404,
+        "QR-код не найден",
+        "<p class=\"warn\">QR-код не найден.</p><p>Проверьте, что QR-код получен в сервисе подтверждения статуса участника СВО.</p>",
+    )
+}
+
+fn too_many(wait: std::time::Duration) -> hyper::Response<Body> {
+    let mut r = page(
+        429,
+        "Слишком много запросов",
+        "<p class=\"warn\">Слишком много запросов с вашего адреса.</p><p>Повторите попытку через несколько секунд.</p>",
+    );
+    retry_after(&mut r, wait.as_secs().max(1));
+    r
+}
+
+fn busy() -> hyper::Response<Body> {
+    let mut r = page(
+        503,
+        "Сервис временно перегружен",
+        "<p>Не удалось проверить QR-код. Повторите попытку через несколько секунд.</p>",
+    );
+    retry_after(&mut r, 1);
+    r
+}
+
+fn retry_after(r: &mut hyper::Response<Body>, seconds: u64) {
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&seconds.to_string()) {
+        r.headers_mut().insert(hyper::header::RETRY_AFTER, v);
     }
 }
 

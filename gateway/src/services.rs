@@ -153,9 +153,9 @@ impl HostServices for Services {
                 "no schema for namespace `{namespace}`"
             )));
         }
-        Ok(match self.schemas.validate_xml(namespace, &document) {
-            Ok(()) => None,
-            Err(v) => Some(v.messages.join("; ")),
-        })
+        let (verdict, _) = crate::edge::validate_xml(&self.schemas, namespace, document)
+            .await
+            .map_err(|e| HostError::Failed(format!("schema check failed to run: {e}")))?;
+        Ok(verdict.err().map(|v| v.messages.join("; ")))
     }
 }

@@ -163,7 +163,7 @@ async fn send_request(
             "Отправителю не разрешено направлять сведения этого вида",
         ));
     }
-    edge::check_xml(&route, &app.schemas, &r.payload.standalone())?;
+    edge::check_xml(&route, &app.schemas, r.payload.standalone()).await?;
     let envelope = QueuedEnvelope {
         format: gateway_host::PayloadFormat::Xml,
         payload: r.payload.xml,

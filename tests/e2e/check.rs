@@ -41,3 +41,44 @@ async fn check_explains_and_refuses_adapters_slower_than_their_routes() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_passwords_never_appear_in_messages() {
+    const SECRET: &str = "TopSecretPassword";
+    // An unreachable PostgreSQL with a password: `gateway check` names the store, not the password.
+    let unreachable = TestConfig::new(format!("postgres://gw:{SECRET}@127.0.0.1:1/gw")).render();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gateway.toml");
+    std::fs::write(&file, &unreachable).unwrap();
+    for command in ["check", "serve"] {
+        let out = Command::new(gateway_bin())
+            .args([command, "--config"])
+            .arg(&file)
+            .output()
+            .expect("gateway runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "{command}: {text}");
+        assert!(
+            !text.contains(SECRET),
+            "{command} shows the password:\n{text}"
+        );
+    }
+    let (_, text) = TestConfig::new(format!("postgres://gw:{SECRET}@127.0.0.1:1/gw")).check();
+    assert!(!text.contains(SECRET), "{text}");
+    // A config error quoting the URL masks it too.
+    let wrong = TestConfig::new(format!("mysql://gw:{SECRET}@db/gw")).render();
+    std::fs::write(&file, wrong).unwrap();
+    let out = Command::new(gateway_bin())
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .expect("gateway runs");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(text.contains("mysql://gw:***@db/gw"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+}

@@ -92,3 +92,45 @@ async fn queued_plugin_failures_are_rejections_not_endless_failures() {
     assert_next_succeeds(&gw).await;
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_keeps_no_identifier_a_plugin_error_quotes() {
+    let (db, gw) = start(Backend::Sqlite).await;
+    let long = "я".repeat(1000);
+    for (action, text) in [
+        (
+            "fail",
+            format!("снилс 112-233-445 95, огрн 1027700132195 {long}"),
+        ),
+        (
+            "panic",
+            "qr 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60 телефон +7 912 345-67-89".to_owned(),
+        ),
+    ] {
+        let r = call(&gw, json!({"action": action, "text": text})).await;
+        assert_ne!(r.status, 200, "{}", r.text());
+    }
+    gw.stop().await;
+    let pool = sqlx::SqlitePool::connect(&db.url()).await.expect("sqlite");
+    let details: Vec<(Option<String>,)> = sqlx::query_as("SELECT detail FROM journal")
+        .fetch_all(&pool)
+        .await
+        .expect("journal");
+    let details: Vec<String> = details.into_iter().filter_map(|(d,)| d).collect();
+    assert!(
+        details.iter().any(|d| d.contains("test-doc: error"))
+            && details.iter().any(|d| d.contains("test-doc: trap")),
+        "{details:?}"
+    );
+    for detail in &details {
+        for secret in [
+            "112-233-445",
+            "1027700132195",
+            "3f2b8c1e-7a4d",
+            "912 345-67",
+        ] {
+            assert!(!detail.contains(secret), "{detail}");
+        }
+        assert!(detail.chars().count() < 240, "capped: {detail}");
+    }
+}

@@ -9,6 +9,7 @@ mod hostile;
 mod json_api;
 mod limits;
 mod multinode;
+mod pages;
 mod queue;
 mod reports;
 mod retention;

@@ -10,6 +10,8 @@
 //! dist/gateway.toml         a working default config (paths relative to it)
 //! dist/demo-client.token    the demo client's bearer token (its SHA-256 is in gateway.toml)
 //! dist/keys/report-signer.*  a self-signed demo key and certificate signing the e-mailed reports
+//! dist/keys/mchd-demo-ca.pem the demo CA of the fixtures' powers of attorney (its key is deleted once they
+//!                            are signed: the bundle holds no key of a CA)
 //! ```
 
 use std::fs;
@@ -89,9 +91,24 @@ fn report_signer(dir: &Path) -> Result<()> {
 
 /// A demo CA (`keys/mchd-demo-ca.pem`, the shipped `[crypto] trust_store`) and detached CMS signatures of the
 /// simulator's demo powers of attorney, each by the head named in its `ЛицоБезДов` (a certificate carrying
-/// that person's СНИЛС and ИНН), so that the demo can scan on behalf of an organisation. Made with the system's
-/// `openssl`; no key material is committed.
-fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
+/// that person's СНИЛС and ИНН and the principal's ОГРН, as a head's qualified certificate does), so that the
+/// demo can scan on behalf of an organisation. Made with the system's `openssl`; no key material is
+/// committed, and none is left: once the fixtures are signed, the CA's key, the heads' keys and certificates
+/// and the serial file are deleted, so the bundle cannot sign anything more in the demo CA's name.
+pub(crate) fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
+    fs::create_dir_all(keys).map_err(|e| format!("{}: {e}", keys.display()))?;
+    let mut secrets = Vec::new();
+    let signed = sign_demo_fixtures(keys, fixtures, &mut secrets);
+    for file in &secrets {
+        if file.exists() {
+            remove(file)?;
+        }
+    }
+    signed
+}
+
+/// Makes the CA, signs every fixture; `secrets` collects every file to delete afterwards (also on failure).
+fn sign_demo_fixtures(keys: &Path, fixtures: &Path, secrets: &mut Vec<PathBuf>) -> Result<()> {
     let openssl = |args: &[&str]| {
         let mut c = std::process::Command::new("openssl");
         c.args(args).stdout(std::process::Stdio::null());
@@ -99,6 +116,7 @@ fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
     };
     let p = |path: &Path| path.display().to_string();
     let (ca_key, ca) = (keys.join("mchd-demo-ca.key"), keys.join("mchd-demo-ca.pem"));
+    secrets.extend([ca_key.clone(), keys.join("mchd-demo-ca.srl")]);
     openssl(&[
         "req",
         "-x509",
@@ -143,13 +161,20 @@ fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
             attr("СНИЛС").ok_or_else(|| format!("{file}: no СНИЛС of the head"))?,
             attr("ИННФЛ").unwrap_or_default(),
         );
+        // The principal: the first ОГРН of the document (`СвРосОрг` inside `СвДоверит`).
+        let ogrn = xml
+            .split(" ОГРН=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .ok_or_else(|| format!("{file}: no ОГРН of the principal"))?;
         let (key, csr, cert) = (
             keys.join(format!("mchd-demo-head-{i}.key")),
             keys.join(format!("mchd-demo-head-{i}.csr")),
             keys.join(format!("mchd-demo-head-{i}.pem")),
         );
+        secrets.extend([key.clone(), csr.clone(), cert.clone()]);
         let subject = format!(
-            "/CN=Demo head {i}/SNILS={snils}{}",
+            "/CN=Demo head {i}/SNILS={snils}{}/OGRN={ogrn}",
             if inn.is_empty() {
                 String::new()
             } else {
@@ -202,7 +227,6 @@ fn demo_mchd_signatures(keys: &Path, fixtures: &Path) -> Result<()> {
             "-out",
             &p(&fixtures.join(&sig)),
         ])?;
-        let _ = fs::remove_file(&csr);
         listing = listing.replace(
             &format!("\"file\": \"{file}\""),
             &format!("\"file\": \"{file}\", \"signature\": \"{sig}\""),
@@ -270,4 +294,74 @@ pub(crate) fn sha256_hex(s: &str) -> Result<String> {
         .filter(|h| h.len() == 64)
         .map(str::to_owned)
         .ok_or_else(|| "sha256sum gave no digest".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openssl cms -verify` of `doc` with its detached `sig` against `ca`.
+    fn verifies(doc: &Path, sig: &Path, ca: &Path) -> bool {
+        std::process::Command::new("openssl")
+            .args([
+                "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any",
+            ])
+            .arg("-content")
+            .arg(doc)
+            .arg("-in")
+            .arg(sig)
+            .arg("-CAfile")
+            .arg(ca)
+            .args(["-out", "/dev/null"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    #[test]
+    fn the_demo_fixtures_are_signed_and_no_key_is_left() {
+        let dir = std::env::temp_dir().join(format!("xtask-demo-keys-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let (keys, fixtures) = (dir.join("keys"), dir.join("fixtures"));
+        copy_dir(&root().join("adapters/sim/fixtures"), &fixtures).expect("copy fixtures");
+        demo_mchd_signatures(&keys, &fixtures).expect("signed");
+        let left: Vec<String> = fs::read_dir(&keys)
+            .expect("keys")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            vec!["mchd-demo-ca.pem".to_owned()],
+            "only the CA certificate stays"
+        );
+        let index = fs::read_to_string(fixtures.join("mchd-registry.json")).expect("index");
+        let signatures: Vec<&str> = index
+            .split("\"signature\": \"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next())
+            .collect();
+        assert_eq!(signatures.len(), 3, "{index}");
+        let ca = keys.join("mchd-demo-ca.pem");
+        for sig in signatures {
+            let doc = fixtures.join(sig.trim_end_matches(".sig"));
+            assert!(verifies(&doc, &fixtures.join(sig), &ca), "{sig} verifies");
+            // The head's certificate inside names the principal's ОГРН.
+            let out = std::process::Command::new("openssl")
+                .args(["pkcs7", "-print_certs", "-inform", "DER", "-in"])
+                .arg(fixtures.join(sig))
+                .output()
+                .expect("openssl");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let xml = fs::read_to_string(&doc).expect("document");
+            let ogrn = xml
+                .split(" ОГРН=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .expect("ОГРН");
+            assert!(
+                text.contains(&format!("OGRN = {ogrn}")) || text.contains(&format!("OGRN={ogrn}")),
+                "{text}"
+            );
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -190,10 +190,11 @@ impl Entry {
             Arc::clone(operation),
             Arc::clone(input),
         );
+        let max_answer = self.spec.max_answer;
         let job = Box::new(move || {
             // The caller may have timed out while this waited in the queue: then skip the native call.
             if !reply.is_closed() {
-                let _ = reply.send(instance.call(&operation, &input));
+                let _ = reply.send(instance.call(&operation, &input, max_answer));
             }
         });
         if self.pool.submit(job).is_err() {

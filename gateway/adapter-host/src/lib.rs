@@ -61,4 +61,4 @@ pub use adapters::Adapters;
 pub use breaker::BreakerState;
 pub use error::{CallError, LoadError};
 pub use info::{AdapterInfo, Counters};
-pub use spec::{AdapterSpec, BreakerConfig, MAX_RETRIES, MAX_THREADS};
+pub use spec::{AdapterSpec, BreakerConfig, DEFAULT_MAX_ANSWER, MAX_RETRIES, MAX_THREADS};

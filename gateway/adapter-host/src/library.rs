@@ -147,7 +147,7 @@ impl Instance {
         let status = unsafe {
             (library.descriptor.init)(config.as_ptr(), config.len(), &mut state, &mut err)
         };
-        let bytes = take(library.descriptor, err);
+        let bytes = take(library.descriptor, err, usize::MAX);
         match status {
             STATUS_OK => Ok(Instance { library, state }),
             STATUS_ERROR => Err(match AdapterError::from_json(&bytes) {
@@ -164,8 +164,9 @@ impl Instance {
         &self.library
     }
 
-    /// Runs one operation. Blocks for as long as the adapter takes.
-    pub(crate) fn call(&self, operation: &str, input: &[u8]) -> Outcome {
+    /// Runs one operation. Blocks for as long as the adapter takes. An answer (or error) longer than
+    /// `max_answer` bytes is refused without being copied.
+    pub(crate) fn call(&self, operation: &str, input: &[u8], max_answer: usize) -> Outcome {
         let mut out = Buffer::EMPTY;
         let d = self.library.descriptor;
         // SAFETY: `state` came from this library's `init` and is alive until `drop`, which cannot run while
@@ -180,7 +181,14 @@ impl Instance {
                 &mut out,
             )
         };
-        let bytes = take(d, out);
+        if out.len > max_answer {
+            let len = out.len;
+            take(d, out, 0);
+            return Outcome::Malformed(format!(
+                "the adapter answered {len} bytes, more than max_answer ({max_answer})"
+            ));
+        }
+        let bytes = take(d, out, usize::MAX);
         match status {
             STATUS_OK => Outcome::Ok(bytes),
             STATUS_ERROR => match AdapterError::from_json(&bytes) {
@@ -202,10 +210,15 @@ impl Drop for Instance {
     }
 }
 
-/// Copies a buffer the adapter returned and gives it back to the adapter's `free_buffer`.
-fn take(descriptor: &AdapterV1, buffer: Buffer) -> Vec<u8> {
-    // SAFETY: the adapter filled the buffer per the ABI (or left it empty); it is valid until freed.
-    let bytes = unsafe { buffer.as_slice() }.to_vec();
+/// Copies (at most `limit` bytes of) a buffer the adapter returned and gives it back to the adapter's
+/// `free_buffer`.
+fn take(descriptor: &AdapterV1, buffer: Buffer, limit: usize) -> Vec<u8> {
+    let bytes = if buffer.len <= limit {
+        // SAFETY: the adapter filled the buffer per the ABI (or left it empty); it is valid until freed.
+        unsafe { buffer.as_slice() }.to_vec()
+    } else {
+        Vec::new()
+    };
     if !buffer.ptr.is_null() {
         // SAFETY: the buffer came from this adapter and is freed once, by the adapter.
         unsafe { (descriptor.free_buffer)(buffer) };

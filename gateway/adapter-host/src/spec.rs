@@ -34,7 +34,13 @@ pub struct AdapterSpec {
     pub queue: usize,
     /// The circuit breaker around the adapter.
     pub breaker: BreakerConfig,
+    /// The largest answer (or error) accepted from one call, in bytes; a larger one is refused before the
+    /// host copies it, and the call fails. Default [`DEFAULT_MAX_ANSWER`].
+    pub max_answer: usize,
 }
+
+/// The default of [`AdapterSpec::max_answer`]: 8 MiB.
+pub const DEFAULT_MAX_ANSWER: usize = 8 << 20;
 
 /// Circuit breaker settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +64,7 @@ impl Default for BreakerConfig {
 
 impl AdapterSpec {
     /// A spec with the default limits: 5 s timeout, no retries (100 ms base backoff), 4 threads, a queue of
-    /// 64, and the default breaker.
+    /// 64, the default breaker, answers up to 8 MiB.
     pub fn new(
         name: impl Into<String>,
         path: impl Into<PathBuf>,
@@ -74,6 +80,7 @@ impl AdapterSpec {
             threads: 4,
             queue: 64,
             breaker: BreakerConfig::default(),
+            max_answer: DEFAULT_MAX_ANSWER,
         }
     }
 
@@ -96,6 +103,9 @@ impl AdapterSpec {
                 "retries must be at most {MAX_RETRIES}, not {}",
                 self.retries
             ));
+        }
+        if self.max_answer == 0 {
+            return Err("max_answer must be greater than zero".into());
         }
         if self.breaker.failure_threshold > 0 && self.breaker.open_for.is_zero() {
             return Err(

@@ -28,6 +28,21 @@ async fn an_ok_call_returns_the_output() {
 }
 
 #[tokio::test]
+async fn an_answer_over_max_answer_fails_the_call() {
+    let adapters = test_adapter_with(|s| s.max_answer = 1024);
+    let out = adapters.call("t", "echo", vec![7; 1024]).await.expect("ok");
+    assert_eq!(out.len(), 1024, "an answer of exactly the limit passes");
+    match adapters.call("t", "echo", vec![7; 1025]).await {
+        Err(CallError::Failed(message)) => {
+            assert!(message.contains("max_answer"), "{message}")
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    // The adapter goes on serving.
+    assert!(adapters.call("t", "echo", b"x".to_vec()).await.is_ok());
+}
+
+#[tokio::test]
 async fn an_unknown_adapter_is_an_error() {
     let adapters = test_adapter_with(|_| {});
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Config, Dur, RouteConfig, env, validate};
+use super::{Config, Dur, RouteConfig, env, secrets, validate};
 
 /// An error in the config: where and what.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,24 @@ pub enum ConfigError {
         path: PathBuf,
         problems: Vec<String>,
     },
+}
+
+impl ConfigError {
+    /// The same error with every password it quotes masked.
+    fn masked(self) -> ConfigError {
+        match self {
+            ConfigError::Parse { path, message } => ConfigError::Parse {
+                path,
+                message: secrets::mask(&message),
+            },
+            ConfigError::Env(message) => ConfigError::Env(secrets::mask(&message)),
+            ConfigError::Invalid { path, problems } => ConfigError::Invalid {
+                path,
+                problems: problems.iter().map(|p| secrets::mask(p)).collect(),
+            },
+            read @ ConfigError::Read { .. } => read,
+        }
+    }
 }
 
 /// A loaded config and what was overridden from the environment.
@@ -54,8 +72,18 @@ impl Config {
         Self::from_toml(&text, path, base_dir, vars)
     }
 
-    /// Parses config text; `path` is used in messages, `base_dir` to resolve relative paths.
+    /// Parses config text; `path` is used in messages, `base_dir` to resolve relative paths. Passwords in
+    /// what the errors quote are masked ([`secrets::mask`]).
     pub fn from_toml(
+        text: &str,
+        path: &Path,
+        base_dir: PathBuf,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
+        Self::parse(text, path, base_dir, vars).map_err(ConfigError::masked)
+    }
+
+    fn parse(
         text: &str,
         path: &Path,
         base_dir: PathBuf,

@@ -9,11 +9,13 @@
 //! `docs/config.md`.
 //!
 //! Layout: `units` (durations and sizes), `env` (overrides), `load` (reading, errors, derived values),
-//! `validate` (cross-section checks), `reports` (`[reports]` and `[smtp]`), this file (the other structs).
+//! `validate` (cross-section checks), `secrets` (passwords masked in messages), `reports` (`[reports]` and
+//! `[smtp]`), this file (the other structs).
 
 pub mod env;
 mod load;
 pub mod reports;
+pub mod secrets;
 pub mod units;
 pub mod validate;
 
@@ -244,6 +246,37 @@ pub struct LimitsConfig {
     pub max_attachments: usize,
     /// Largest total size of an envelope's attachments, decoded. Default `5MiB`.
     pub max_attachment_bytes: ByteSize,
+    /// `[limits.pages]`: the public pages (the QR page `/somc2/{guid}`).
+    pub pages: PageLimits,
+}
+
+/// `[limits.pages]`: what keeps the public pages from starving authenticated senders.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PageLimits {
+    /// Page requests per second allowed to one client address (0: no limit). Default 5.
+    pub rate: u32,
+    /// Requests one client address may make at once before the rate applies. Default 20.
+    pub burst: u32,
+    /// Page requests served at once by this node; more are answered 503 at once, so pages never take the
+    /// plugin instances senders need. Default 8.
+    pub concurrency: usize,
+    /// How long an unknown or expired QR id is answered without running the plugin chain. Default `10m`.
+    pub negative_cache: Dur,
+    /// How many such ids are remembered. Default 100000.
+    pub negative_cache_capacity: u64,
+}
+
+impl Default for PageLimits {
+    fn default() -> Self {
+        PageLimits {
+            rate: 5,
+            burst: 20,
+            concurrency: 8,
+            negative_cache: Dur::mins(10),
+            negative_cache_capacity: 100_000,
+        }
+    }
 }
 
 impl Default for LimitsConfig {
@@ -254,6 +287,7 @@ impl Default for LimitsConfig {
             max_attributes: 64,
             max_attachments: 16,
             max_attachment_bytes: ByteSize::mib(5),
+            pages: PageLimits::default(),
         }
     }
 }
@@ -373,6 +407,10 @@ pub struct AdapterConfig {
     /// How long an open breaker refuses calls before a trial call. Default `10s`.
     #[serde(default = "AdapterConfig::default_breaker_open_for")]
     pub breaker_open_for: Dur,
+    /// The largest answer accepted from one call; a larger one fails the call before the host copies it.
+    /// Default `8MiB`.
+    #[serde(default = "AdapterConfig::default_max_answer")]
+    pub max_answer: ByteSize,
     /// The adapter's own settings, handed to its `init` as JSON.
     #[serde(default)]
     pub config: toml::Table,
@@ -381,6 +419,9 @@ pub struct AdapterConfig {
 impl AdapterConfig {
     fn default_timeout() -> Dur {
         Dur::secs(1)
+    }
+    fn default_max_answer() -> ByteSize {
+        ByteSize::mib(gateway_adapter_host::DEFAULT_MAX_ANSWER as u64 >> 20)
     }
     fn default_backoff() -> Dur {
         Dur::ms(50)

@@ -137,6 +137,12 @@ fn store(c: &Config, p: &mut Vec<String>) {
             "[store] url `{url}`: use sqlite://FILE or postgres://..."
         ));
     }
+    if c.limits.pages.concurrency == 0 {
+        p.push("[limits.pages] concurrency must be at least 1".into());
+    }
+    if c.limits.pages.rate > 0 && c.limits.pages.burst == 0 {
+        p.push("[limits.pages] burst must be at least 1 when rate is set".into());
+    }
     if c.store.max_connections == 0 {
         p.push("[store] max_connections must be at least 1".into());
     }
