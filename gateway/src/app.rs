@@ -18,8 +18,8 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::crypto::TrustStore;
-use crate::page_guard::PageGuard;
 use crate::journal::Journal;
+use crate::page_guard::PageGuard;
 use crate::router::Router;
 use crate::scopes::ScopePolicy;
 use crate::services::Services;
@@ -112,7 +112,10 @@ impl Components {
             .iter()
             .map(|p| config.resolve(p))
             .collect();
-        let trust = TrustStore::load_with_crls(&trust_files, &crl_files)?;
+        let mut trust = TrustStore::load_with_crls(&trust_files, &crl_files)?;
+        if config.crypto.ocsp.enabled {
+            trust = trust.with_ocsp(crate::crypto::ocsp::Ocsp::new(&config.crypto.ocsp));
+        }
         Ok(Components {
             schemas: Arc::new(schemas),
             adapters: Arc::new(adapters),

@@ -92,7 +92,9 @@ impl PageGuard {
                 at: now,
             }))
         });
-        let mut b = bucket.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut b = bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
         b.tokens = (b.tokens + elapsed * self.rate).min(self.burst);
         b.at = now;
@@ -141,10 +143,15 @@ mod tests {
             assert!(matches!(guard.admit(A, t0), Admission::Run(_)));
         }
         match guard.admit(A, t0) {
-            Admission::TooMany(wait) => assert!(wait > Duration::ZERO && wait <= Duration::from_millis(500)),
+            Admission::TooMany(wait) => {
+                assert!(wait > Duration::ZERO && wait <= Duration::from_millis(500))
+            }
             _ => panic!("the fourth at once is too many"),
         }
-        assert!(matches!(guard.admit(B, t0), Admission::Run(_)), "another client is not affected");
+        assert!(
+            matches!(guard.admit(B, t0), Admission::Run(_)),
+            "another client is not affected"
+        );
         // Half a second later one token (rate 2/s) is back.
         let later = t0 + Duration::from_millis(500);
         assert!(matches!(guard.admit(A, later), Admission::Run(_)));

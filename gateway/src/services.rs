@@ -132,14 +132,18 @@ impl HostServices for Services {
 
     async fn verify_detached(
         &self,
-        _cx: &CallContext,
+        cx: &CallContext,
         content: Vec<u8>,
         signature: Vec<u8>,
     ) -> Result<Result<Signer, VerifyError>, HostError> {
         let trust = self.trust.clone();
-        tokio::task::spawn_blocking(move || trust.verify_detached(&content, &signature))
+        tokio::task::spawn_blocking(move || trust.verify_detached_online(&content, &signature))
             .await
-            .map_err(|e| HostError::Failed(format!("signature check failed to run: {e}")))
+            .map_err(|e| HostError::Failed(format!("signature check failed to run: {e}")))?
+            .map_err(|why| {
+                tracing::warn!(plugin = %cx.plugin, %why, "revocation check unavailable");
+                HostError::Unavailable(why)
+            })
     }
 
     async fn validate_xml(

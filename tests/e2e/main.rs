@@ -2,6 +2,7 @@
 //! real adapters and the registry simulator. One test binary (linking the gateway once), one module per
 //! concern.
 
+mod adapter_tls;
 mod auth;
 mod check;
 mod goscan;

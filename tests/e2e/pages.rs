@@ -30,7 +30,12 @@ async fn flood(gw_url: String, valid: String, stop: Arc<AtomicBool>) -> Vec<u16>
             1 => valid.clone(),
             _ => "not-a-guid".to_owned(),
         };
-        seen.push(client.get(&format!("{gw_url}/somc2/{id}"), None).await.status);
+        seen.push(
+            client
+                .get(&format!("{gw_url}/somc2/{id}"), None)
+                .await
+                .status,
+        );
     }
     seen
 }
@@ -51,7 +56,10 @@ async fn flood_while_a_sender_works(limits: &str) -> Vec<u16> {
         )
         .await;
     assert_eq!(issued.status, 200, "{}", issued.text());
-    let guid = issued.json()["payload"]["guid"].as_str().expect("guid").to_owned();
+    let guid = issued.json()["payload"]["guid"]
+        .as_str()
+        .expect("guid")
+        .to_owned();
 
     let stop = Arc::new(AtomicBool::new(false));
     let flooders: Vec<_> = (0..FLOODERS)
@@ -101,8 +109,7 @@ async fn a_flood_of_one_address_is_rate_limited_and_senders_are_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_beyond_their_own_capacity_are_busy_and_senders_are_served() {
-    let statuses =
-        flood_while_a_sender_works("[limits.pages]\nrate = 0\nconcurrency = 1\n").await;
+    let statuses = flood_while_a_sender_works("[limits.pages]\nrate = 0\nconcurrency = 1\n").await;
     let served = statuses.iter().filter(|s| matches!(s, 200 | 404)).count();
     assert!(served > 0, "{statuses:?}");
     assert!(
@@ -124,9 +131,22 @@ async fn malformed_unknown_and_expired_ids_get_their_pages() {
             Some(TOKEN_A),
         )
         .await;
-    let guid = issued.json()["payload"]["guid"].as_str().expect("guid").to_owned();
-    assert_eq!(client.get(&gw.url(&format!("/somc2/{guid}")), None).await.status, 200);
-    for id in ["not-a-guid", "../../etc/passwd", &uuid::Uuid::new_v4().to_string()] {
+    let guid = issued.json()["payload"]["guid"]
+        .as_str()
+        .expect("guid")
+        .to_owned();
+    assert_eq!(
+        client
+            .get(&gw.url(&format!("/somc2/{guid}")), None)
+            .await
+            .status,
+        200
+    );
+    for id in [
+        "not-a-guid",
+        "../../etc/passwd",
+        &uuid::Uuid::new_v4().to_string(),
+    ] {
         for _ in 0..2 {
             let r = client.get(&gw.url(&format!("/somc2/{id}")), None).await;
             assert_eq!(r.status, 404, "{id}: {}", r.text());

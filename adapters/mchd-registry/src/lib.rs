@@ -5,7 +5,10 @@
 //! [`gateway_adapter_http`] on the adapter's own pool thread (the registry simulator serves the same API).
 //!
 //! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 800}`: where the registry is
-//! (`http://host[:port][/prefix]`) and the budget of one call in milliseconds (default 800); see [`Endpoint`].
+//! (`http(s)://host[:port][/prefix]`) and the budget of one call in milliseconds (default 800); for an
+//! `https://` registry also `ca_file`, `client_cert` + `client_key`, and a credential header (`auth_header`
+//! with `auth_value_env`); see [`gateway_adapter_http`]. It speaks the simulator's protocol
+//! (`adapters/sim`), not the real ФНС registry's.
 //!
 //! **Operations** (inputs are checked before any request: numbers are GUIDs, СНИЛС pass their check number):
 //!
@@ -20,6 +23,7 @@
 //! | malformed input, a number that is not a GUID, a bad СНИЛС, unknown operation | `invalid` |
 //! | connection refused, host unknown, HTTP 5xx / 429 / 408 | `unavailable` |
 //! | no complete answer within `timeout_ms` | `timeout` |
+//! | TLS handshake failed, HTTP 401 / 403 (credential or client certificate refused) | `failed` |
 //! | malformed answer, other HTTP status, answer over 4 MiB | `failed` |
 //!
 //! # Layout
@@ -64,7 +68,7 @@ impl Adapter for MchdRegistry {
     fn init(config: serde_json::Value) -> Result<Self, AdapterError> {
         let endpoint = Endpoint::from_json(Self::NAME, config, DEFAULT_TIMEOUT_MS)?;
         Ok(MchdRegistry {
-            client: JsonClient::new(REGISTRY, endpoint.timeout(), MAX_ANSWER_BYTES),
+            client: JsonClient::new(REGISTRY, &endpoint, MAX_ANSWER_BYTES),
             endpoint,
         })
     }

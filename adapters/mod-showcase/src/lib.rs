@@ -5,8 +5,10 @@
 //! ([`gateway_adapter_http`], on the adapter's own pool thread).
 //!
 //! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 800}`: where the showcase is
-//! (`http://host[:port][/prefix]`) and the budget of one lookup in milliseconds (default 800); see
-//! [`Endpoint`].
+//! (`http(s)://host[:port][/prefix]`) and the budget of one lookup in milliseconds (default 800); for an
+//! `https://` registry also `ca_file`, `client_cert` + `client_key`, and a credential header (`auth_header`
+//! with `auth_value_env`); see [`gateway_adapter_http`]. It speaks the simulator's protocol
+//! (`adapters/sim`), not the real showcase's.
 //!
 //! **Operation `lookup`:** input `{"snils": "XXX-XXX-XXX YY"}` (or 11 bare digits; the check number is
 //! verified before any request). The showcase is asked with `POST <base_url>/mod-showcase/v1/lookup`
@@ -18,6 +20,7 @@
 //! | malformed input or СНИЛС, unknown operation | `invalid` |
 //! | connection refused, host unknown, HTTP 5xx / 429 / 408 | `unavailable` |
 //! | no complete answer within `timeout_ms` | `timeout` |
+//! | TLS handshake failed, HTTP 401 / 403 (credential or client certificate refused) | `failed` |
 //! | malformed answer, other HTTP status, answer over 256 KiB | `failed` |
 //!
 //! # Layout
@@ -64,7 +67,7 @@ impl Adapter for ModShowcase {
         let endpoint = Endpoint::from_json(Self::NAME, config, DEFAULT_TIMEOUT_MS)?;
         Ok(ModShowcase {
             url: endpoint.url("mod-showcase/v1/lookup"),
-            client: JsonClient::new(REGISTRY, endpoint.timeout(), MAX_ANSWER_BYTES),
+            client: JsonClient::new(REGISTRY, &endpoint, MAX_ANSWER_BYTES),
             endpoint,
         })
     }

@@ -5,8 +5,10 @@
 //! it for each organisation it reports to.
 //!
 //! **Configuration:** `{"base_url": "http://127.0.0.1:8090", "timeout_ms": 2000}`: where the profile registry
-//! is (`http://host[:port][/prefix]`) and the budget of one lookup in milliseconds (default 2000); see
-//! [`Endpoint`]. HTTP goes through [`gateway_adapter_http`].
+//! is (`http(s)://host[:port][/prefix]`) and the budget of one lookup in milliseconds (default 2000); for an
+//! `https://` registry also `ca_file`, `client_cert` + `client_key`, and a credential header (`auth_header`
+//! with `auth_value_env`); see [`Endpoint`]. HTTP goes through [`gateway_adapter_http`]. It speaks the
+//! simulator's protocol (`adapters/sim`), not a real profile service's.
 //!
 //! **Operation `profile`:** input `{"ogrn": "<ОГРН or ОГРНИП>"}` (the check number is verified before any
 //! request). The registry is asked with `POST <base_url>/org-profile/v1/profile` `{"ogrn": "..."}`. Output:
@@ -17,6 +19,7 @@
 //! | malformed input or identifier, unknown operation | `invalid` |
 //! | connection refused, host unknown, HTTP 5xx / 429 / 408 | `unavailable` |
 //! | no complete answer within `timeout_ms` | `timeout` |
+//! | TLS handshake failed, HTTP 401 / 403 (credential or client certificate refused) | `failed` |
 //! | malformed answer, a profile without name or e-mail, other HTTP status | `failed` |
 //!
 //! # Layout
@@ -56,7 +59,7 @@ impl Adapter for OrgProfile {
         let endpoint = Endpoint::from_json(Self::NAME, config, DEFAULT_TIMEOUT_MS)?;
         Ok(OrgProfile {
             url: endpoint.url("org-profile/v1/profile"),
-            client: JsonClient::new(REGISTRY, endpoint.timeout(), MAX_ANSWER_BYTES),
+            client: JsonClient::new(REGISTRY, &endpoint, MAX_ANSWER_BYTES),
         })
     }
 

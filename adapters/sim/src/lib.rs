@@ -17,13 +17,14 @@
 //! (`GET|POST /__config`, `GET /__stats`, `POST /__reset`; see `admin`). Every answer is JSON.
 //!
 //! # Layout
-//! - [`config`] — [`SimConfig`].
+//! - [`config`] — [`SimConfig`], [`SimTls`], [`RequiredHeader`].
 //! - [`faults`] — [`Faults`], latency and failure rate per service, and the random source.
 //! - [`stats`] — [`ServiceStats`], per-service counters.
 //! - [`services`] — the [`Service`](services::Service) trait and one module per simulated registry.
 //! - `simulator`: dispatch with fault injection and counting.
 //! - `admin`: the `/__` control API.
-//! - `server`: the hyper accept loop and graceful shutdown.
+//! - `tls`: the OpenSSL acceptor (HTTPS, optionally mutual TLS).
+//! - `server`: the hyper accept loop, the required header and graceful shutdown.
 //! - `main.rs`: the thin `registry-sim` binary.
 
 pub mod config;
@@ -34,6 +35,7 @@ pub mod stats;
 mod admin;
 mod server;
 mod simulator;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -41,15 +43,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-pub use config::SimConfig;
+pub use config::{RequiredHeader, SimConfig, SimTls};
 pub use faults::Faults;
 pub use server::MAX_BODY_BYTES;
 pub use stats::ServiceStats;
 
-/// Loads the fixtures and serves on `listener` until `shutdown` completes; then lets open connections
-/// finish their current request (for at most 5 seconds) and returns.
+/// Loads the fixtures and serves on `listener` (HTTPS when `config.tls` is set) until `shutdown` completes;
+/// then lets open connections finish their current request (for at most 5 seconds) and returns.
 ///
-/// Fails before serving if the configuration or a fixture file is invalid.
+/// Fails before serving if the configuration, a TLS file or a fixture file is invalid.
 pub async fn run(
     config: SimConfig,
     listener: TcpListener,
@@ -59,11 +61,26 @@ pub async fn run(
         .validate()
         .map_err(anyhow::Error::msg)
         .context("invalid simulator settings")?;
+    let tls = match &config.tls {
+        Some(tls) => Some(tls::Acceptor::new(tls).context("cannot set up TLS")?),
+        None => None,
+    };
     let services = services::load_all(&config.fixtures).context("cannot load the fixtures")?;
     let names: Vec<&str> = services.iter().map(|s| s.name()).collect();
-    tracing::info!(address = ?listener.local_addr().ok(), services = ?names, "registry simulator listening");
+    tracing::info!(
+        address = ?listener.local_addr().ok(),
+        services = ?names,
+        tls = tls.is_some(),
+        client_certificates = config.tls.as_ref().is_some_and(|t| t.client_ca.is_some()),
+        required_header = config.required_header.as_ref().map(RequiredHeader::name),
+        "registry simulator listening"
+    );
     let sim = Arc::new(simulator::Simulator::new(services, config.faults));
-    server::serve(sim, listener, shutdown).await;
+    let front = server::Front {
+        tls,
+        required_header: config.required_header,
+    };
+    server::serve(sim, front, listener, shutdown).await;
     tracing::info!("registry simulator stopped");
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! HTTP/1 over TCP: the accept loop, one task per connection, graceful shutdown.
+//! HTTP/1 over TCP or TLS: the accept loop, one task per connection (TLS handshake included), the required
+//! header, graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,11 +13,20 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::RequiredHeader;
 use crate::simulator::Simulator;
+use crate::tls::Acceptor;
+
+/// How connections are received: over TLS or not, and the header service requests must carry.
+pub(crate) struct Front {
+    pub(crate) tls: Option<Acceptor>,
+    pub(crate) required_header: Option<RequiredHeader>,
+}
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -25,7 +35,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Accepts connections until `shutdown` completes, then lets open connections finish (bounded).
-pub(crate) async fn serve(sim: Arc<Simulator>, listener: TcpListener, shutdown: impl Future) {
+pub(crate) async fn serve(
+    sim: Arc<Simulator>,
+    front: Front,
+    listener: TcpListener,
+    shutdown: impl Future,
+) {
+    let front = Arc::new(front);
     let tracker = TaskTracker::new();
     let stop = CancellationToken::new();
     tokio::pin!(shutdown);
@@ -34,7 +50,7 @@ pub(crate) async fn serve(sim: Arc<Simulator>, listener: TcpListener, shutdown: 
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
-                    tracker.spawn(connection(stream, Arc::clone(&sim), stop.clone()));
+                    tracker.spawn(accept(stream, Arc::clone(&sim), Arc::clone(&front), stop.clone()));
                 }
                 Err(e) => {
                     // Usually out of file descriptors: pause rather than spin.
@@ -54,10 +70,30 @@ pub(crate) async fn serve(sim: Arc<Simulator>, listener: TcpListener, shutdown: 
     }
 }
 
-async fn connection(stream: TcpStream, sim: Arc<Simulator>, stop: CancellationToken) {
+/// Runs the TLS handshake if there is one, then serves the connection.
+async fn accept(
+    stream: TcpStream,
+    sim: Arc<Simulator>,
+    front: Arc<Front>,
+    stop: CancellationToken,
+) {
+    match &front.tls {
+        None => connection(stream, sim, front, stop).await,
+        Some(acceptor) => match acceptor.accept(stream).await {
+            Ok(stream) => connection(stream, sim, front, stop).await,
+            Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+        },
+    }
+}
+
+async fn connection<S>(stream: S, sim: Arc<Simulator>, front: Arc<Front>, stop: CancellationToken)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |request| {
         let sim = Arc::clone(&sim);
-        async move { Ok::<_, std::convert::Infallible>(answer(&sim, request).await) }
+        let front = Arc::clone(&front);
+        async move { Ok::<_, std::convert::Infallible>(answer(&sim, &front, request).await) }
     });
     let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
@@ -74,8 +110,22 @@ async fn connection(stream: TcpStream, sim: Arc<Simulator>, stop: CancellationTo
     }
 }
 
-async fn answer(sim: &Simulator, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn answer(
+    sim: &Simulator,
+    front: &Front,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
+    if let Some(required) = &front.required_header
+        && !parts.uri.path().starts_with("/__")
+        && !required.admits(&parts.headers)
+    {
+        tracing::debug!(method = %parts.method, path = parts.uri.path(), "request without the required header");
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({ "error": format!("missing or wrong {} header", required.name()) }),
+        );
+    }
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {

@@ -505,6 +505,35 @@ pub struct CryptoConfig {
     /// An OpenSSL config that loads the GOST engine (Debian `libengine-gost-openssl`), for GOST R 34.10-2012
     /// signatures. Default: none (RSA and ECDSA only).
     pub openssl_conf: Option<PathBuf>,
+    /// `[crypto.ocsp]`: online revocation checks.
+    pub ocsp: OcspConfig,
+}
+
+/// `[crypto.ocsp]`: after a signer's chain verifies, ask OCSP responders whether a certificate of it is
+/// revoked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcspConfig {
+    /// Ask responders at all. Default false.
+    pub enabled: bool,
+    /// The responder to ask about every certificate (`http://…`). Default: the one each certificate names in
+    /// its Authority Information Access; a certificate that names none is not asked about.
+    pub responder: Option<String>,
+    /// Time allowed to one answer. Default `3s`.
+    pub timeout: Dur,
+    /// The longest an answer is kept (never past its own next update). Default `5m`.
+    pub cache: Dur,
+}
+
+impl Default for OcspConfig {
+    fn default() -> Self {
+        OcspConfig {
+            enabled: false,
+            responder: None,
+            timeout: Dur::secs(3),
+            cache: Dur::mins(5),
+        }
+    }
 }
 
 /// `[facts]`: facts recorded by plugin chains.

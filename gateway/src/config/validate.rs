@@ -273,6 +273,16 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     for f in &c.crypto.crl_files {
         must_exist(c, "[crypto] crl_files", f, p);
     }
+    if let Some(url) = &c.crypto.ocsp.responder
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        p.push(format!(
+            "[crypto.ocsp] responder `{url}` must be an http:// or https:// URL"
+        ));
+    }
+    if c.crypto.ocsp.timeout.get().is_zero() {
+        p.push("[crypto.ocsp] timeout must be positive".into());
+    }
     if !c.crypto.crl_files.is_empty() && c.crypto.trust_store.is_empty() {
         p.push("[crypto] crl_files needs the CAs that issued them in [crypto] trust_store".into());
     }

@@ -1,6 +1,7 @@
 //! Revocation (issue 9): the trust store takes CRL files; a power of attorney signed by a head whose
 //! certificate the suite's own CA revoked is refused as `MCHD_CERTIFICATE_REVOKED`; a CRL past its next update
-//! fails closed and is named by `gateway check` and, for an authenticated caller, by `/readyz`.
+//! fails closed and is named by `gateway check` and, for an authenticated caller, by `/readyz`. An OCSP
+//! responder (`openssl ocsp`) is asked where configured; its silence is retryable, never a pass.
 
 use std::path::Path;
 
@@ -117,4 +118,52 @@ async fn a_crl_of_a_ca_not_trusted_is_a_config_error() {
         text.contains("not issued and signed by a CA of [crypto] trust_store"),
         "{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ocsp_responder_is_asked_and_its_silence_is_never_a_pass() {
+    let kit = Kit::new();
+    let orgs: Vec<_> = ["Отозванная", "Действующая", "Неизвестная", "Поздняя"]
+        .iter()
+        .map(|n| kit.organisation(&format!("ООО «{n}»")))
+        .collect();
+    let employee = Person::new("Сканова", "Ответчик", "Тестовна");
+    let signed: Vec<_> = orgs
+        .iter()
+        .map(|o| kit.confirmed(&Mchd::direct(o, &employee)))
+        .collect();
+    let head = |i: usize| (&orgs[i].head, Some(orgs[i].ogrn.as_str()));
+    let responder = kit.ocsp_responder(&[head(1), head(3)], &[head(0)]);
+    let sim = Sim::start().await;
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let config = with_crls(&db, &sim, &kit, &[]).with(&format!(
+        "[crypto.ocsp]\nenabled = true\nresponder = \"{}\"\ntimeout = \"2s\"\n",
+        responder.url()
+    ));
+    let gw = TestGateway::start(&config).await;
+    let url = gw.url("/api/v1/messages");
+    for s in &signed {
+        register_active(&sim, s).await;
+    }
+    let guid = qr(&url).await;
+    let got = scan(&url, &guid, inline(&orgs[0].ogrn, &employee, &signed[0])).await;
+    assert_refused(&got, "MCHD_CERTIFICATE_REVOKED", "revoked by the responder");
+    let got = scan(&url, &guid, inline(&orgs[1].ogrn, &employee, &signed[1])).await;
+    assert_eq!(got["result"], "VALID", "{got}");
+    let got = scan(&url, &guid, inline(&orgs[2].ogrn, &employee, &signed[2])).await;
+    assert_refused(&got, "MCHD_UNTRUSTED_SIGNER", "unknown to the responder");
+    // The responder stops: a signer not asked about yet cannot be checked, and that is no pass.
+    drop(responder);
+    let r = call(
+        &url,
+        VERIFY_QR,
+        serde_json::json!({"qr": guid, "onBehalfOf": inline(&orgs[3].ogrn, &employee, &signed[3])}),
+    )
+    .await;
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.header("retry-after").is_some(), "{}", r.text());
+    let recorded = facts(&db).await;
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].organisation, orgs[1].ogrn);
+    gw.stop().await;
 }

@@ -12,6 +12,7 @@
 //! - `sign`: certificates with СНИЛС/ИНН and detached CMS signatures (openssl crate).
 //! - `gost`: the same with GOST R 34.10-2012 through the `openssl` command and the gost engine.
 //! - `negative`: the negative set, every check broken once.
+//! - `ocsp`: a real OCSP responder (`openssl ocsp`) for the kit's CA.
 //! - `check`: `xmllint --schema` and `openssl cms -verify`.
 //! - this file: [`Kit`], a CA and the certificates of the people it signs for.
 
@@ -20,6 +21,7 @@ pub mod document;
 pub mod gost;
 pub mod ids;
 pub mod negative;
+pub mod ocsp;
 pub mod sign;
 
 use std::collections::HashMap;

@@ -10,7 +10,12 @@
 //! Revocation: with CRL files configured, every certificate of a signer's chain must be covered by a current
 //! CRL of its issuer (OpenSSL's `CRL_CHECK_ALL`): a revoked certificate is [`VerifyError::Revoked`]; a chain
 //! that no CRL covers, or whose CRL is past its next update, is untrusted (fail closed). [`TrustStore::crls`]
-//! tells `/readyz` and `gateway check` which CRLs are stale.
+//! tells `/readyz` and `gateway check` which CRLs are stale. With `[crypto.ocsp]` enabled, a chain that
+//! verified offline is also checked online ([`ocsp`]).
+//!
+//! Layout: this file (the trust store, CMS verification, CRLs, the signer's identity), `ocsp`.
+
+pub mod ocsp;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +37,7 @@ pub struct TrustStore {
     store: X509Store,
     count: usize,
     crls: Vec<CrlInfo>,
+    ocsp: Option<ocsp::Ocsp>,
 }
 
 /// One loaded certificate revocation list.
@@ -132,6 +138,36 @@ impl TrustStore {
             store: b.build(),
             count: cas.len(),
             crls,
+            ocsp: None,
+        })
+    }
+
+    /// The same store, asking OCSP responders about every chain that verifies offline.
+    pub fn with_ocsp(mut self, ocsp: ocsp::Ocsp) -> TrustStore {
+        self.ocsp = Some(ocsp);
+        self
+    }
+
+    /// [`TrustStore::verify_detached`], then, with OCSP configured, the responders' word on the signer's
+    /// chain. `Err(why)`: a responder could not say (the caller may retry later; never a pass).
+    pub fn verify_detached_online(
+        &self,
+        content: &[u8],
+        sig: &[u8],
+    ) -> Result<Result<Signer, VerifyError>, String> {
+        let signer = match self.verify_detached(content, sig) {
+            Ok(signer) => signer,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let Some(ocsp) = &self.ocsp else {
+            return Ok(Ok(signer));
+        };
+        let chain = self
+            .chain_of(sig)
+            .ok_or("the signer's chain could not be built again for the OCSP check")?;
+        Ok(match ocsp.check_chain(&self.store, &chain)? {
+            Some(refused) => Err(refused),
+            None => Ok(signer),
         })
     }
 
@@ -192,20 +228,28 @@ impl TrustStore {
 }
 
 impl TrustStore {
+    /// The verified chain of `sig`'s signer, signer first, trust anchor last.
+    fn chain_of(&self, sig: &[u8]) -> Option<Vec<X509>> {
+        let (signer, certs) = signer_and_certificates(sig)?;
+        let mut ctx = X509StoreContext::new().ok()?;
+        ctx.init(&self.store, &signer, &certs, |c| {
+            if !c.verify_cert()? {
+                return Ok(None);
+            }
+            Ok(c.chain()
+                .map(|chain| chain.iter().map(X509Ref::to_owned).collect()))
+        })
+        .ok()
+        .flatten()
+    }
+
     /// Whether the chain of `sig`'s signer fails because a certificate of it is revoked. Asked only after the
     /// signature failed against the store, to name the cause.
     fn revocation(&self, sig: &[u8]) -> Option<VerifyError> {
         if self.crls.is_empty() {
             return None;
         }
-        let signer = signer_certificate(sig).ok()?;
-        let p7 = Pkcs7::from_der(sig).ok()?;
-        let mut chain = Stack::new().ok()?;
-        if let Some(certs) = p7.signed().and_then(|s| s.certificates()) {
-            for cert in certs {
-                chain.push(cert.to_owned()).ok()?;
-            }
-        }
+        let (signer, chain) = signer_and_certificates(sig)?;
         let mut ctx = X509StoreContext::new().ok()?;
         let (code, depth) = ctx
             .init(&self.store, &signer, &chain, |c| {
@@ -222,6 +266,19 @@ impl TrustStore {
             VerifyError::Revoked(format!("{whose} is revoked by its CRL"))
         })
     }
+}
+
+/// The signer's certificate of `sig` and every certificate it carries.
+fn signer_and_certificates(sig: &[u8]) -> Option<(X509, Stack<X509>)> {
+    let signer = signer_certificate(sig).ok()?;
+    let p7 = Pkcs7::from_der(sig).ok()?;
+    let mut certs = Stack::new().ok()?;
+    if let Some(carried) = p7.signed().and_then(|s| s.certificates()) {
+        for cert in carried {
+            certs.push(cert.to_owned()).ok()?;
+        }
+    }
+    Some((signer, certs))
 }
 
 /// Reads a CRL file, PEM or DER.
