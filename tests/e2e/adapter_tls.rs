@@ -148,6 +148,12 @@ async fn a_qr_is_issued_through_a_registry_over_mutual_tls_with_a_credential() {
     // `failed` from the adapter: the plugin cannot answer, the gateway rejects the request.
     assert_eq!(r.status, 502, "{}", r.text());
     assert!(!r.text().contains(WRONG), "{}", r.text());
+    // Nor how the adapter is configured: that goes to the operator's log.
+    assert!(
+        !r.text().contains("auth_header") && !r.text().contains("401"),
+        "{}",
+        r.text()
+    );
     gw.stop().await;
     stop.cancel();
 }

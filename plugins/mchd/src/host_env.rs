@@ -37,20 +37,26 @@ impl<'a> HostEnv<'a> {
         operation: &str,
         input: &I,
     ) -> Result<O, Failure> {
-        host::registry::call_json(&self.settings.registry_adapter, operation, input).map_err(|e| {
-            if e.is_unavailable() {
-                Failure::Unavailable(format!("реестр доверенностей ФНС: {e}"))
-            } else {
-                Failure::Failed(format!("реестр доверенностей ФНС: {e}"))
-            }
-        })
+        host::registry::call_json(&self.settings.registry_adapter, operation, input)
+            .map_err(|e| logged(e.is_unavailable(), format!("реестр доверенностей ФНС: {e}")))
     }
 }
 
 fn failure(what: &str, error: HostError) -> Failure {
     match error {
-        HostError::Unavailable(m) => Failure::Unavailable(format!("{what}: {m}")),
-        HostError::Invalid(m) | HostError::Failed(m) => Failure::Failed(format!("{what}: {m}")),
+        HostError::Unavailable(m) => logged(true, format!("{what}: {m}")),
+        HostError::Invalid(m) | HostError::Failed(m) => logged(false, format!("{what}: {m}")),
+    }
+}
+
+/// A dependency's failure, logged with what went wrong (the operator's business; the sender is told only
+/// that the check could not be made).
+fn logged(unavailable: bool, why: String) -> Failure {
+    host::log::warn(&why);
+    if unavailable {
+        Failure::Unavailable(why)
+    } else {
+        Failure::Failed(why)
     }
 }
 

@@ -8,7 +8,7 @@ use gateway_plugin_sdk::prelude::*;
 
 use crate::config::Settings;
 use crate::env::Env;
-use crate::reason::Refusal;
+use crate::reason::{CHECK_FAILED, Refusal};
 use crate::subject;
 use crate::verify::{self, Verified, VerifyError};
 
@@ -47,9 +47,8 @@ pub fn decide(
         ])),
         Err(VerifyError::Refused(refusal)) => Ok(deny(&refusal)),
         Err(VerifyError::Unavailable(why)) => Ok(unavailable(&why, settings)),
-        Err(VerifyError::Failed(why)) => Err(PluginError::new(format!(
-            "проверка доверенности не выполнена: {why}"
-        ))),
+        // The cause is in the gateway's log (`host_env`); the sender learns only that the check failed.
+        Err(VerifyError::Failed(_)) => Err(PluginError::new(CHECK_FAILED)),
     }
 }
 

@@ -6,6 +6,10 @@
 
 use std::fmt;
 
+/// What the sender reads when a check could not be made for a reason of the gateway's own (a misconfigured
+/// adapter, a malformed registry answer); the cause goes to the gateway's log.
+pub const CHECK_FAILED: &str = "Проверка доверенности не выполнена из-за внутренней ошибки шлюза";
+
 /// One failed check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {

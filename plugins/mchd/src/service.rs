@@ -12,7 +12,7 @@ use crate::messages::{
     ScanOrganisation, VerifyMchdRequest, VerifyMchdResponse,
 };
 use crate::policy::unavailable;
-use crate::reason::Refusal;
+use crate::reason::{CHECK_FAILED, Refusal};
 use crate::subject;
 use crate::verify::{self, VerifyError};
 
@@ -46,11 +46,8 @@ pub fn verify_mchd(
         },
         Err(VerifyError::Refused(refusal)) => invalid(&refusal),
         Err(VerifyError::Unavailable(why)) => return Ok(unavailable(&why, settings)),
-        Err(VerifyError::Failed(why)) => {
-            return Err(PluginError::new(format!(
-                "проверка доверенности не выполнена: {why}"
-            )));
-        }
+        // The cause is in the gateway's log (`host_env`); the sender learns only that the check failed.
+        Err(VerifyError::Failed(_)) => return Err(PluginError::new(CHECK_FAILED)),
     };
     Ok(req.reply(answer_type, &answer)?)
 }
@@ -80,7 +77,7 @@ pub fn list_organisations(
     let listed = match env.by_representative(&snils) {
         Ok(listed) => listed,
         Err(Failure::Unavailable(why)) => return Ok(unavailable(&why, settings)),
-        Err(Failure::Failed(why)) => return Err(PluginError::new(why)),
+        Err(Failure::Failed(_)) => return Err(PluginError::new(CHECK_FAILED)),
     };
     let answer = ListScanOrganisationsResponse {
         organisation: scanning_organisations(listed, env.today()),

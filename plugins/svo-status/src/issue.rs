@@ -38,7 +38,14 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, PluginError
                 Some(30_000),
             ));
         }
-        Err(e) => return Err(PluginError::new(format!("витрина Минобороны: {e}"))),
+        Err(e) => {
+            // What went wrong (an adapter's configuration, the showcase's answer) is the operator's
+            // business: it goes to the log, the sender reads only that the showcase failed.
+            host::log::warn(&format!("MoD showcase failed: {e}"));
+            return Err(PluginError::new(
+                "Витрина Минобороны не смогла обработать запрос",
+            ));
+        }
     };
     let person = match (answer.found, answer.person) {
         (true, Some(p)) => Participant::from(p),
