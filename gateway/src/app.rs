@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::crypto::TrustStore;
 use crate::journal::Journal;
 use crate::page_guard::PageGuard;
+use crate::respond::BodyLimits;
 use crate::router::Router;
 use crate::scopes::ScopePolicy;
 use crate::services::Services;
@@ -44,6 +45,8 @@ pub struct App {
     pub journal: Journal,
     /// Envelope limits for the codec.
     pub limits: Limits,
+    /// How much of a request body is read, and for how long.
+    pub body_limits: BodyLimits,
     /// Bounds the chains running at once for queued requests.
     pub workers: Arc<Semaphore>,
     /// Limits of the public pages.
@@ -252,6 +255,10 @@ impl App {
             tokens,
             journal,
             limits,
+            body_limits: BodyLimits {
+                max_body: config.limits.max_body.as_usize(),
+                read_timeout: config.server.read_timeout.get(),
+            },
             shutdown,
             tracker,
             started: Instant::now(),

@@ -39,6 +39,15 @@ pub struct PeerIdentity {
     pub client_cert_subject: Option<String>,
 }
 
+/// What a handler knows about the connection a request came on.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    /// The client's address.
+    pub peer: std::net::SocketAddr,
+    /// What the TLS handshake proved.
+    pub identity: PeerIdentity,
+}
+
 /// Maps credentials to senders.
 pub struct Authenticator {
     allow_bearer: bool,

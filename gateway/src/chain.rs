@@ -10,7 +10,24 @@ use std::time::{Duration, Instant};
 
 use gateway_host::{Fact, InvokeError, Outcome, PluginHost, RejectCode, Rejection, Request};
 
+use crate::queued::QueuedEnvelope;
 use crate::router::Route;
+
+/// The request a chain's first step sees: `envelope` of `sender`'s `message_id` on `route`.
+pub fn request(message_id: &str, route: &Route, sender: &str, envelope: QueuedEnvelope) -> Request {
+    Request {
+        message_id: message_id.to_owned(),
+        message_type: crate::convert::host_qname(&route.message_type),
+        format: envelope.format,
+        payload: envelope.payload,
+        namespaces: envelope.namespaces,
+        attachments: envelope.attachments,
+        sender: sender.to_owned(),
+        test_message: envelope.test_message,
+        annotations: Vec::new(),
+        denial: None,
+    }
+}
 
 /// The result of a chain.
 #[derive(Debug)]

@@ -9,12 +9,12 @@ use hyper::Request;
 use serde_json::json;
 
 use crate::app::App;
-use crate::http::{self, Body};
-use crate::server::ConnInfo;
+use crate::auth::ConnInfo;
+use crate::respond::{self, Body};
 
 /// Always 200 while the process serves HTTP.
 pub fn healthz(app: &App) -> hyper::Response<Body> {
-    http::json(
+    respond::json(
         200,
         &json!({"status": "ok", "uptimeSeconds": app.started.elapsed().as_secs()}),
     )
@@ -36,10 +36,10 @@ pub async fn readyz<B>(app: &App, conn: &ConnInfo, req: &Request<B>) -> hyper::R
     let summary = if ready { "ready" } else { "not ready" };
     let authenticated = app
         .auth
-        .authenticate(&conn.identity, http::authorization(req).as_deref())
+        .authenticate(&conn.identity, respond::authorization(req).as_deref())
         .is_ok();
     if !authenticated {
-        return http::json(status, &json!({ "status": summary }));
+        return respond::json(status, &json!({ "status": summary }));
     }
     let now = crate::tokens::now_ms().max(0) as u64;
     let warnings: Vec<String> = app
@@ -57,5 +57,5 @@ pub async fn readyz<B>(app: &App, conn: &ConnInfo, req: &Request<B>) -> hyper::R
         "node": app.node,
         "warnings": warnings,
     });
-    http::json(status, &body)
+    respond::json(status, &body)
 }

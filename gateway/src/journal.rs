@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use gateway_store::{JournalEntry, Store};
+use gateway_store::{Direction, JournalEntry, Store};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -16,6 +16,30 @@ use tokio_util::task::TaskTracker;
 const CAPACITY: usize = 65_536;
 /// Most entries in one insert.
 const BATCH: usize = 512;
+
+/// An entry of `sender` about `message_id` with `outcome`, written by `node`; its other fields empty (set them
+/// with struct update syntax: `JournalEntry { detail: Some(..), ..journal::entry(..) }`).
+pub fn entry(
+    node: &str,
+    sender: &str,
+    message_id: &str,
+    direction: Direction,
+    outcome: &str,
+) -> JournalEntry {
+    JournalEntry {
+        id: None,
+        at: crate::tokens::now_ms(),
+        node: node.to_owned(),
+        sender: sender.to_owned(),
+        message_id: message_id.to_owned(),
+        direction,
+        message_type: None,
+        outcome: outcome.to_owned(),
+        detail: None,
+        payload_sha256: None,
+        duration_us: None,
+    }
+}
 
 /// The longest plugin-written text a journal entry keeps, in characters.
 pub const MAX_DETAIL: usize = 160;

@@ -22,26 +22,30 @@
 //! The codecs are in `smev-envelope`, the plugin host in `gateway-host`, the store in `gateway-store`, adapters
 //! in `gateway-adapter-host`, schema checks in `gateway-schema`.
 
-pub mod api;
+pub mod answers;
 pub mod app;
 pub mod auth;
 pub mod chain;
 pub mod check;
 pub mod config;
+pub mod convert;
 pub mod crypto;
 pub mod edge;
 pub mod error;
 pub mod health;
-pub mod http;
+pub mod intake;
 pub mod jobs;
 pub mod journal;
+pub mod json_api;
 pub mod logging;
 pub mod page_guard;
 pub mod pages;
 pub mod pipeline;
 pub mod queued;
 pub mod reports;
+pub mod respond;
 pub mod router;
+pub mod routes;
 pub mod scopes;
 pub mod server;
 pub mod services;

@@ -11,11 +11,11 @@ use gateway_host::{Outcome, PayloadFormat, Request};
 use serde_json::{Value, json};
 
 use crate::app::App;
+use crate::auth::ConnInfo;
 use crate::chain;
-use crate::http::{self, Body};
+use crate::convert::host_qname;
 use crate::page_guard::{Admission, Remembered};
-use crate::pipeline::to_host_qname;
-use crate::server::ConnInfo;
+use crate::respond::{self, Body};
 
 /// The message type the page verifies with.
 pub const VERIFY_TYPE: &str = "{urn://gateway/svo-status/1.0}VerifyQrRequest";
@@ -23,7 +23,7 @@ pub const VERIFY_TYPE: &str = "{urn://gateway/svo-status/1.0}VerifyQrRequest";
 /// Serves the page for `guid` (404 if no route serves SVO QR codes).
 pub async fn somc2(app: &App, conn: &ConnInfo, guid: &str) -> hyper::Response<Body> {
     let Some(route) = app.router.route(VERIFY_TYPE).cloned() else {
-        return http::not_found();
+        return respond::not_found();
     };
     let _slot = match app.pages.admit(conn.peer.ip(), Instant::now()) {
         Admission::Run(slot) => slot,
@@ -40,7 +40,7 @@ pub async fn somc2(app: &App, conn: &ConnInfo, guid: &str) -> hyper::Response<Bo
     }
     let request = Request {
         message_id: smev_envelope::new_message_id(),
-        message_type: to_host_qname(&route.message_type),
+        message_type: host_qname(&route.message_type),
         format: PayloadFormat::Json,
         payload: serde_json::to_vec(&json!({ "qr": guid })).unwrap_or_default(),
         namespaces: Vec::new(),
@@ -140,7 +140,7 @@ fn page(status: u16, title: &str, body: &str) -> hyper::Response<Body> {
          <body><h1>{title}</h1>{body}</body></html>",
         title = escape(title),
     );
-    let mut r = http::respond(status, "text/html; charset=utf-8", html);
+    let mut r = respond::respond(status, "text/html; charset=utf-8", html);
     // The page shows personal data: nothing may keep it.
     r.headers_mut().insert(
         hyper::header::CACHE_CONTROL,

@@ -8,9 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gateway_host::{Outcome, Request};
+use gateway_host::Outcome;
 use gateway_store::{
-    Direction, Fact, Finished, JournalEntry, NewResponse, NewStatusEvent, PendingRequest,
+    Direction, Finished, JournalEntry, NewRequest, NewResponse, NewStatusEvent, PendingRequest,
     ResponseKind,
 };
 use smev_envelope::QName;
@@ -18,6 +18,8 @@ use smev_envelope::QName;
 use crate::app::App;
 use crate::auth::sha256_hex;
 use crate::chain::{self, ChainResult};
+use crate::convert::{host_clark, store_facts};
+use crate::journal;
 use crate::queued::{QueuedEnvelope, outcome_body};
 use crate::tokens::now_ms;
 
@@ -35,22 +37,12 @@ pub fn spawn(app: &Arc<App>, pending: PendingRequest) {
 /// Runs one request's chain and commits its result.
 pub async fn process(app: &App, p: PendingRequest) {
     let started = std::time::Instant::now();
-    let envelope = p.payload.as_deref().and_then(QueuedEnvelope::decode);
-    let route = app.router.route(&p.message_type).cloned();
+    let r = &p.request;
+    let envelope = r.payload.as_deref().and_then(QueuedEnvelope::decode);
+    let route = app.router.route(&r.message_type).cloned();
     let (result, response_type) = match (envelope, route) {
-        (Some(env), Some(route)) => {
-            let request = Request {
-                message_id: p.message_id.clone(),
-                message_type: to_host_qname(&route.message_type),
-                format: env.format,
-                payload: env.payload,
-                namespaces: env.namespaces,
-                attachments: env.attachments,
-                sender: p.sender.clone(),
-                test_message: env.test_message,
-                annotations: Vec::new(),
-                denial: None,
-            };
+        (Some(envelope), Some(route)) => {
+            let request = chain::request(&r.message_id, &route, &r.sender, envelope);
             (
                 chain::run(&app.host, &route, request).await,
                 route.response_type.clone(),
@@ -61,20 +53,20 @@ pub async fn process(app: &App, p: PendingRequest) {
                 gateway_host::RejectCode::Failure,
                 "Содержимое запроса утрачено",
             ),
-            unknown_type(&p.message_type),
+            unknown_type(&r.message_type),
         ),
         (_, None) => (
             unanswerable(
                 gateway_host::RejectCode::UnknownRequestDescription,
                 "Вид сведений больше не обслуживается шлюзом",
             ),
-            unknown_type(&p.message_type),
+            unknown_type(&r.message_type),
         ),
     };
-    let finished = finished(app, &p, result, &response_type, started.elapsed());
+    let finished = finished(app, r, result, &response_type, started.elapsed());
     if let Err(e) = app.store.finish_request(&finished).await {
         // The lease runs out and this node or another takes the request over.
-        tracing::error!(error = %e, message_id = %p.message_id, "could not commit a chain's result; it will be retried");
+        tracing::error!(error = %e, message_id = %r.message_id, "could not commit a chain's result; it will be retried");
     }
 }
 
@@ -97,43 +89,6 @@ fn unknown_type(clark: &str) -> QName {
     })
 }
 
-/// Converts a QName of the envelope crate to the host's.
-pub fn to_host_qname(q: &QName) -> gateway_host::QName {
-    gateway_host::QName {
-        namespace: q.namespace.clone(),
-        local: q.local.clone(),
-    }
-}
-
-/// The facts of a chain, as the store keeps them; an attribute `id` holding a UUID becomes the fact's id.
-pub fn store_facts(facts: Vec<gateway_host::Fact>) -> Vec<Fact> {
-    let now = now_ms();
-    facts
-        .into_iter()
-        .map(|f| Fact {
-            // A plugin that shows the fact's id to the sender (a scan id) passes it as the attribute `id`.
-            id: f
-                .attributes
-                .iter()
-                .find(|(k, v)| k == "id" && uuid::Uuid::parse_str(v).is_ok())
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            kind: f.kind,
-            organisation: f.organisation,
-            document_type: f.document_type,
-            occurred_at: f.occurred_at as i64,
-            attributes: serde_json::Value::Object(
-                f.attributes
-                    .into_iter()
-                    .map(|(k, v)| (k, serde_json::Value::String(v)))
-                    .collect(),
-            )
-            .to_string(),
-            recorded_at: now,
-        })
-        .collect()
-}
-
 /// The journal outcome name of an outcome.
 pub fn outcome_name(o: &Outcome) -> &'static str {
     match o {
@@ -146,7 +101,7 @@ pub fn outcome_name(o: &Outcome) -> &'static str {
 
 fn finished(
     app: &App,
-    p: &PendingRequest,
+    p: &NewRequest,
     result: ChainResult,
     response_type: &QName,
     elapsed: Duration,
@@ -155,25 +110,22 @@ fn finished(
     let response_id = smev_envelope::new_message_id();
     let (kind, body) = outcome_body(&result.outcome);
     let (response_type, purge_at) = match &result.outcome {
-        Outcome::Reply(r) => (
-            crate::router::clark(&r.message_type.namespace, &r.message_type.local),
-            r.expires_at.map(|t| t as i64),
-        ),
+        Outcome::Reply(r) => (host_clark(&r.message_type), r.expires_at.map(|t| t as i64)),
         _ => (response_type.to_string(), None),
     };
     let detail = result.denied.clone().or(result.failure.clone());
     let journal = vec![JournalEntry {
-        id: None,
-        at: now,
-        node: app.node.clone(),
-        sender: p.sender.clone(),
-        message_id: response_id.clone(),
-        direction: Direction::Out,
         message_type: Some(response_type.clone()),
-        outcome: outcome_name(&result.outcome).into(),
         detail,
         payload_sha256: Some(sha256_hex(&body)),
         duration_us: Some(elapsed.as_micros() as i64),
+        ..journal::entry(
+            &app.node,
+            &p.sender,
+            &response_id,
+            Direction::Out,
+            outcome_name(&result.outcome),
+        )
     }];
     Finished {
         sender: p.sender.clone(),

@@ -154,6 +154,18 @@ pub fn reject_code_name(c: RejectCode) -> &'static str {
     }
 }
 
+/// The reject code of an SMEV name.
+pub fn reject_code_from_name(name: &str) -> Option<RejectCode> {
+    [
+        RejectCode::AccessDenied,
+        RejectCode::NoData,
+        RejectCode::UnknownRequestDescription,
+        RejectCode::Failure,
+    ]
+    .into_iter()
+    .find(|c| reject_code_name(*c) == name)
+}
+
 fn rejection_notice(r: &Rejection) -> StoredNotice {
     StoredNotice {
         reject_code: Some(reject_code_name(r.code).into()),

@@ -115,7 +115,7 @@ impl Router {
                         ok = false;
                     }
                     for q in &d.produces {
-                        router.produced.insert(clark(&q.namespace, &q.local));
+                        router.produced.insert(crate::convert::host_clark(q));
                     }
                     answer_type(&message_type, &d.produces)
                 }
@@ -210,14 +210,9 @@ fn answer_type(request: &QName, produces: &[gateway_host::QName]) -> Option<QNam
         })
 }
 
-/// `{ns}local`.
-pub fn clark(namespace: &str, local: &str) -> String {
-    format!("{{{namespace}}}{local}")
-}
-
 fn names(q: &[gateway_host::QName]) -> String {
     q.iter()
-        .map(|q| clark(&q.namespace, &q.local))
+        .map(crate::convert::host_clark)
         .collect::<Vec<_>>()
         .join(", ")
 }

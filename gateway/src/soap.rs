@@ -1,30 +1,29 @@
-//! The SOAP endpoints `/smev/1.1`, `/smev/1.2`, `/smev/1.3`: SendRequest is checked and acknowledged
-//! synchronously, its chain runs afterwards ([`crate::pipeline`]); GetResponse hands out the sender's answers,
-//! Ack confirms them, GetStatus reports processing events. Every fault is one the operation's WSDL lists.
+//! The SOAP endpoints `/smev/1.1`, `/smev/1.2`, `/smev/1.3`, a thin codec over the one intake: SendRequest is
+//! decoded and given to [`crate::intake`] (checked, queued, acknowledged; its chain runs afterwards);
+//! GetResponse hands out the sender's answers as [`crate::answers`] reads them, Ack confirms them, GetStatus
+//! reports processing events. Every fault is one the operation's WSDL lists, with the status of the error
+//! table.
 
 use std::sync::Arc;
 
-use gateway_store::{
-    AckOutcome, Direction, Format, JournalEntry, NewRequest, PendingRequest, QueuedResponse,
-};
+use gateway_store::{AckOutcome, Direction, Format, JournalEntry, QueuedResponse};
 use hyper::Request;
 use hyper::Response;
-use hyper::body::Incoming;
+use hyper::body::Incoming as HttpBody;
 use smev_envelope::{
-    Ack, Fault, FaultKind, GetResponse, GetStatus, InteractionStatus, MessageMetadata, MessageType,
-    Operation, Party, RejectCode, Rejection, ResponseContent, ResponseMessage, SendRequest,
-    SmevVersion, SoapRequest, StatusMessage,
+    Ack, FaultKind, GetResponse, GetStatus, InteractionStatus, MessageMetadata, MessageType,
+    Operation, Party, Rejection, ResponseContent, ResponseMessage, SendRequest, SmevVersion,
+    SoapRequest, StatusMessage,
 };
 
+use crate::answers::{self, Answer};
 use crate::app::App;
-use crate::auth::{Sender, sha256_hex};
-use crate::edge;
+use crate::auth::ConnInfo;
+use crate::auth::Sender;
 use crate::error::Failure;
-use crate::http::{self, Body};
-use crate::pipeline;
-use crate::queued::{QueuedEnvelope, StoredNotice};
-use crate::server::ConnInfo;
-use crate::tokens::now_ms;
+use crate::intake::{self, Incoming, Payload, Protocol};
+use crate::journal;
+use crate::respond::{self, Body};
 
 const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
@@ -33,9 +32,9 @@ pub async fn handle(
     app: &Arc<App>,
     conn: &ConnInfo,
     v: SmevVersion,
-    req: Request<Incoming>,
+    req: Request<HttpBody>,
 ) -> Response<Body> {
-    let authorization = http::authorization(&req);
+    let authorization = respond::authorization(&req);
     let sender = match app
         .auth
         .authenticate(&conn.identity, authorization.as_deref())
@@ -43,15 +42,9 @@ pub async fn handle(
         Ok(s) => s,
         Err(f) => return fault(v, None, &f),
     };
-    let body = match http::read_body(app, req).await {
+    let body = match respond::read_body(req, &app.body_limits).await {
         Ok(b) => b,
-        Err(e) => {
-            return fault(
-                v,
-                None,
-                &Failure::of(FaultKind::InvalidContent, e.to_string()),
-            );
-        }
+        Err(e) => return fault(v, None, &Failure::from(e)),
     };
     let decoded = match smev_envelope::decode_request(v, &body, &app.limits) {
         Ok(d) => d,
@@ -87,17 +80,18 @@ pub async fn handle(
 }
 
 fn ok(bytes: Vec<u8>) -> Response<Body> {
-    http::respond(200, SOAP_CONTENT_TYPE, bytes)
+    respond::respond(200, SOAP_CONTENT_TYPE, bytes)
 }
 
-/// A SOAP fault response (HTTP 500, as SOAP 1.1 requires), limited to the faults `op` may raise.
+/// A SOAP fault response (its status from the error table: 500, as SOAP 1.1 requires), limited to the faults
+/// `op` may raise.
 fn fault(v: SmevVersion, op: Option<Operation>, f: &Failure) -> Response<Body> {
     let fault = match op {
         Some(op) => f.fault.clone().for_operation(op),
         None => f.fault.clone(),
     };
-    http::respond(
-        500,
+    respond::respond(
+        f.soap_status(),
         SOAP_CONTENT_TYPE,
         smev_envelope::encode_fault(v, &fault),
     )
@@ -105,17 +99,8 @@ fn fault(v: SmevVersion, op: Option<Operation>, f: &Failure) -> Response<Body> {
 
 fn journal_fault(app: &App, sender: &Sender, op: Operation, f: &Failure) {
     app.journal.append(JournalEntry {
-        id: None,
-        at: now_ms(),
-        node: app.node.clone(),
-        sender: sender.mnemonic.clone(),
-        message_id: String::new(),
-        direction: Direction::In,
-        message_type: None,
-        outcome: "fault".into(),
         detail: Some(format!("{op:?}: {}", f.fault.kind.name())),
-        payload_sha256: None,
-        duration_us: None,
+        ..journal::entry(&app.node, &sender.mnemonic, "", Direction::In, "fault")
     });
 }
 
@@ -137,65 +122,38 @@ fn sender_party(s: &Sender) -> Party {
 async fn send_request(
     app: &Arc<App>,
     v: SmevVersion,
-    sender: &Sender,
+    sender: &Arc<Sender>,
     r: SendRequest,
 ) -> Result<Vec<u8>, Failure> {
-    smev_envelope::check_message_id(&r.message_id, app.config.smev.require_uuid_v1)?;
-    if let Some(reference) = &r.reference_message_id {
-        smev_envelope::check_message_id(reference, false)?;
-    }
     let now = jiff::Timestamp::now();
-    if r.eol.is_some_and(|eol| eol <= now) {
-        return Err(Failure::of(
-            FaultKind::EndOfLifeReached,
-            "Срок жизни сообщения (EOL) истёк до его приёма",
-        ));
-    }
-    let key = r.payload.root.to_string();
-    let Some(route) = app.router.route(&key).cloned() else {
-        return Err(Failure::client(Fault::business_data_type_not_supported(
-            &r.payload.root,
-        )));
-    };
-    if !sender.may_send(&key) {
-        return Err(Failure::of(
-            FaultKind::AccessDenied,
-            "Отправителю не разрешено направлять сведения этого вида",
-        ));
-    }
-    edge::check_xml(&route, &app.schemas, r.payload.standalone()).await?;
-    let envelope = QueuedEnvelope {
-        format: gateway_host::PayloadFormat::Xml,
-        payload: r.payload.xml,
-        namespaces: r.payload.inherited_namespaces,
-        attachments: r
-            .attachments
-            .into_iter()
-            .map(|a| gateway_host::Attachment {
-                content_id: a.content_id,
-                mime_type: a.mime_type,
-                data: a.data,
-            })
-            .collect(),
-        test_message: r.test_message,
-    };
-    let blob = envelope.encode();
-    let received_at = now_ms();
-    let new = NewRequest {
-        message_id: r.message_id.clone(),
-        sender: sender.mnemonic.clone(),
-        message_type: key,
-        smev_version: v.as_str().into(),
-        format: Format::Xml,
+    let incoming = Incoming {
+        protocol: Protocol::Soap(v),
+        message_id: Some(r.message_id.clone()),
+        claimed_sender: None,
         reference_message_id: r.reference_message_id.clone(),
         transaction_code: r.transaction_code.clone(),
-        reply_to: Some(sender.mnemonic.clone()),
+        eol: r.eol,
         test_message: r.test_message,
-        received_at,
-        payload_sha256: Some(sha256_hex(&blob)),
-        payload: Some(blob),
+        payload: Payload::Xml {
+            root: r.payload.root.clone(),
+            standalone: r.payload.standalone(),
+            xml: r.payload.xml,
+            namespaces: r.payload.inherited_namespaces,
+            attachments: r
+                .attachments
+                .into_iter()
+                .map(|a| gateway_host::Attachment {
+                    content_id: a.content_id,
+                    mime_type: a.mime_type,
+                    data: a.data,
+                })
+                .collect(),
+        },
     };
-    accept_and_run(app, new).await?;
+    intake::accept(app, sender, incoming)
+        .await?
+        .queue(app)
+        .await?;
     let md = MessageMetadata {
         message_id: Some(r.message_id),
         message_type: MessageType::Request,
@@ -206,33 +164,6 @@ async fn send_request(
         status: Some(InteractionStatus::RequestIsQueued),
     };
     Ok(smev_envelope::encode_send_request_response(v, &md))
-}
-
-/// Stores an accepted request (leased to this node) and starts its chain.
-pub async fn accept_and_run(app: &Arc<App>, new: NewRequest) -> Result<(), Failure> {
-    app.store
-        .accept_request(&new, app.config.queue.lease.get())
-        .await?;
-    pipeline::spawn(
-        app,
-        PendingRequest {
-            message_id: new.message_id,
-            sender: new.sender,
-            message_type: new.message_type,
-            smev_version: new.smev_version,
-            format: new.format,
-            reference_message_id: new.reference_message_id,
-            transaction_code: new.transaction_code,
-            reply_to: new.reply_to,
-            test_message: new.test_message,
-            received_at: new.received_at,
-            payload: new.payload,
-            payload_sha256: new.payload_sha256,
-            lease_until: new.received_at + app.config.queue.lease.get().as_millis() as i64,
-            attempts: 1,
-        },
-    );
-    Ok(())
 }
 
 async fn get_response(
@@ -267,22 +198,14 @@ async fn get_response(
 }
 
 fn journal_delivery(app: &App, sender: &Sender, q: &QueuedResponse) {
+    let outcome = if q.deliveries > 1 {
+        "redelivered"
+    } else {
+        "delivered"
+    };
     app.journal.append(JournalEntry {
-        id: None,
-        at: now_ms(),
-        node: app.node.clone(),
-        sender: sender.mnemonic.clone(),
-        message_id: q.id.clone(),
-        direction: Direction::Out,
         message_type: Some(q.response_type.clone()),
-        outcome: if q.deliveries > 1 {
-            "redelivered".into()
-        } else {
-            "delivered".into()
-        },
-        detail: None,
-        payload_sha256: None,
-        duration_us: None,
+        ..journal::entry(&app.node, &sender.mnemonic, &q.id, Direction::Out, outcome)
     });
 }
 
@@ -291,48 +214,38 @@ fn journal_delivery(app: &App, sender: &Sender, q: &QueuedResponse) {
 const JSON_WRAPPER_NS: &str = "urn://gateway/json-payload/1.0";
 
 fn response_content(q: &QueuedResponse) -> ResponseContent {
-    match q.kind.as_str() {
-        "reply" if q.format == Format::Xml => ResponseContent::Primary(q.body.clone()),
-        "reply" => {
-            let text = String::from_utf8_lossy(&q.body).into_owned();
-            let escaped = quick_xml::escape::escape(text.as_str());
+    match answers::read(q) {
+        Answer::Reply {
+            format: Format::Xml,
+            body,
+        } => ResponseContent::Primary(body.to_vec()),
+        Answer::Reply { body, .. } => {
+            let text = String::from_utf8_lossy(body);
+            let escaped = quick_xml::escape::escape(text.as_ref());
             ResponseContent::Primary(
                 format!("<JsonPayload xmlns=\"{JSON_WRAPPER_NS}\">{escaped}</JsonPayload>")
                     .into_bytes(),
             )
         }
-        kind => {
-            let notice: Option<StoredNotice> = serde_json::from_slice(&q.body).ok();
-            let notice = notice.unwrap_or(StoredNotice {
-                reject_code: Some("NO_DATA".into()),
-                status_code: None,
-                description: "Данные ответа удалены по истечении срока хранения".into(),
-                retry_after_ms: None,
-                parameters: Vec::new(),
-            });
-            if kind == "status" {
-                let mut parameters = notice.parameters.clone();
-                if let Some(ms) = notice.retry_after_ms {
-                    parameters.push(("RetryAfterSeconds".into(), ms.div_ceil(1000).to_string()));
-                }
-                ResponseContent::Status {
-                    code: notice.status_code.unwrap_or(0),
-                    description: notice.description,
-                    parameters,
-                }
-            } else {
-                let code = match notice.reject_code.as_deref() {
-                    Some("ACCESS_DENIED") => RejectCode::AccessDenied,
-                    Some("UNKNOWN_REQUEST_DESCRIPTION") => RejectCode::UnknownRequestDescription,
-                    Some("FAILURE") => RejectCode::Failure,
-                    _ => RejectCode::NoData,
-                };
-                ResponseContent::Rejected(vec![Rejection {
-                    code,
-                    description: notice.description,
-                }])
+        Answer::Status {
+            code,
+            description,
+            retry_after_ms,
+            mut parameters,
+        } => {
+            if let Some(ms) = retry_after_ms {
+                parameters.push(("RetryAfterSeconds".into(), ms.div_ceil(1000).to_string()));
+            }
+            ResponseContent::Status {
+                code,
+                description,
+                parameters,
             }
         }
+        Answer::Rejected { code, description } => ResponseContent::Rejected(vec![Rejection {
+            code: crate::convert::reject_code(code),
+            description,
+        }]),
     }
 }
 
@@ -370,17 +283,14 @@ async fn ack(app: &App, v: SmevVersion, sender: &Sender, a: Ack) -> Result<Vec<u
     {
         AckOutcome::Acked | AckOutcome::AlreadyAcked => {
             app.journal.append(JournalEntry {
-                id: None,
-                at: now_ms(),
-                node: app.node.clone(),
-                sender: sender.mnemonic.clone(),
-                message_id: a.message_id.clone(),
-                direction: Direction::In,
-                message_type: None,
-                outcome: "acked".into(),
                 detail: a.accepted.filter(|x| !x).map(|_| "accepted=false".into()),
-                payload_sha256: None,
-                duration_us: None,
+                ..journal::entry(
+                    &app.node,
+                    &sender.mnemonic,
+                    &a.message_id,
+                    Direction::In,
+                    "acked",
+                )
             });
             Ok(smev_envelope::encode_ack_response(v))
         }

@@ -5,7 +5,7 @@ use smev_envelope::SmevVersion;
 use smev_envelope::wsdl::{rewrite_schema_locations, schema_file, service_wsdl};
 
 use crate::app::App;
-use crate::http::{self, Body};
+use crate::respond::{self, Body};
 
 /// Serves the WSDL or one of its schemas.
 pub fn handle(app: &App, v: SmevVersion, query: Option<&str>) -> hyper::Response<Body> {
@@ -13,7 +13,7 @@ pub fn handle(app: &App, v: SmevVersion, query: Option<&str>) -> hyper::Response
     let schema_url = |name: &str| format!("{endpoint}?xsd={name}");
     let query = query.unwrap_or("");
     if query.eq_ignore_ascii_case("wsdl") {
-        return http::respond(
+        return respond::respond(
             200,
             "text/xml; charset=utf-8",
             service_wsdl(v, &endpoint, schema_url),
@@ -22,11 +22,11 @@ pub fn handle(app: &App, v: SmevVersion, query: Option<&str>) -> hyper::Response
     if let Some(name) = query.strip_prefix("xsd=")
         && let Some(text) = schema_file(v, name)
     {
-        return http::respond(
+        return respond::respond(
             200,
             "text/xml; charset=utf-8",
             rewrite_schema_locations(text, schema_url),
         );
     }
-    http::not_found()
+    respond::not_found()
 }

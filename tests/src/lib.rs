@@ -17,6 +17,7 @@ pub mod db;
 pub mod gateway;
 pub mod goscan;
 pub mod mchd;
+pub mod pii;
 pub mod pki;
 pub mod sim;
 pub mod smev;

@@ -2,7 +2,8 @@
 //!
 //! 1. prerequisites; 2. plugins (wasm), adapters, binaries; 3. a fresh PostgreSQL database for the run;
 //! 4. the workspace's tests (with `cargo nextest` when installed, else `cargo test`), then doc tests;
-//! 5. the plugins workspace's native unit tests (`--lib`: a plugin's cdylib does not link natively); 6. the database is dropped.
+//! 5. the plugins workspace natively: the SDK's unit, integration and doc tests, the other plugins' unit tests
+//!    (`--lib`: a plugin's cdylib does not link natively); 6. the database is dropped.
 //!
 //! Extra arguments are passed to the test runner (a filter, say).
 
@@ -11,6 +12,9 @@ use std::process::Command;
 use crate::build::{self, Profile};
 use crate::pg::TestDatabase;
 use crate::{Result, cargo, root, run as exec, setup};
+
+/// The plugin SDK's package name.
+const SDK: &str = "gateway-plugin-sdk";
 
 /// Runs the whole suite; `extra` goes to the test runner.
 pub fn run(extra: &[String]) -> Result<()> {
@@ -49,13 +53,20 @@ pub fn run(extra: &[String]) -> Result<()> {
         doc.args(["test", "--workspace", "--locked", "--doc"]);
         env(&mut doc);
         exec(&mut doc)?;
-        exec(
-            cargo()
-                .args(["test", "--manifest-path"])
-                .arg(root().join("plugins/Cargo.toml"))
-                .args(["--workspace", "--lib"])
-                .env("CARGO_TARGET_DIR", root().join("target/plugins-native")),
-        )?;
+        // The plugins workspace, natively: the SDK's unit and integration tests, then its doc tests (the
+        // crate docs' example must keep compiling); the plugins' unit tests only (`--lib`).
+        let plugins = |args: &[&str]| -> Result<()> {
+            exec(
+                cargo()
+                    .args(["test", "--locked", "--manifest-path"])
+                    .arg(root().join("plugins/Cargo.toml"))
+                    .args(args)
+                    .env("CARGO_TARGET_DIR", root().join("target/plugins-native")),
+            )
+        };
+        plugins(&["-p", SDK, "--tests"])?;
+        plugins(&["-p", SDK, "--doc"])?;
+        plugins(&["--workspace", "--exclude", SDK, "--lib"])?;
     }
     drop(db);
     Ok(())

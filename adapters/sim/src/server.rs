@@ -140,7 +140,12 @@ async fn answer(
             );
         }
     };
-    let (status, value) = sim.dispatch(&parts.method, parts.uri.path(), &body).await;
+    let path = parts.uri.path();
+    // `/__...` is the control API; everything else goes to a simulated registry.
+    let (status, value) = match path.strip_prefix("/__") {
+        Some(command) => crate::admin::handle(sim, &parts.method, command, &body),
+        None => sim.dispatch(&parts.method, path, &body).await,
+    };
     tracing::debug!(method = %parts.method, path = parts.uri.path(), status = status.as_u16(), "request");
     json_response(status, &value)
 }

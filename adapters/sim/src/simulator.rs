@@ -1,7 +1,7 @@
 //! The simulator proper: the services with their faults and counters, and request dispatch.
 //!
-//! Requests to `/<service>/...` go through fault injection (count, latency, maybe 503) to the service;
-//! `/__...` paths are the control API in [`admin`](crate::admin).
+//! Requests to `/<service>/...` go through fault injection (count, latency, maybe 503) to the service. The
+//! control API (`/__...`, [`admin`](crate::admin)) is dispatched by the server before this.
 
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -46,9 +46,6 @@ impl Simulator {
         path: &str,
         body: &[u8],
     ) -> (StatusCode, Value) {
-        if let Some(command) = path.strip_prefix("/__") {
-            return crate::admin::handle(self, method, command, body);
-        }
         let trimmed = path.trim_start_matches('/');
         let (name, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
         let Some(slot) = self.slot(name) else {

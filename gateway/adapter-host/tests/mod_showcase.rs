@@ -148,10 +148,12 @@ fn a_bad_configuration_stops_the_load() {
     let s = spec(
         "mod",
         &mod_showcase_adapter(),
-        json!({"base_url": "https://showcase.example"}),
+        json!({"base_url": "https://showcase.example", "ca_file": "/nonexistent/registry-ca.pem"}),
     );
     match Adapters::load(vec![s]) {
-        Err(LoadError::Init { message, .. }) => assert!(message.contains("TLS"), "{message}"),
+        Err(LoadError::Init { message, .. }) => {
+            assert!(message.contains("ca_file"), "{message}")
+        }
         other => panic!("unexpected: {other:?}"),
     }
 }

@@ -15,9 +15,9 @@ use serde::Serialize;
 use smev_envelope::{Fault, FaultKind};
 
 use crate::app::App;
+use crate::auth::ConnInfo;
 use crate::error::Failure;
-use crate::http::{self, Body};
-use crate::server::ConnInfo;
+use crate::respond::{self, Body};
 
 /// One report run as the endpoint shows it.
 #[derive(Debug, Serialize)]
@@ -98,33 +98,36 @@ fn rfc3339(ms: i64) -> String {
 pub async fn handle(app: &Arc<App>, conn: &ConnInfo, req: Request<Incoming>) -> Response<Body> {
     let sender = match app
         .auth
-        .authenticate(&conn.identity, http::authorization(&req).as_deref())
+        .authenticate(&conn.identity, respond::authorization(&req).as_deref())
     {
         Ok(s) => s,
-        Err(f) => return crate::api::problem(&f, None),
+        Err(f) => return crate::respond::problem(&f, None),
     };
     let Some(reports) = &app.config.reports else {
-        return http::not_found();
+        return respond::not_found();
     };
     if !reports.operators.iter().any(|o| *o == sender.mnemonic) {
         let f = Failure::of(
             FaultKind::AccessDenied,
             "Отправителю не разрешено читать историю отчётов",
         );
-        return crate::api::problem(&f, None);
+        return crate::respond::problem(&f, None);
     }
     let query = match parse_query(req.uri().query().unwrap_or("")) {
         Ok(q) => q,
         Err(e) => {
-            return crate::api::problem(&Failure::client(Fault::invalid_content(vec![e])), None);
+            return crate::respond::problem(
+                &Failure::client(Fault::invalid_content(vec![e])),
+                None,
+            );
         }
     };
     match app.store.find_reports(&query).await {
         Ok(runs) => {
             let reports: Vec<ReportRecord> = runs.into_iter().map(ReportRecord::from_run).collect();
-            http::json(200, &serde_json::json!({ "reports": reports }))
+            respond::json(200, &serde_json::json!({ "reports": reports }))
         }
-        Err(e) => crate::api::problem(&Failure::from(e), None),
+        Err(e) => crate::respond::problem(&Failure::from(e), None),
     }
 }
 

@@ -13,17 +13,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::app::App;
-use crate::auth::PeerIdentity;
-use crate::http;
+use crate::auth::{ConnInfo, PeerIdentity};
+use crate::routes;
 
 pub use tls::TlsAcceptor;
-
-/// What a handler knows about the connection.
-#[derive(Debug, Clone)]
-pub struct ConnInfo {
-    pub peer: SocketAddr,
-    pub identity: PeerIdentity,
-}
 
 /// Accepts connections until shutdown, then waits for the connections' tasks.
 pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Option<Arc<TlsAcceptor>>) {
@@ -95,7 +88,7 @@ where
     let service = service_fn(move |req| {
         let app = svc_app.clone();
         let info = info.clone();
-        async move { Ok::<_, std::convert::Infallible>(http::handle(app, info, req).await) }
+        async move { Ok::<_, std::convert::Infallible>(routes::handle(app, info, req).await) }
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())

@@ -51,6 +51,7 @@ mod connect;
 mod db;
 mod error;
 mod facts;
+mod format;
 mod journal;
 mod options;
 mod queue;
@@ -62,6 +63,7 @@ mod tokens;
 
 pub use error::StoreError;
 pub use facts::Fact;
+pub use format::Format;
 pub use journal::{Direction, JournalEntry, JournalQuery, MAX_JOURNAL_ROWS};
 pub use options::{Dialect, Retention, SqliteSync, StoreOptions};
 pub use queue::{
@@ -72,8 +74,7 @@ pub use reports::{
     ReportStatus,
 };
 pub use requests::{
-    FinishOutcome, Finished, Format, MAX_CLAIM, NewRequest, PendingRequest, RequestState,
-    RequestStatus,
+    FinishOutcome, Finished, MAX_CLAIM, NewRequest, PendingRequest, RequestState, RequestStatus,
 };
 pub use retention::SweepReport;
 pub use store::Store;

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::db::{Arg, DbRow, Tx};
 use crate::error::StoreError;
+use crate::format::Format;
 use crate::options::Dialect;
-use crate::requests::Format;
 use crate::store::{Store, duration_ms, now_ms, text_code};
 
 text_code! {

@@ -9,22 +9,13 @@ use std::time::Duration;
 use crate::db::{Arg, DbRow};
 use crate::error::StoreError;
 use crate::facts::{Fact, insert_facts};
+use crate::format::Format;
 use crate::journal::{Direction, JournalEntry, insert_journal};
 use crate::options::Dialect;
 use crate::queue::{
     NewResponse, NewStatusEvent, RequestCopy, insert_response, insert_status_event,
 };
 use crate::store::{Store, duration_ms, now_ms, text_code};
-
-text_code! {
-    /// The encoding of an envelope or an answer.
-    pub enum Format {
-        /// SOAP (SMEV 3).
-        Xml => "xml",
-        /// The JSON API.
-        Json => "json",
-    }
-}
 
 text_code! {
     /// Where a request is in its life.
@@ -68,30 +59,8 @@ pub struct NewRequest {
 /// A request leased to this node by [`Store::claim_requests`], with its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRequest {
-    /// The sender's MessageID.
-    pub message_id: String,
-    /// The sender mnemonic.
-    pub sender: String,
-    /// The message type, `{namespace}local`.
-    pub message_type: String,
-    /// The SMEV version or `json`.
-    pub smev_version: String,
-    /// The envelope's encoding.
-    pub format: Format,
-    /// ReferenceMessageID.
-    pub reference_message_id: Option<String>,
-    /// TransactionCode.
-    pub transaction_code: Option<String>,
-    /// ReplyTo, opaque.
-    pub reply_to: Option<String>,
-    /// TestMessage flag.
-    pub test_message: bool,
-    /// When it was received (unix ms).
-    pub received_at: i64,
-    /// The payload blob as accepted.
-    pub payload: Option<Vec<u8>>,
-    /// Hex SHA-256 of the payload.
-    pub payload_sha256: Option<String>,
+    /// The request as it was accepted, payload included.
+    pub request: NewRequest,
     /// The lease this node now holds ends at this time (unix ms).
     pub lease_until: i64,
     /// How many times the request has been leased, this claim included (1 = the accepting node's
@@ -256,6 +225,7 @@ impl Store {
             .map(pending_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         claimed.sort_by(|a, b| {
+            let (a, b) = (&a.request, &b.request);
             (a.received_at, &a.sender, &a.message_id).cmp(&(
                 b.received_at,
                 &b.sender,
@@ -346,18 +316,20 @@ impl Store {
 
 fn pending_from_row(row: &DbRow) -> Result<PendingRequest, StoreError> {
     Ok(PendingRequest {
-        message_id: row.get("message_id")?,
-        sender: row.get("sender")?,
-        message_type: row.get("message_type")?,
-        smev_version: row.get("smev_version")?,
-        format: Format::from_code(&row.get::<String>("format")?)?,
-        reference_message_id: row.get("reference_message_id")?,
-        transaction_code: row.get("transaction_code")?,
-        reply_to: row.get("reply_to")?,
-        test_message: row.get("test_message")?,
-        received_at: row.get("received_at")?,
-        payload: row.get("payload")?,
-        payload_sha256: row.get("payload_sha256")?,
+        request: NewRequest {
+            message_id: row.get("message_id")?,
+            sender: row.get("sender")?,
+            message_type: row.get("message_type")?,
+            smev_version: row.get("smev_version")?,
+            format: Format::from_code(&row.get::<String>("format")?)?,
+            reference_message_id: row.get("reference_message_id")?,
+            transaction_code: row.get("transaction_code")?,
+            reply_to: row.get("reply_to")?,
+            test_message: row.get("test_message")?,
+            received_at: row.get("received_at")?,
+            payload: row.get("payload")?,
+            payload_sha256: row.get("payload_sha256")?,
+        },
         lease_until: row.get("lease_until")?,
         attempts: row.count("attempts")?,
     })

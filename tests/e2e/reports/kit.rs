@@ -1,6 +1,7 @@
-//! What the report tests share: a real SMTP server (aiosmtpd) storing messages as files, the signer's keys
-//! from the test CA, a config with `[reports]` and `[smtp]`, facts of known days in Moscow time, and
-//! independent readers of what an organisation receives (Python's email/zipfile, openpyxl, openssl).
+//! What the report tests share: a real SMTP server (aiosmtpd, optionally offering STARTTLS) storing messages
+//! as files with the TLS state they arrived in, the signer's keys from the test CA, a config with `[reports]`
+//! and `[smtp]`, facts of known days in Moscow time, and independent readers of what an organisation
+//! receives (Python's email/zipfile, openpyxl, openssl).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -41,17 +42,34 @@ pub fn python() -> String {
 pub struct Sink {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// The server's options besides directory and port (`--tls CERT KEY`).
+    options: Vec<String>,
     child: Option<Child>,
 }
 
 impl Sink {
     /// Starts on a free port.
     pub fn start() -> Sink {
+        Sink::start_with(Vec::new())
+    }
+
+    /// Starts on a free port, offering STARTTLS with the server certificate `cert` and its key (PEM). Mail in
+    /// clear is still taken (and recorded as such), so a client that does not upgrade is seen.
+    pub fn start_tls(cert: &Path, key: &Path) -> Sink {
+        Sink::start_with(vec![
+            "--tls".to_owned(),
+            cert.display().to_string(),
+            key.display().to_string(),
+        ])
+    }
+
+    fn start_with(options: Vec<String>) -> Sink {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (child, port) = spawn_sink(dir.path(), 0);
+        let (child, port) = spawn_sink(dir.path(), 0, &options);
         Sink {
             dir,
             port,
+            options,
             child: Some(child),
         }
     }
@@ -76,7 +94,7 @@ impl Sink {
     /// Starts the server again on the same port and directory.
     pub fn resume(&mut self) {
         assert!(self.child.is_none(), "the sink runs already");
-        let (child, port) = spawn_sink(self.dir.path(), self.port);
+        let (child, port) = spawn_sink(self.dir.path(), self.port, &self.options);
         assert_eq!(port, self.port);
         self.child = Some(child);
     }
@@ -109,11 +127,33 @@ impl Sink {
         }
     }
 
+    /// The SMTP envelope of message `eml`, as the sink recorded it (`mail_from`, `rcpt_tos`, `tls`).
+    pub fn envelope(eml: &Path) -> Value {
+        serde_json::from_slice(&std::fs::read(eml.with_extension("json")).expect("envelope"))
+            .expect("JSON")
+    }
+
+    /// The TLS layer message `eml` arrived through (`{"version": "TLSv1.3", "cipher": ...}`), or `None` when
+    /// it arrived in clear.
+    pub fn tls(eml: &Path) -> Option<Value> {
+        Some(Sink::envelope(eml)["tls"].clone()).filter(|t| !t.is_null())
+    }
+
+    /// The steps of every SMTP session so far (`tests/py/smtp_sink.py` describes them), in order.
+    pub fn sessions(&self) -> Vec<Value> {
+        match std::fs::read_to_string(self.dir.path().join("sessions.jsonl")) {
+            Ok(text) => text
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("a JSON line"))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => panic!("sessions.jsonl: {e}"),
+        }
+    }
+
     /// The SMTP envelope's recipients of message `eml`.
     pub fn recipients(eml: &Path) -> Vec<String> {
-        let env: Value =
-            serde_json::from_slice(&std::fs::read(eml.with_extension("json")).expect("envelope"))
-                .expect("JSON");
+        let env = Sink::envelope(eml);
         env["rcpt_tos"]
             .as_array()
             .expect("rcpt_tos")
@@ -129,12 +169,13 @@ impl Drop for Sink {
     }
 }
 
-fn spawn_sink(dir: &Path, port: u16) -> (Child, u16) {
+fn spawn_sink(dir: &Path, port: u16, options: &[String]) -> (Child, u16) {
     let script = repo_root().join("tests/py/smtp_sink.py");
     let mut child = Command::new(python())
         .arg(script)
         .arg(dir)
         .arg(port.to_string())
+        .args(options)
         .stdout(Stdio::piped())
         .spawn()
         .expect("python runs (cargo xtask setup installs aiosmtpd in target/pyenv)");
@@ -184,11 +225,41 @@ impl Keys {
 
 /// The default test config plus the reporting plugin, the profile adapter on `sim_url`, `[reports]` with
 /// `reports` appended (daily, catching up one period, ticking every 200 ms, quick retries) and `[smtp]` on
-/// `smtp_port`.
+/// `smtp_port` in clear.
 pub fn config(
     db_url: &str,
     sim_url: &str,
     smtp_port: u16,
+    keys: &Keys,
+    reports: &str,
+) -> TestConfig {
+    config_with_smtp(
+        db_url,
+        sim_url,
+        &smtp(smtp_port, "none", None),
+        keys,
+        reports,
+    )
+}
+
+/// The body of `[smtp]`: the server on 127.0.0.1:`port`, `security`, and `ca` (the CA certificates, PEM,
+/// trusted for the server) when given.
+pub fn smtp(port: u16, security: &str, ca: Option<&Path>) -> String {
+    let mut s = format!(
+        "host = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\n\
+         from = \"Шлюз отчётов <reports@gateway.test>\"\ntimeout = \"5s\"\n"
+    );
+    if let Some(ca) = ca {
+        s.push_str(&format!("ca = \"{}\"\n", ca.display()));
+    }
+    s
+}
+
+/// [`config`] with `smtp` as the body of `[smtp]` (see [`smtp`]).
+pub fn config_with_smtp(
+    db_url: &str,
+    sim_url: &str,
+    smtp: &str,
     keys: &Keys,
     reports: &str,
 ) -> TestConfig {
@@ -220,11 +291,7 @@ message_id_domain = "gateway.test"
 {reports}
 
 [smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Шлюз отчётов <reports@gateway.test>"
-timeout = "5s"
+{smtp}
 "#,
         plugin = plugin("scan-report").display(),
         lib = adapter("org_profile_adapter").display(),

@@ -145,31 +145,6 @@ impl FaultKind {
         matches!(self, Self::SMEVFailure | Self::DestinationOverflow)
     }
 
-    /// The HTTP status for the JSON API: 400 invalid input, 401 unknown sender, 403 access
-    /// denied, 404 not found, 409 already sent, 413 too large, 503 retryable failures.
-    pub const fn http_status(self) -> u16 {
-        match self {
-            Self::InvalidContent
-            | Self::BusinessDataTypeIsNotSupported
-            | Self::InvalidMessageIdFormat
-            | Self::StaleMessageId
-            | Self::UnknownMessageType
-            | Self::SignatureVerificationFault
-            | Self::EndOfLifeReached
-            | Self::TransactionCodeInvalid
-            | Self::AttachmentContentMiscoordination
-            | Self::IncorrectResponseContentType => 400,
-            Self::SenderIsNotRegistered => 401,
-            Self::AccessDenied | Self::PersonalAccessDenied => 403,
-            Self::RecipientIsNotFound | Self::TargetMessageIsNotFound | Self::RequestIsNotFound => {
-                404
-            }
-            Self::MessageIsAlreadySent => 409,
-            Self::AttachmentSizeLimitExceeded | Self::QuoteLimitExceeded => 413,
-            Self::SMEVFailure | Self::DestinationOverflow => 503,
-        }
-    }
-
     /// The default Russian `faultstring`.
     pub const fn default_message(self) -> &'static str {
         match self {
@@ -300,12 +275,8 @@ mod tests {
                 k.is_retryable(),
                 "{k}"
             );
-            assert_eq!(k.is_retryable(), k.http_status() == 503, "{k}");
             assert!(!k.default_message().is_empty());
         }
-        assert_eq!(FaultKind::SenderIsNotRegistered.http_status(), 401);
-        assert_eq!(FaultKind::MessageIsAlreadySent.http_status(), 409);
-        assert_eq!(FaultKind::AttachmentSizeLimitExceeded.http_status(), 413);
     }
 
     #[test]

@@ -1,0 +1,274 @@
+//! One acceptance path for every envelope, whatever codec brought it: SOAP `SendRequest`, JSON `/send` and
+//! the synchronous JSON `/messages` all call [`accept`], which checks the message ids, the message's life,
+//! who sends it, its route and the sender's right to it, and the payload at the edge (schema, identifiers).
+//! What it accepted is then queued ([`Accepted::queue`]: stored, leased to this node, its chain started) or
+//! run at once ([`Accepted::run`]). Every refusal is a [`Failure`], whose fault and status the error table
+//! decides.
+
+use std::sync::Arc;
+
+use gateway_host::{Attachment, PayloadFormat};
+use gateway_store::{Direction, Format, NewRequest};
+use smev_envelope::{Fault, FaultKind, QName, SmevVersion};
+
+use crate::app::App;
+use crate::auth::{Sender, sha256_hex};
+use crate::chain::{self, ChainResult};
+use crate::edge;
+use crate::error::Failure;
+use crate::journal;
+use crate::pipeline;
+use crate::queued::QueuedEnvelope;
+use crate::router::Route;
+use crate::tokens::now_ms;
+
+/// The codec an envelope came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// SOAP, SMEV 3 of this version.
+    Soap(SmevVersion),
+    /// The JSON API.
+    Json,
+}
+
+impl Protocol {
+    /// What the store records as the request's SMEV version (`1.3`, ..., or `json`).
+    pub fn version_name(self) -> &'static str {
+        match self {
+            Protocol::Soap(v) => v.as_str(),
+            Protocol::Json => "json",
+        }
+    }
+}
+
+/// The payload as the codec decoded it.
+#[derive(Debug)]
+pub enum Payload {
+    /// An XML payload: its root element's name and bytes as received, the same as a standalone document (for
+    /// the schema check), the namespaces it inherits, and the attachments.
+    Xml {
+        root: QName,
+        xml: Vec<u8>,
+        standalone: Vec<u8>,
+        namespaces: Vec<(String, String)>,
+        attachments: Vec<Attachment>,
+    },
+    /// A JSON payload and the message type the caller named (`{namespace}LocalName`).
+    Json {
+        message_type: String,
+        value: serde_json::Value,
+    },
+}
+
+/// An envelope as it arrives, before any check.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Its codec.
+    pub protocol: Protocol,
+    /// The sender's MessageID; the JSON API may leave it out (one is made).
+    pub message_id: Option<String>,
+    /// The sender the caller claims to be (JSON `sender`): must be the authenticated one.
+    pub claimed_sender: Option<String>,
+    /// ReferenceMessageID.
+    pub reference_message_id: Option<String>,
+    /// TransactionCode.
+    pub transaction_code: Option<String>,
+    /// The end of the message's life (SMEV `EOL`).
+    pub eol: Option<jiff::Timestamp>,
+    /// SMEV `TestMessage`.
+    pub test_message: bool,
+    /// The payload.
+    pub payload: Payload,
+}
+
+/// An envelope every check passed, ready to be queued or run.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The MessageID (the sender's, or made for it).
+    pub message_id: String,
+    /// Its route.
+    pub route: Arc<Route>,
+    /// Who sent it.
+    pub sender: Arc<Sender>,
+    /// When it was accepted (unix ms).
+    pub received_at: i64,
+    protocol: Protocol,
+    reference_message_id: Option<String>,
+    transaction_code: Option<String>,
+    envelope: QueuedEnvelope,
+}
+
+/// Checks `incoming` from `sender`.
+pub async fn accept(
+    app: &App,
+    sender: &Arc<Sender>,
+    incoming: Incoming,
+) -> Result<Accepted, Failure> {
+    let message_id = match incoming.message_id {
+        Some(id) => {
+            let require_v1 =
+                matches!(incoming.protocol, Protocol::Soap(_)) && app.config.smev.require_uuid_v1;
+            smev_envelope::check_message_id(&id, require_v1)?;
+            id
+        }
+        None => smev_envelope::new_message_id(),
+    };
+    if let Some(reference) = &incoming.reference_message_id {
+        smev_envelope::check_message_id(reference, false)?;
+    }
+    if incoming
+        .eol
+        .is_some_and(|eol| eol <= jiff::Timestamp::now())
+    {
+        return Err(Failure::of(
+            FaultKind::EndOfLifeReached,
+            "Срок жизни сообщения (EOL) истёк до его приёма",
+        ));
+    }
+    if incoming
+        .claimed_sender
+        .as_deref()
+        .is_some_and(|s| s != sender.mnemonic)
+    {
+        return Err(Failure::of(
+            FaultKind::AccessDenied,
+            "Поле sender не совпадает с аутентифицированным отправителем",
+        ));
+    }
+    let root = match &incoming.payload {
+        Payload::Xml { root, .. } => root.clone(),
+        Payload::Json { message_type, .. } => message_type.parse().map_err(|_| {
+            Failure::client(Fault::invalid_content(vec![format!(
+                "type `{message_type}` is not `{{namespace}}LocalName`"
+            )]))
+        })?,
+    };
+    let key = root.to_string();
+    let Some(route) = app.router.route(&key).cloned() else {
+        return Err(Failure::client(Fault::business_data_type_not_supported(
+            &root,
+        )));
+    };
+    if !sender.may_send(&key) {
+        return Err(Failure::of(
+            FaultKind::AccessDenied,
+            "Отправителю не разрешено направлять сведения этого вида",
+        ));
+    }
+    let envelope = match incoming.payload {
+        Payload::Xml {
+            xml,
+            standalone,
+            namespaces,
+            attachments,
+            ..
+        } => {
+            edge::check_xml(&route, &app.schemas, standalone).await?;
+            QueuedEnvelope {
+                format: PayloadFormat::Xml,
+                payload: xml,
+                namespaces,
+                attachments,
+                test_message: incoming.test_message,
+            }
+        }
+        Payload::Json { value, .. } => {
+            if !value.is_object() {
+                return Err(Failure::client(Fault::invalid_content(vec![
+                    "payload must be a JSON object".into(),
+                ])));
+            }
+            edge::check_json(&route, &app.schemas, &value)?;
+            QueuedEnvelope {
+                format: PayloadFormat::Json,
+                payload: serde_json::to_vec(&value).unwrap_or_default(),
+                namespaces: Vec::new(),
+                attachments: Vec::new(),
+                test_message: incoming.test_message,
+            }
+        }
+    };
+    Ok(Accepted {
+        message_id,
+        route,
+        sender: sender.clone(),
+        received_at: now_ms(),
+        protocol: incoming.protocol,
+        reference_message_id: incoming.reference_message_id,
+        transaction_code: incoming.transaction_code,
+        envelope,
+    })
+}
+
+impl Accepted {
+    /// Stores the request, leased to this node, and starts its chain (SMEV timing: the sender is answered
+    /// now, the chain's answer is fetched later). A MessageID this sender used before is
+    /// `MessageIsAlreadySent`.
+    pub async fn queue(self, app: &Arc<App>) -> Result<(), Failure> {
+        let blob = self.envelope.encode();
+        let request = NewRequest {
+            message_id: self.message_id,
+            sender: self.sender.mnemonic.clone(),
+            message_type: self.route.key.clone(),
+            smev_version: self.protocol.version_name().into(),
+            format: match self.protocol {
+                Protocol::Soap(_) => Format::Xml,
+                Protocol::Json => Format::Json,
+            },
+            reference_message_id: self.reference_message_id,
+            transaction_code: self.transaction_code,
+            reply_to: Some(self.sender.mnemonic.clone()),
+            test_message: self.envelope.test_message,
+            received_at: self.received_at,
+            payload_sha256: Some(sha256_hex(&blob)),
+            payload: Some(blob),
+        };
+        let lease = app.config.queue.lease.get();
+        app.store.accept_request(&request, lease).await?;
+        let lease_until = request.received_at + lease.as_millis() as i64;
+        pipeline::spawn(
+            app,
+            gateway_store::PendingRequest {
+                request,
+                lease_until,
+                attempts: 1,
+            },
+        );
+        Ok(())
+    }
+
+    /// Runs the chain now (the synchronous JSON call): records its facts (unless a test message) and journals
+    /// the call.
+    pub async fn run(self, app: &App) -> Result<ChainResult, Failure> {
+        let started = std::time::Instant::now();
+        let digest = sha256_hex(&self.envelope.payload);
+        let test_message = self.envelope.test_message;
+        let request = chain::request(
+            &self.message_id,
+            &self.route,
+            &self.sender.mnemonic,
+            self.envelope,
+        );
+        let mut result = chain::run(&app.host, &self.route, request).await;
+        if !test_message {
+            let facts = crate::convert::store_facts(std::mem::take(&mut result.facts));
+            if !facts.is_empty() {
+                app.store.record_facts(&facts).await?;
+            }
+        }
+        app.journal.append(gateway_store::JournalEntry {
+            message_type: Some(self.route.key.clone()),
+            detail: result.denied.clone().or(result.failure.clone()),
+            payload_sha256: Some(digest),
+            duration_us: Some(started.elapsed().as_micros() as i64),
+            ..journal::entry(
+                &app.node,
+                &self.sender.mnemonic,
+                &self.message_id,
+                Direction::In,
+                crate::pipeline::outcome_name(&result.outcome),
+            )
+        });
+        Ok(result)
+    }
+}

@@ -1,0 +1,51 @@
+//! The route table: which handler serves which path. The top of the request path: it imports the handlers,
+//! and no handler imports it.
+//!
+//! | method | path | handler |
+//! |---|---|---|
+//! | POST | `/smev/1.1`, `/smev/1.2`, `/smev/1.3` | SOAP ([`crate::soap`]) |
+//! | GET | `/smev/{v}?wsdl`, `/smev/{v}?xsd=FILE` | service WSDL and its schemas ([`crate::wsdl`]) |
+//! | POST | `/api/v1/messages`, `/api/v1/send`, `/api/v1/get`, `/api/v1/ack`, `/api/v1/find` | JSON ([`crate::json_api`]) |
+//! | GET | `/somc2/{guid}` | the page an SVO QR link opens ([`crate::pages`]) |
+//! | GET | `/api/v1/reports` | the report history, for operators ([`crate::reports::history`]) |
+//! | GET | `/healthz`, `/readyz` | health ([`crate::health`]) |
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+use smev_envelope::SmevVersion;
+
+use crate::app::App;
+use crate::auth::ConnInfo;
+use crate::respond::{Body, not_found};
+
+/// Serves one request.
+pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    match (&method, path.as_str()) {
+        (&Method::POST, p) if p.starts_with("/smev/") => match SmevVersion::parse(&p[6..]) {
+            Some(v) => crate::soap::handle(&app, &conn, v, req).await,
+            None => not_found(),
+        },
+        (&Method::GET, p) if p.starts_with("/smev/") => match SmevVersion::parse(&p[6..]) {
+            Some(v) => crate::wsdl::handle(&app, v, req.uri().query()),
+            None => not_found(),
+        },
+        (&Method::POST, "/api/v1/messages") => crate::json_api::messages(&app, &conn, req).await,
+        (&Method::POST, "/api/v1/send") => crate::json_api::send(&app, &conn, req).await,
+        (&Method::POST, "/api/v1/get") => crate::json_api::get(&app, &conn, req).await,
+        (&Method::POST, "/api/v1/ack") => crate::json_api::ack(&app, &conn, req).await,
+        (&Method::POST, "/api/v1/find") => crate::json_api::find(&app, &conn, req).await,
+        (&Method::GET, "/api/v1/reports") => {
+            crate::reports::history::handle(&app, &conn, req).await
+        }
+        (&Method::GET, p) if p.starts_with("/somc2/") => {
+            crate::pages::somc2(&app, &conn, &p["/somc2/".len()..]).await
+        }
+        (&Method::GET, "/healthz") => crate::health::healthz(&app),
+        (&Method::GET, "/readyz") => crate::health::readyz(&app, &conn, &req).await,
+        _ => not_found(),
+    }
+}
