@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::auth::ConnInfo;
+use crate::call::Call;
 use crate::respond::{self, Body};
 
 /// Always 200 while the process serves HTTP.
@@ -34,10 +35,7 @@ pub async fn readyz<B>(app: &App, conn: &ConnInfo, req: &Request<B>) -> hyper::R
         && !app.shutdown.is_cancelled();
     let status = if ready { 200 } else { 503 };
     let summary = if ready { "ready" } else { "not ready" };
-    let authenticated = app
-        .auth
-        .authenticate(&conn.identity, respond::authorization(req).as_deref())
-        .is_ok();
+    let authenticated = Call::authenticate(&app.auth, conn, req, &app.node).is_ok();
     if !authenticated {
         return respond::json(status, &json!({ "status": summary }));
     }

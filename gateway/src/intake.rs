@@ -12,11 +12,11 @@ use gateway_store::{Direction, Format, NewRequest};
 use smev_envelope::{Fault, FaultKind, QName, SmevVersion};
 
 use crate::app::App;
-use crate::auth::{Sender, sha256_hex};
+use crate::auth::sha256_hex;
+use crate::call::Call;
 use crate::chain::{self, ChainResult};
 use crate::edge;
 use crate::error::Failure;
-use crate::journal;
 use crate::pipeline;
 use crate::queued::QueuedEnvelope;
 use crate::router::Route;
@@ -88,8 +88,8 @@ pub struct Accepted {
     pub message_id: String,
     /// Its route.
     pub route: Arc<Route>,
-    /// Who sent it.
-    pub sender: Arc<Sender>,
+    /// The call that brought it: who sent it, since when.
+    pub call: Call,
     /// When it was accepted (unix ms).
     pub received_at: i64,
     protocol: Protocol,
@@ -99,11 +99,8 @@ pub struct Accepted {
 }
 
 /// Checks `incoming` from `sender`.
-pub async fn accept(
-    app: &App,
-    sender: &Arc<Sender>,
-    incoming: Incoming,
-) -> Result<Accepted, Failure> {
+pub async fn accept(app: &App, call: &Call, incoming: Incoming) -> Result<Accepted, Failure> {
+    let sender = &call.sender;
     let message_id = match incoming.message_id {
         Some(id) => {
             let require_v1 =
@@ -191,7 +188,7 @@ pub async fn accept(
     Ok(Accepted {
         message_id,
         route,
-        sender: sender.clone(),
+        call: call.clone(),
         received_at: now_ms(),
         protocol: incoming.protocol,
         reference_message_id: incoming.reference_message_id,
@@ -208,7 +205,7 @@ impl Accepted {
         let blob = self.envelope.encode();
         let request = NewRequest {
             message_id: self.message_id,
-            sender: self.sender.mnemonic.clone(),
+            sender: self.call.sender.mnemonic.clone(),
             message_type: self.route.key.clone(),
             smev_version: self.protocol.version_name().into(),
             format: match self.protocol {
@@ -217,7 +214,7 @@ impl Accepted {
             },
             reference_message_id: self.reference_message_id,
             transaction_code: self.transaction_code,
-            reply_to: Some(self.sender.mnemonic.clone()),
+            reply_to: Some(self.call.sender.mnemonic.clone()),
             test_message: self.envelope.test_message,
             received_at: self.received_at,
             payload_sha256: Some(sha256_hex(&blob)),
@@ -240,13 +237,12 @@ impl Accepted {
     /// Runs the chain now (the synchronous JSON call): records its facts (unless a test message) and journals
     /// the call.
     pub async fn run(self, app: &App) -> Result<ChainResult, Failure> {
-        let started = std::time::Instant::now();
         let digest = sha256_hex(&self.envelope.payload);
         let test_message = self.envelope.test_message;
         let request = chain::request(
             &self.message_id,
             &self.route,
-            &self.sender.mnemonic,
+            &self.call.sender.mnemonic,
             self.envelope,
         );
         let mut result = chain::run(&app.host, &self.route, request).await;
@@ -260,10 +256,8 @@ impl Accepted {
             message_type: Some(self.route.key.clone()),
             detail: result.denied.clone().or(result.failure.clone()),
             payload_sha256: Some(digest),
-            duration_us: Some(started.elapsed().as_micros() as i64),
-            ..journal::entry(
-                &app.node,
-                &self.sender.mnemonic,
+            duration_us: Some(self.call.elapsed_us()),
+            ..self.call.entry(
                 &self.message_id,
                 Direction::In,
                 crate::pipeline::outcome_name(&result.outcome),

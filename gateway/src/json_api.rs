@@ -18,7 +18,7 @@ use smev_envelope::{Fault, FaultKind};
 use crate::answers::{self, Answer};
 use crate::app::App;
 use crate::auth::ConnInfo;
-use crate::auth::Sender;
+use crate::call::Call;
 use crate::convert::host_clark;
 use crate::edge;
 use crate::error::{self, Failure};
@@ -31,11 +31,8 @@ async fn prepare<T: DeserializeOwned>(
     app: &App,
     conn: &ConnInfo,
     req: HttpRequest<HttpBody>,
-) -> Result<(Arc<Sender>, T), Failure> {
-    let authorization = respond::authorization(&req);
-    let sender = app
-        .auth
-        .authenticate(&conn.identity, authorization.as_deref())?;
+) -> Result<(Call, T), Failure> {
+    let caller = Call::authenticate(&app.auth, conn, &req, &app.node)?;
     let body = respond::read_body(req, &app.body_limits).await?;
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| Failure::client(Fault::invalid_content(vec![format!("JSON: {e}")])))?;
@@ -47,7 +44,7 @@ async fn prepare<T: DeserializeOwned>(
     }
     let call = serde_json::from_value(value)
         .map_err(|e| Failure::client(Fault::invalid_content(vec![format!("JSON: {e}")])))?;
-    Ok((sender, call))
+    Ok((caller, call))
 }
 
 /// The JSON call as the intake takes it.
@@ -80,7 +77,7 @@ pub async fn messages(
     conn: &ConnInfo,
     req: HttpRequest<HttpBody>,
 ) -> Response<Body> {
-    let (sender, call) = match prepare::<MessageCall>(app, conn, req).await {
+    let (caller, call) = match prepare::<MessageCall>(app, conn, req).await {
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
@@ -93,7 +90,7 @@ pub async fn messages(
         call.payload,
         call.test_message,
     );
-    let accepted = match intake::accept(app, &sender, incoming).await {
+    let accepted = match intake::accept(app, &caller, incoming).await {
         Ok(a) => a,
         Err(f) => return problem(&f, asked_id.as_deref()),
     };
@@ -185,7 +182,7 @@ fn rejection_problem(
 
 /// `POST /api/v1/send`: queued as SendRequest is; the answer is fetched with `/get`.
 pub async fn send(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -> Response<Body> {
-    let (sender, call) = match prepare::<SendCall>(app, conn, req).await {
+    let (caller, call) = match prepare::<SendCall>(app, conn, req).await {
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
@@ -198,7 +195,7 @@ pub async fn send(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -
         call.payload,
         call.test_message,
     );
-    let accepted = match intake::accept(app, &sender, incoming).await {
+    let accepted = match intake::accept(app, &caller, incoming).await {
         Ok(a) => a,
         Err(f) => return problem(&f, asked_id.as_deref()),
     };
@@ -234,7 +231,7 @@ fn parse_time(s: &str) -> Result<i64, Failure> {
 
 /// `POST /api/v1/get`.
 pub async fn get(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -> Response<Body> {
-    let (sender, call) = match prepare::<GetCall>(app, conn, req).await {
+    let (caller, call) = match prepare::<GetCall>(app, conn, req).await {
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
@@ -252,7 +249,7 @@ pub async fn get(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) ->
     let taken = app
         .store
         .take_response(
-            &sender.mnemonic,
+            &caller.sender.mnemonic,
             call.message_type.as_deref(),
             app.config.queue.redelivery_after.get(),
         )
@@ -316,13 +313,13 @@ fn queued_answer(q: &QueuedResponse) -> QueuedAnswer {
 
 /// `POST /api/v1/ack`.
 pub async fn ack(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -> Response<Body> {
-    let (sender, call) = match prepare::<AckCall>(app, conn, req).await {
+    let (caller, call) = match prepare::<AckCall>(app, conn, req).await {
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
     match app
         .store
-        .ack_response(&sender.mnemonic, &call.message_id)
+        .ack_response(&caller.sender.mnemonic, &call.message_id)
         .await
     {
         Ok(AckOutcome::Acked | AckOutcome::AlreadyAcked) => {
@@ -341,7 +338,7 @@ pub async fn ack(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) ->
 
 /// `POST /api/v1/find`.
 pub async fn find(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -> Response<Body> {
-    let (sender, call) = match prepare::<FindCall>(app, conn, req).await {
+    let (caller, call) = match prepare::<FindCall>(app, conn, req).await {
         Ok(x) => x,
         Err(f) => return problem(&f, None),
     };
@@ -360,7 +357,7 @@ pub async fn find(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -
         to_ms: to,
         limit: Some(call.limit.unwrap_or(100).min(1000)),
     };
-    match app.store.find_journal(&sender.mnemonic, &q).await {
+    match app.store.find_journal(&caller.sender.mnemonic, &q).await {
         Ok(entries) => respond::json(
             200,
             &FindAnswer {

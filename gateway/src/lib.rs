@@ -25,6 +25,7 @@
 pub mod answers;
 pub mod app;
 pub mod auth;
+pub mod call;
 pub mod chain;
 pub mod check;
 pub mod config;

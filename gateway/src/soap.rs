@@ -20,9 +20,9 @@ use crate::answers::{self, Answer};
 use crate::app::App;
 use crate::auth::ConnInfo;
 use crate::auth::Sender;
+use crate::call::Call;
 use crate::error::Failure;
 use crate::intake::{self, Incoming, Payload, Protocol};
-use crate::journal;
 use crate::respond::{self, Body};
 
 const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
@@ -34,12 +34,8 @@ pub async fn handle(
     v: SmevVersion,
     req: Request<HttpBody>,
 ) -> Response<Body> {
-    let authorization = respond::authorization(&req);
-    let sender = match app
-        .auth
-        .authenticate(&conn.identity, authorization.as_deref())
-    {
-        Ok(s) => s,
+    let call = match Call::authenticate(&app.auth, conn, &req, &app.node) {
+        Ok(c) => c,
         Err(f) => return fault(v, None, &f),
     };
     let body = match respond::read_body(req, &app.body_limits).await {
@@ -49,30 +45,30 @@ pub async fn handle(
     let decoded = match smev_envelope::decode_request(v, &body, &app.limits) {
         Ok(d) => d,
         Err(e) => {
-            tracing::debug!(sender = %sender.mnemonic, error = %e, "undecodable SOAP request");
+            tracing::debug!(sender = %call.sender.mnemonic, error = %e, "undecodable SOAP request");
             return fault(v, None, &Failure::client(e.fault()));
         }
     };
     match decoded {
         SoapRequest::SendRequest(r) => {
             let op = Operation::SendRequest;
-            match send_request(app, v, &sender, r).await {
+            match send_request(app, v, &call, r).await {
                 Ok(bytes) => ok(bytes),
                 Err(f) => {
-                    journal_fault(app, &sender, op, &f);
+                    journal_fault(app, &call, op, &f);
                     fault(v, Some(op), &f)
                 }
             }
         }
-        SoapRequest::GetResponse(r) => match get_response(app, v, &sender, r).await {
+        SoapRequest::GetResponse(r) => match get_response(app, v, &call, r).await {
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::GetResponse), &f),
         },
-        SoapRequest::Ack(r) => match ack(app, v, &sender, r).await {
+        SoapRequest::Ack(r) => match ack(app, v, &call, r).await {
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::Ack), &f),
         },
-        SoapRequest::GetStatus(r) => match get_status(app, v, &sender, r).await {
+        SoapRequest::GetStatus(r) => match get_status(app, v, &call, r).await {
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::GetStatus), &f),
         },
@@ -97,10 +93,10 @@ fn fault(v: SmevVersion, op: Option<Operation>, f: &Failure) -> Response<Body> {
     )
 }
 
-fn journal_fault(app: &App, sender: &Sender, op: Operation, f: &Failure) {
+fn journal_fault(app: &App, call: &Call, op: Operation, f: &Failure) {
     app.journal.append(JournalEntry {
         detail: Some(format!("{op:?}: {}", f.fault.kind.name())),
-        ..journal::entry(&app.node, &sender.mnemonic, "", Direction::In, "fault")
+        ..call.entry("", Direction::In, "fault")
     });
 }
 
@@ -122,9 +118,10 @@ fn sender_party(s: &Sender) -> Party {
 async fn send_request(
     app: &Arc<App>,
     v: SmevVersion,
-    sender: &Arc<Sender>,
+    call: &Call,
     r: SendRequest,
 ) -> Result<Vec<u8>, Failure> {
+    let sender = &call.sender;
     let now = jiff::Timestamp::now();
     let incoming = Incoming {
         protocol: Protocol::Soap(v),
@@ -150,7 +147,7 @@ async fn send_request(
                 .collect(),
         },
     };
-    intake::accept(app, sender, incoming)
+    intake::accept(app, call, incoming)
         .await?
         .queue(app)
         .await?;
@@ -169,9 +166,10 @@ async fn send_request(
 async fn get_response(
     app: &App,
     v: SmevVersion,
-    sender: &Sender,
+    call: &Call,
     r: GetResponse,
 ) -> Result<Vec<u8>, Failure> {
+    let sender = &call.sender;
     let selector = r.selector.map(|q| q.to_string());
     if let Some(t) = &selector
         && !app.router.produces(t)
@@ -192,12 +190,12 @@ async fn get_response(
     let Some(q) = taken else {
         return Ok(smev_envelope::encode_get_response_response(v, None));
     };
-    journal_delivery(app, sender, &q);
+    journal_delivery(app, call, &q);
     let msg = response_message(app, sender, &q);
     Ok(smev_envelope::encode_get_response_response(v, Some(&msg)))
 }
 
-fn journal_delivery(app: &App, sender: &Sender, q: &QueuedResponse) {
+fn journal_delivery(app: &App, call: &Call, q: &QueuedResponse) {
     let outcome = if q.deliveries > 1 {
         "redelivered"
     } else {
@@ -205,7 +203,7 @@ fn journal_delivery(app: &App, sender: &Sender, q: &QueuedResponse) {
     };
     app.journal.append(JournalEntry {
         message_type: Some(q.response_type.clone()),
-        ..journal::entry(&app.node, &sender.mnemonic, &q.id, Direction::Out, outcome)
+        ..call.entry(&q.id, Direction::Out, outcome)
     });
 }
 
@@ -275,7 +273,8 @@ fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseM
     }
 }
 
-async fn ack(app: &App, v: SmevVersion, sender: &Sender, a: Ack) -> Result<Vec<u8>, Failure> {
+async fn ack(app: &App, v: SmevVersion, call: &Call, a: Ack) -> Result<Vec<u8>, Failure> {
+    let sender = &call.sender;
     match app
         .store
         .ack_response(&sender.mnemonic, &a.message_id)
@@ -284,13 +283,7 @@ async fn ack(app: &App, v: SmevVersion, sender: &Sender, a: Ack) -> Result<Vec<u
         AckOutcome::Acked | AckOutcome::AlreadyAcked => {
             app.journal.append(JournalEntry {
                 detail: a.accepted.filter(|x| !x).map(|_| "accepted=false".into()),
-                ..journal::entry(
-                    &app.node,
-                    &sender.mnemonic,
-                    &a.message_id,
-                    Direction::In,
-                    "acked",
-                )
+                ..call.entry(&a.message_id, Direction::In, "acked")
             });
             Ok(smev_envelope::encode_ack_response(v))
         }
@@ -304,9 +297,10 @@ async fn ack(app: &App, v: SmevVersion, sender: &Sender, a: Ack) -> Result<Vec<u
 async fn get_status(
     app: &App,
     v: SmevVersion,
-    sender: &Sender,
+    call: &Call,
     _r: GetStatus,
 ) -> Result<Vec<u8>, Failure> {
+    let sender = &call.sender;
     let event = app.store.take_status_event(&sender.mnemonic).await?;
     let msg = event.map(|e| StatusMessage {
         original_message_id: e.original_message_id,

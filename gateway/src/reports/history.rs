@@ -16,6 +16,7 @@ use smev_envelope::{Fault, FaultKind};
 
 use crate::app::App;
 use crate::auth::ConnInfo;
+use crate::call::Call;
 use crate::error::Failure;
 use crate::respond::{self, Body};
 
@@ -96,11 +97,8 @@ fn rfc3339(ms: i64) -> String {
 
 /// Serves the endpoint.
 pub async fn handle(app: &Arc<App>, conn: &ConnInfo, req: Request<Incoming>) -> Response<Body> {
-    let sender = match app
-        .auth
-        .authenticate(&conn.identity, respond::authorization(&req).as_deref())
-    {
-        Ok(s) => s,
+    let sender = match Call::authenticate(&app.auth, conn, &req, &app.node) {
+        Ok(c) => c.sender,
         Err(f) => return crate::respond::problem(&f, None),
     };
     let Some(reports) = &app.config.reports else {
