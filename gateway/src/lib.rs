@@ -7,13 +7,20 @@
 //! [`run`] is the whole server: tests start it on `127.0.0.1:0` exactly as `gateway serve` does.
 //!
 //! # Layout
-//! - `config`: the one config file (serde structs, env overrides, validation).
+//!
+//! The way of an envelope, top down: `server` (listener) → `routes` (which handler) → a codec (`soap`,
+//! `json_api`) that authenticates the `call` and decodes → `intake` (every check, then queue or run) →
+//! `chain` (the plugins) → `pipeline` (queued chains and their commit) → `answers` (what a queued answer says,
+//! for either codec). Failures are `error::Failure`, whose SMEV fault and HTTP status one table decides.
+//!
+//! - `config`: the one config file (serde structs, env overrides, validation, masked secrets).
 //! - `app`: the shared state assembled from the config.
-//! - `server`, `http`: listener (plain or mutual TLS), dispatch, body limits.
-//! - `auth`: senders and their credentials.
-//! - `soap`, `api`, `wsdl`, `health`, `pages`: the endpoints; `page_guard`: the public pages' limits.
-//! - `router`, `chain`, `edge`: routes, running a chain, checks before any plugin.
-//! - `pipeline`, `queued`: chains of queued requests, and how queued data is stored.
+//! - `server`, `routes`, `respond`: listener (plain or mutual TLS), the route table, responses and bodies.
+//! - `auth`, `call`: senders, their credentials, the connection; the per-request context.
+//! - `soap`, `json_api`, `wsdl`, `health`, `pages`: the endpoints; `page_guard`: the public pages' limits.
+//! - `intake`, `edge`, `router`, `chain`: accepting an envelope, checks before any plugin, routes, chains.
+//! - `pipeline`, `queued`, `answers`: chains of queued requests, how queued data is stored and read back.
+//! - `convert`: conversions between the envelope's, the host's and the store's types.
 //! - `tokens`, `scopes`, `services`, `crypto`: host capabilities backed by the gateway (scopes: whose tokens a
 //!   plugin may read or write).
 //! - `journal`, `jobs`, `logging`, `error`.

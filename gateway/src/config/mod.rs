@@ -2,7 +2,7 @@
 //!
 //! Every section is a serde struct with `deny_unknown_fields`: a misspelt key is an error, not a silent
 //! default. Relative paths are relative to the directory of the config file. Scalar keys can be overridden from
-//! the environment (see [`env`]). [`Config::load`] reads, overrides, parses and validates; [`validate`] holds
+//! the environment (see [`env`](mod@env)). [`Config::load`] reads, overrides, parses and validates; [`validate`] holds
 //! the checks that need more than one section.
 //!
 //! The reference for operators is this module's documentation of each field, mirrored with examples in
