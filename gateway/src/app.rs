@@ -166,6 +166,21 @@ pub async fn load_plugins(
     Ok(Arc::new(host))
 }
 
+/// Every `[[pages]]` whose plugin does not export pages.
+pub fn page_problems(config: &Config, host: &PluginHost) -> Vec<String> {
+    config
+        .pages
+        .iter()
+        .filter(|p| !host.serves_pages(&p.plugin))
+        .map(|p| {
+            format!(
+                "[[pages]] `{}`: plugin `{}` does not export pages (contract 1.1 `page`)",
+                p.prefix, p.plugin
+            )
+        })
+        .collect()
+}
+
 impl App {
     /// Builds the gateway from `config`. `public_url` is where clients reach it.
     pub async fn build(
@@ -225,6 +240,13 @@ impl App {
             ),
         });
         let host = load_plugins(&config, services).await?;
+        let pages = page_problems(&config, &host);
+        if !pages.is_empty() {
+            bail!(
+                "pages do not fit the plugins:\n  - {}",
+                pages.join("\n  - ")
+            );
+        }
         let router = match Router::build(&config, &host, &schemas) {
             Ok(r) => r,
             Err(problems) => bail!(

@@ -72,7 +72,11 @@ pub async fn run(host: &PluginHost, route: &Route, mut request: Request) -> Chai
             Err(e) => return failed(step, &e),
         }
     }
-    let denied = request.denial.as_ref().map(|d| d.code.clone());
+    // A plugin's own words: kept scrubbed and capped, as every plugin text in the journal.
+    let denied = request
+        .denial
+        .as_ref()
+        .map(|d| crate::journal::scrub(&d.code));
     let left = remaining(started);
     if left.is_zero() {
         return failed(

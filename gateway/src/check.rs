@@ -112,6 +112,20 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
             );
         }
     }
+    for page in &c.pages {
+        let _ = writeln!(
+            out,
+            "pages {} → {} ({})",
+            page.prefix,
+            page.plugin,
+            if page.public {
+                "public"
+            } else {
+                "senders only"
+            }
+        );
+    }
+    problems.extend(crate::app::page_problems(c, &host));
     match Router::build(c, &host, &components.schemas) {
         Ok(router) => {
             let mut routes: Vec<_> = router.routes().collect();

@@ -1,7 +1,8 @@
-//! What keeps the public pages (the QR page `/somc2/{guid}`) from starving authenticated senders: a rate limit
-//! per client address, a negative cache that answers unknown and expired QR ids without running a plugin
-//! chain, and capacity of their own (a page chain runs only on a free page slot; with none free the page
-//! answers "busy" at once, so page requests never take the plugin instances senders need).
+//! What keeps the pages plugins serve (the QR page `/somc2/{guid}`, say) from starving authenticated senders:
+//! a rate limit per client address, a negative cache that answers pages that are not there (404) or no
+//! longer (410) without calling the plugin again, and capacity of their own (a page renders only on a free
+//! page slot; with none free it answers "busy" at once, so pages never take the plugin instances senders
+//! need).
 //!
 //! Configured by `[limits.pages]` ([`crate::config::PageLimits`]).
 
@@ -9,6 +10,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use gateway_host::PageResponse;
 use moka::sync::Cache;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -27,15 +29,6 @@ pub enum Admission {
     Busy,
 }
 
-/// An answer remembered for an id that will never become valid (unknown, expired).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Remembered {
-    /// No such QR code: 404.
-    Unknown,
-    /// The QR code expired: 410.
-    Expired,
-}
-
 /// A token bucket.
 #[derive(Debug)]
 struct Bucket {
@@ -49,7 +42,7 @@ pub struct PageGuard {
     burst: f64,
     clients: Cache<IpAddr, Arc<Mutex<Bucket>>>,
     slots: Arc<Semaphore>,
-    answers: Cache<String, Remembered>,
+    answers: Cache<String, PageResponse>,
 }
 
 impl PageGuard {
@@ -82,10 +75,18 @@ impl PageGuard {
     }
 
     /// Takes one token of `client`'s bucket; `Some(wait)` when there is none, with the time until one is.
+    /// An IPv6 client is known by its /64: one host has a whole /64 to rotate addresses in.
     fn take_token(&self, client: IpAddr, now: Instant) -> Option<Duration> {
         if self.rate <= 0.0 {
             return None;
         }
+        let client = match client {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        };
         let bucket = self.clients.get_with(client, || {
             Arc::new(Mutex::new(Bucket {
                 tokens: self.burst,
@@ -106,14 +107,14 @@ impl PageGuard {
         }
     }
 
-    /// The remembered answer for `id`, if any.
-    pub fn remembered(&self, id: &str) -> Option<Remembered> {
-        self.answers.get(id)
+    /// The page remembered for `path` (prefix and path), if any.
+    pub fn remembered(&self, path: &str) -> Option<PageResponse> {
+        self.answers.get(path)
     }
 
-    /// Remembers that `id` is unknown or expired.
-    pub fn remember(&self, id: &str, answer: Remembered) {
-        self.answers.insert(id.to_owned(), answer);
+    /// Remembers the page of `path` that is not there (404) or no longer (410).
+    pub fn remember(&self, path: String, page: PageResponse) {
+        self.answers.insert(path, page);
     }
 }
 
@@ -171,12 +172,16 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_expired_ids_are_remembered() {
+    fn pages_not_there_are_remembered() {
         let guard = PageGuard::new(&limits(0, 1, 1));
-        assert_eq!(guard.remembered("x"), None);
-        guard.remember("x", Remembered::Unknown);
-        guard.remember("y", Remembered::Expired);
-        assert_eq!(guard.remembered("x"), Some(Remembered::Unknown));
-        assert_eq!(guard.remembered("y"), Some(Remembered::Expired));
+        assert_eq!(guard.remembered("/somc2/x"), None);
+        let gone = PageResponse {
+            status: 410,
+            headers: Vec::new(),
+            body: "истёк".into(),
+        };
+        guard.remember("/somc2/x".into(), gone.clone());
+        assert_eq!(guard.remembered("/somc2/x"), Some(gone));
+        assert_eq!(guard.remembered("/somc2/y"), None);
     }
 }

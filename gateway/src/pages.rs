@@ -1,166 +1,276 @@
-//! `GET /somc2/{guid}`: the page an SVO participant's QR link opens — valid, expired or not found, in Russian,
-//! as the seed's screens describe. The page asks the same plugin chain as a `VerifyQrRequest` (scanned as a
-//! private person, so nothing is recorded), so the token's data format stays the plugin's business.
-//!
-//! The page is public: [`crate::page_guard`] limits it per client address, answers ids known to be unknown or
-//! expired from memory, and runs it on page slots of its own.
+//! Pages served by plugins: `[[pages]]` maps a path prefix to a plugin that exports pages (contract 1.1); a
+//! GET or a form POST below it is handed to the plugin, which answers status, headers and HTML from its own
+//! templates. The core knows no plugin's domain: it reads the request (path, query, form, language), keeps the
+//! page within [`crate::page_guard`] (rate per client, capacity of its own, unknown or gone pages answered
+//! from memory) and turns a failure into a plain error page.
 
 use std::time::Instant;
 
-use gateway_host::{Outcome, PayloadFormat, Request};
-use serde_json::{Value, json};
+use bytes::Bytes;
+use gateway_host::{InvokeError, PageRequest, PageResponse};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER,
+};
+use hyper::{Method, Request, Response};
 
 use crate::app::App;
 use crate::auth::ConnInfo;
-use crate::chain;
-use crate::convert::host_qname;
-use crate::page_guard::{Admission, Remembered};
+use crate::call::Call;
+use crate::config::PageConfig;
+use crate::page_guard::Admission;
 use crate::respond::{self, Body};
 
-/// The message type the page verifies with.
-pub const VERIFY_TYPE: &str = "{urn://gateway/svo-status/1.0}VerifyQrRequest";
+/// The configured page whose prefix `path` starts with, if any.
+pub fn find<'a>(pages: &'a [PageConfig], path: &str) -> Option<&'a PageConfig> {
+    pages.iter().find(|p| path.starts_with(p.prefix.as_str()))
+}
 
-/// Serves the page for `guid` (404 if no route serves SVO QR codes).
-pub async fn somc2(app: &App, conn: &ConnInfo, guid: &str) -> hyper::Response<Body> {
-    let Some(route) = app.router.route(VERIFY_TYPE).cloned() else {
-        return respond::not_found();
-    };
+/// Serves `req` (GET or POST) for `page`.
+pub async fn serve(
+    app: &App,
+    conn: &ConnInfo,
+    page: &PageConfig,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    if !page.public && Call::authenticate(&app.auth, conn, &req, &app.node).is_err() {
+        return plain(
+            401,
+            "Требуется вход",
+            "<p>Страница доступна только зарегистрированным системам.</p>",
+        );
+    }
     let _slot = match app.pages.admit(conn.peer.ip(), Instant::now()) {
         Admission::Run(slot) => slot,
-        Admission::TooMany(wait) => return too_many(wait),
+        Admission::TooMany(wait) => {
+            return with_retry_after(
+                plain(
+                    429,
+                    "Слишком много запросов",
+                    "<p>Слишком много запросов с вашего адреса.</p><p>Повторите попытку через несколько секунд.</p>",
+                ),
+                wait.as_secs().max(1),
+            );
+        }
         Admission::Busy => return busy(),
     };
-    if uuid::Uuid::parse_str(guid).is_err() {
-        return not_found();
-    }
-    match app.pages.remembered(guid) {
-        Some(Remembered::Unknown) => return not_found(),
-        Some(Remembered::Expired) => return expired(),
-        None => {}
-    }
-    let request = Request {
-        message_id: smev_envelope::new_message_id(),
-        message_type: host_qname(&route.message_type),
-        format: PayloadFormat::Json,
-        payload: serde_json::to_vec(&json!({ "qr": guid })).unwrap_or_default(),
-        namespaces: Vec::new(),
-        attachments: Vec::new(),
-        sender: "somc2-page".into(),
-        test_message: false,
-        annotations: Vec::new(),
-        denial: None,
-    };
-    let result = chain::run(&app.host, &route, request).await;
-    let answer: Option<Value> = match &result.outcome {
-        Outcome::Reply(r) => serde_json::from_slice(&r.payload).ok(),
-        _ => None,
-    };
-    let Some(answer) = answer else {
-        return page(
-            503,
-            "Сервис временно недоступен",
-            "<p>Не удалось проверить QR-код. Повторите попытку позже.</p>",
+    let path = req.uri().path()[page.prefix.len()..].to_owned();
+    let Some(path) = percent_decode(&path) else {
+        return plain(
+            400,
+            "Неверный адрес",
+            "<p>Адрес страницы записан неверно.</p>",
         );
     };
-    let text = |k: &str| answer[k].as_str().unwrap_or_default().to_owned();
-    match answer["result"].as_str() {
-        Some("VALID") => {
-            let p = &answer["participant"];
-            let field = |k: &str| p[k].as_str().map(escape).unwrap_or_default();
-            let name = [field("lastName"), field("firstName"), field("middleName")].join(" ");
-            let body = format!(
-                "<p class=\"ok\">Статус участника СВО подтверждён</p>\
-                 <dl><dt>ФИО</dt><dd>{}</dd><dt>Дата рождения</dt><dd>{}</dd></dl>\
-                 <p class=\"note\">QR-код действителен до {} (UTC)</p>",
-                name.trim(),
-                field("birthDate"),
-                escape(text("expiresAt").replace('T', " ").trim_end_matches('Z')),
-            );
-            page(200, "QR-код действителен", &body)
+    let query = req.uri().query().map(form_pairs).unwrap_or_default();
+    let language = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let cache_key =
+        (req.method() == Method::GET && query.is_empty()).then(|| format!("{}{path}", page.prefix));
+    if let Some(key) = &cache_key
+        && let Some(remembered) = app.pages.remembered(key)
+    {
+        return render(&remembered);
+    }
+    let mut request = if req.method() == Method::POST {
+        let form = match read_form(req, page.max_form.as_usize()).await {
+            Ok(form) => form,
+            Err(status) => {
+                return plain(
+                    status,
+                    "Форма не принята",
+                    "<p>Форма не принята: она слишком велика или повреждена.</p>",
+                );
+            }
+        };
+        PageRequest::post(page.prefix.clone(), path, form)
+    } else {
+        PageRequest::get(page.prefix.clone(), path)
+    }
+    .with_query(query);
+    if let Some(accept) = language {
+        request = request.with_accept_language(&accept);
+    }
+    match app
+        .host
+        .page(&page.plugin, request, page.deadline.get())
+        .await
+    {
+        Ok(response) => {
+            // A page that is not there, or no longer, stays so: remembered, it costs no plugin call again.
+            if matches!(response.status, 404 | 410)
+                && let Some(key) = cache_key
+            {
+                app.pages.remember(key, response.clone());
+            }
+            render(&response)
         }
-        Some("EXPIRED") => {
-            app.pages.remember(guid, Remembered::Expired);
-            expired()
-        }
-        _ => {
-            app.pages.remember(guid, Remembered::Unknown);
-            not_found()
+        Err(InvokeError::Busy { .. } | InvokeError::DeadlineExceeded(_)) => busy(),
+        Err(e) => {
+            tracing::warn!(plugin = %page.plugin, error = %e, "a page could not be rendered");
+            plain(
+                500,
+                "Ошибка",
+                "<p>Страницу не удалось показать. Повторите попытку позже.</p>",
+            )
         }
     }
 }
 
-fn expired() -> hyper::Response<Body> {
-    page(
-        410,
-        "Срок действия QR-кода истёк",
-        "<p class=\"warn\">Срок действия QR-кода истёк.</p><p>Попросите предъявителя получить новый QR-код в приложении Госуслуги.</p>",
-    )
-}
-
-fn not_found() -> hyper::Response<Body> {
-    page(
-        404,
-        "QR-код не найден",
-        "<p class=\"warn\">QR-код не найден.</p><p>Проверьте, что QR-код получен в сервисе подтверждения статуса участника СВО.</p>",
-    )
-}
-
-fn too_many(wait: std::time::Duration) -> hyper::Response<Body> {
-    let mut r = page(
-        429,
-        "Слишком много запросов",
-        "<p class=\"warn\">Слишком много запросов с вашего адреса.</p><p>Повторите попытку через несколько секунд.</p>",
+/// The HTTP response of a page the plugin rendered (its headers already checked by the host).
+fn render(page: &PageResponse) -> Response<Body> {
+    let content_type = page
+        .header("content-type")
+        .unwrap_or("text/html; charset=utf-8");
+    let mut r = respond::respond(
+        page.status,
+        "text/html; charset=utf-8",
+        Bytes::from(page.body.clone()),
     );
-    retry_after(&mut r, wait.as_secs().max(1));
-    r
-}
-
-fn busy() -> hyper::Response<Body> {
-    let mut r = page(
-        503,
-        "Сервис временно перегружен",
-        "<p>Не удалось проверить QR-код. Повторите попытку через несколько секунд.</p>",
-    );
-    retry_after(&mut r, 1);
-    r
-}
-
-fn retry_after(r: &mut hyper::Response<Body>, seconds: u64) {
-    if let Ok(v) = hyper::header::HeaderValue::from_str(&seconds.to_string()) {
-        r.headers_mut().insert(hyper::header::RETRY_AFTER, v);
+    let headers = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        headers.insert(CONTENT_TYPE, v);
     }
+    for (name, value) in &page.headers {
+        if name == "content-type" {
+            continue;
+        }
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    r
 }
 
-fn page(status: u16, title: &str, body: &str) -> hyper::Response<Body> {
+/// A plain page of the gateway's own (an error), in Russian.
+fn plain(status: u16, title: &str, body: &str) -> Response<Body> {
     let html = format!(
         "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
-         <style>body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em}}.ok{{color:#1a7f37;font-weight:bold}}\
-         .warn{{color:#b35900;font-weight:bold}}dt{{color:#666}}dd{{margin:0 0 .5em}}.note{{color:#666}}</style></head>\
-         <body><h1>{title}</h1>{body}</body></html>",
-        title = escape(title),
+         <style>body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em}}</style></head>\
+         <body><h1>{title}</h1>{body}</body></html>"
     );
     let mut r = respond::respond(status, "text/html; charset=utf-8", html);
-    // The page shows personal data: nothing may keep it.
-    r.headers_mut().insert(
-        hyper::header::CACHE_CONTROL,
-        hyper::header::HeaderValue::from_static("no-store"),
-    );
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
-/// HTML-escapes `s`.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+fn busy() -> Response<Body> {
+    with_retry_after(
+        plain(
+            503,
+            "Сервис временно перегружен",
+            "<p>Не удалось показать страницу. Повторите попытку через несколько секунд.</p>",
+        ),
+        1,
+    )
+}
+
+fn with_retry_after(mut r: Response<Body>, seconds: u64) -> Response<Body> {
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    r
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body of at most `limit` bytes; the status to answer
+/// when it is not one.
+async fn read_form(req: Request<Incoming>, limit: usize) -> Result<Vec<(String, String)>, u16> {
+    let is_form = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(415);
+    }
+    let body = Limited::new(req.into_body(), limit)
+        .collect()
+        .await
+        .map_err(|_| 413u16)?
+        .to_bytes();
+    let text = std::str::from_utf8(&body).map_err(|_| 400u16)?;
+    Ok(form_pairs(text))
+}
+
+/// `a=1&b=x+y` → pairs, `+` as space, percent-decoded; undecodable pairs are dropped.
+pub fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((
+                percent_decode(&k.replace('+', " "))?,
+                percent_decode(&v.replace('+', " "))?,
+            ))
+        })
+        .collect()
+}
+
+/// `%XX` sequences decoded; `None` for a broken sequence or bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
     }
-    out
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_and_paths_decode() {
+        assert_eq!(
+            form_pairs(
+                "phone=%2B7+912+345-67-89&send=%D0%9E%D1%82%D0%BF%D1%80%D0%B0%D0%B2%D0%B8%D1%82%D1%8C&&x"
+            ),
+            vec![
+                ("phone".into(), "+7 912 345-67-89".into()),
+                ("send".into(), "Отправить".into()),
+                ("x".into(), String::new())
+            ]
+        );
+        assert_eq!(percent_decode("a%2Fb"), Some("a/b".into()));
+        assert_eq!(percent_decode("bad%2"), None);
+        assert_eq!(percent_decode("%FF"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn a_path_finds_its_page() {
+        let page = |prefix: &str| PageConfig {
+            prefix: prefix.into(),
+            plugin: "p".into(),
+            public: true,
+            deadline: crate::config::units::Dur::secs(1),
+            max_form: crate::config::units::ByteSize::kib(1),
+        };
+        let pages = [page("/somc2/"), page("/visit/")];
+        assert_eq!(
+            find(&pages, "/visit/abc").map(|p| p.prefix.as_str()),
+            Some("/visit/")
+        );
+        assert!(find(&pages, "/somc2").is_none());
+        assert!(find(&pages, "/other/").is_none());
+    }
 }

@@ -30,6 +30,8 @@ pub struct TestConfig {
     pub limits: String,
     /// The `[server]` section's body (besides `listen`).
     pub server: String,
+    /// The `[host]` section's body (besides `cache_dir`).
+    pub host: String,
     /// Include the test plugins, adapters and the test route.
     pub test_parts: bool,
     /// Extra keys of `[plugins.test-doc]` (e.g. `read_scopes = [...]`).
@@ -48,6 +50,7 @@ impl TestConfig {
             tokens: "subject_key = \"test-subject-key\"\n".into(),
             limits: String::new(),
             server: String::new(),
+            host: String::new(),
             test_parts: true,
             test_doc: String::new(),
             sim_url: None,
@@ -83,6 +86,10 @@ breaker_failures = 1000
 [adapters.mod-showcase.config]
 base_url = "{sim_url}"
 timeout_ms = 350
+
+[[pages]]
+prefix = "/somc2/"
+plugin = "svo-status"
 
 [[routes]]
 type = "{{urn://gateway/svo-status/1.0}}IssueQrRequest"
@@ -129,6 +136,7 @@ dirs = ["{schemas}", "{test_schemas}"]
 [host]
 # Compiled plugins are shared by every test process (wasmtime's cache is safe for concurrent use).
 cache_dir = "{wasm_cache}"
+{host}
 
 [log]
 level = "warn"
@@ -146,6 +154,7 @@ bearer_token_sha256 = "{tb}"
 may_send = ["{{urn://gateway/test/1.0}}TestRequest"]
 "#,
             server = self.server,
+            host = self.host,
             store = self.store_url,
             queue = self.queue,
             tokens = self.tokens,

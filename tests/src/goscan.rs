@@ -89,6 +89,10 @@ breaker_failures = 1000
 base_url = "{sim}"
 timeout_ms = 450
 
+[[pages]]
+prefix = "/somc2/"
+plugin = "svo-status"
+
 [[routes]]
 type = "{{urn://gateway/svo-status/1.0}}IssueQrRequest"
 chain = ["svo-status"]

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use crate::bindings::exports::smev_gateway::plugin::page as wit_page;
 use crate::bindings::smev_gateway::plugin::{
     crypto as wit_crypto, tokens as wit_tokens, types as wit,
 };
 use crate::error::HostError;
+use crate::pages::{PageMethod, PageRequest, PageResponse};
 use crate::types::{
     Annotation, Attachment, Denial, Description, Fact, Outcome, PayloadFormat, QName,
     REVOKED_PREFIX, RejectCode, Rejection, Reply, Request, Signer, Status, Token, TokenLookup,
@@ -154,6 +156,32 @@ impl From<wit::Fact> for Fact {
     }
 }
 
+impl From<PageRequest> for wit_page::PageRequest {
+    fn from(request: PageRequest) -> Self {
+        Self {
+            method: match request.method {
+                PageMethod::Get => wit_page::Method::Get,
+                PageMethod::Post => wit_page::Method::Post,
+            },
+            prefix: request.prefix,
+            path: request.path,
+            query: request.query,
+            form: request.form,
+            language: request.language,
+        }
+    }
+}
+
+impl From<wit_page::PageResponse> for PageResponse {
+    fn from(response: wit_page::PageResponse) -> Self {
+        Self {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+}
+
 impl From<HostError> for wit::HostError {
     fn from(error: HostError) -> Self {
         match error {
@@ -250,6 +278,35 @@ mod tests {
         assert!(wit.test_message);
         assert_eq!(wit.annotations[0].key, "k");
         assert_eq!(wit.denial.map(|denial| denial.code), Some("C".into()));
+    }
+
+    #[test]
+    fn page_requests_and_responses_keep_every_field() {
+        let request = PageRequest::post("/reg/", "step/2", vec![("phone".into(), "+7".into())])
+            .with_query(vec![("a".into(), "1".into())])
+            .with_accept_language("ru");
+        let wit: wit_page::PageRequest = request.into();
+        assert_eq!(wit.method, wit_page::Method::Post);
+        assert_eq!(
+            (wit.prefix.as_str(), wit.path.as_str()),
+            ("/reg/", "step/2")
+        );
+        assert_eq!(wit.query, [("a".to_owned(), "1".to_owned())]);
+        assert_eq!(wit.form, [("phone".to_owned(), "+7".to_owned())]);
+        assert_eq!(wit.language.as_deref(), Some("ru"));
+        let response = PageResponse::from(wit_page::PageResponse {
+            status: 410,
+            headers: vec![("x".into(), "y".into())],
+            body: "gone".into(),
+        });
+        assert_eq!(
+            (
+                response.status,
+                response.header("x"),
+                response.body.as_str()
+            ),
+            (410, Some("y"), "gone")
+        );
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub enum InvokeError {
         /// The panic message and the trap description.
         message: String,
     },
-    /// `handle` returned an error.
+    /// `handle` (or `render`) returned an error.
     #[error("the plugin failed: {0}")]
     PluginError(String),
     /// The plugin answered something its kind may not answer (a document plugin answering `proceed`, a reply
@@ -133,6 +133,12 @@ pub enum InvokeError {
     /// A fresh instance could not be created.
     #[error("cannot instantiate the plugin: {0}")]
     Instantiate(String),
+    /// A page was asked of a plugin that serves none (it does not export `smev-gateway:plugin/page`).
+    #[error("the plugin {0:?} serves no pages")]
+    NoPages(String),
+    /// The page the plugin rendered breaks the host's rules (status, size, headers; see the crate docs).
+    #[error("the plugin's page was refused: {0}")]
+    InvalidPage(String),
 }
 
 impl InvokeError {

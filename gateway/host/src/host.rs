@@ -11,6 +11,8 @@ use crate::config::{HostConfig, PluginSpec};
 use crate::engine::{EpochTicker, build_engine};
 use crate::error::{InvokeError, LoadError, SetupError};
 use crate::load;
+use crate::page_checks::checked_page;
+use crate::pages::{PageRequest, PageResponse};
 use crate::runtime::{Call, LoadedPlugin, Returned, Runtime};
 use crate::services::{CallContext, HostServices};
 use crate::state::StoreState;
@@ -93,6 +95,7 @@ impl PluginHost {
             declared_name = %description.name,
             version = %description.version,
             policy = description.policy,
+            pages = loaded.pre.serves_pages(),
             "plugin loaded"
         );
         self.plugins
@@ -100,6 +103,13 @@ impl PluginHost {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(name, Arc::new(loaded));
         Ok(description)
+    }
+
+    /// Whether the plugin `plugin` is loaded and serves pages (exports `smev-gateway:plugin/page`, contract
+    /// 1.1.0); known from its component when it was loaded.
+    pub fn serves_pages(&self, plugin: &str) -> bool {
+        self.plugin(plugin)
+            .is_some_and(|loaded| loaded.pre.serves_pages())
     }
 
     /// What the plugin `plugin` declared when it was loaded.
@@ -162,12 +172,60 @@ impl PluginHost {
                 })
             }
             Returned::Outcome(Err(message)) => Err(InvokeError::PluginError(message)),
-            Returned::Description(_) => Err(InvokeError::InvalidOutcome(
-                "handle returned a description".into(),
+            Returned::Description(_) | Returned::Page(_) => Err(InvokeError::InvalidOutcome(
+                "handle returned something else than an outcome".into(),
             )),
         });
         if let Err(error) = &result {
             tracing::warn!(plugin = %loaded.meta.name, %error, "plugin invocation failed");
+        }
+        result
+    }
+
+    /// Calls `render` of `plugin` with `request` in a fresh instance, with the same deadline, memory cap and
+    /// host capabilities as [`invoke`](Self::invoke), and checks the page it rendered (status, body size,
+    /// headers: see the crate docs, "Pages"). A plugin that does not export `page` answers
+    /// [`InvokeError::NoPages`]; a page that breaks the rules, [`InvokeError::InvalidPage`]. Facts the plugin
+    /// records while rendering are dropped: a page is not a chain. The host services see a [`CallContext`] with
+    /// a fresh UUID as `message_id` and an empty `sender`.
+    pub async fn page(
+        &self,
+        plugin: &str,
+        request: PageRequest,
+        deadline: Duration,
+    ) -> Result<PageResponse, InvokeError> {
+        let loaded = self
+            .plugin(plugin)
+            .ok_or_else(|| InvokeError::UnknownPlugin(plugin.to_owned()))?;
+        if !loaded.pre.serves_pages() {
+            return Err(InvokeError::NoPages(loaded.meta.name.clone()));
+        }
+        let cx = CallContext {
+            plugin: loaded.meta.name.clone(),
+            message_id: uuid::Uuid::new_v4().to_string(),
+            sender: String::new(),
+        };
+        let finished = self
+            .runtime
+            .run(
+                &loaded.meta,
+                &loaded.pre,
+                cx,
+                Call::Render(Box::new(request.into())),
+                deadline,
+            )
+            .await;
+        let result = finished.and_then(|finished| match finished.returned {
+            Returned::Page(Ok(page)) => {
+                checked_page(PageResponse::from(page)).map_err(InvokeError::InvalidPage)
+            }
+            Returned::Page(Err(message)) => Err(InvokeError::PluginError(message)),
+            Returned::Description(_) | Returned::Outcome(_) => Err(InvokeError::InvalidPage(
+                "render returned something else than a page".into(),
+            )),
+        });
+        if let Err(error) = &result {
+            tracing::warn!(plugin = %loaded.meta.name, %error, "plugin page failed");
         }
         result
     }

@@ -1,6 +1,6 @@
 //! Loading a plugin: read and compile the component (or take it from the cache), check the contract version
-//! it targets, pre-link it once, call `describe` in a fresh instance with a short deadline, and check what it
-//! declares.
+//! it targets, pre-link it once, find its exports (`handler`, and `page` when it serves pages), call `describe`
+//! in a fresh instance with a short deadline, and check what it declares.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,9 +9,9 @@ use std::time::Duration;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::bindings::PluginPre;
 use crate::config::{HostConfig, PluginSpec};
 use crate::error::LoadError;
+use crate::exports::PluginPre;
 use crate::runtime::{Call, LoadedPlugin, Returned, Runtime};
 use crate::services::CallContext;
 use crate::state::{PluginMeta, StoreState};
@@ -59,12 +59,9 @@ pub(crate) async fn load(
                 plugin: plugin.clone(),
                 reason: error_text(&error),
             })?;
-    let pre = PluginPre::new(instance_pre).map_err(|error| LoadError::Unlinkable {
+    let pre = PluginPre::new(instance_pre).map_err(|reason| LoadError::Unlinkable {
         plugin: plugin.clone(),
-        reason: format!(
-            "the component does not export smev-gateway:plugin/handler@1: {}",
-            error_text(&error)
-        ),
+        reason,
     })?;
     let meta = Arc::new(PluginMeta {
         name: spec.name,
@@ -109,7 +106,9 @@ async fn compile(engine: &Engine, bytes: Vec<u8>) -> Result<Component, String> {
     .map_err(|error| format!("the compilation task failed: {error}"))?
 }
 
-/// Refuses a component that imports or exports `smev-gateway:plugin` at another major version.
+/// Refuses a component that imports or exports `smev-gateway:plugin` at another major version. Any minor
+/// version of this major version is accepted: `wasmtime` resolves `…@1.0.0` (and `…@1.x`) names to the host's
+/// 1.1.0 definitions, and a name the host does not define is refused when the component is linked.
 fn check_contract_version(
     plugin: &str,
     component: &Component,

@@ -1,5 +1,5 @@
-//! Running one call (`describe` or `handle`) in a fresh instance, bounded in time and memory, and naming the
-//! cause when it fails.
+//! Running one call (`describe`, `handle` or `render`) in a fresh instance, bounded in time and memory, and
+//! naming the cause when it fails.
 //!
 //! Every call gets a new `Store` with its own [`StoreState`], a memory limiter at the plugin's cap, an epoch
 //! budget of the deadline in ticks (the guest yields to the executor after every slice), and an overall
@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use wasmtime::{Engine, PoolConcurrencyLimitError, Store};
 
-use crate::bindings::PluginPre;
+use crate::bindings::exports::smev_gateway::plugin::page as wit_page;
 use crate::bindings::smev_gateway::plugin::types as wit;
 use crate::error::InvokeError;
+use crate::exports::PluginPre;
 use crate::services::{CallContext, HostServices};
 use crate::state::{DeadlineReached, EpochBudget, PluginMeta, StoreState};
 use crate::types::{Description, Fact};
@@ -24,20 +25,24 @@ const YIELD_SLICE_TICKS: u64 = 1;
 /// A loaded plugin: what it needs to be instantiated and what it declared.
 pub(crate) struct LoadedPlugin {
     pub(crate) meta: Arc<PluginMeta>,
-    pub(crate) pre: PluginPre<StoreState>,
+    pub(crate) pre: PluginPre,
     pub(crate) description: Description,
 }
 
 /// Which export to call.
 pub(crate) enum Call {
+    /// `handler.describe`; also type-checks the `page` export of a plugin that has one.
     Describe,
     Handle(Box<wit::Request>),
+    /// `page.render`; the caller checked that the plugin exports `page`.
+    Render(Box<wit_page::PageRequest>),
 }
 
 /// What the export returned.
 pub(crate) enum Returned {
     Description(wit::Description),
     Outcome(Result<wit::Outcome, String>),
+    Page(Result<wit_page::PageResponse, String>),
 }
 
 /// A call that ran to its end.
@@ -59,7 +64,7 @@ impl Runtime {
     pub(crate) async fn run(
         &self,
         meta: &Arc<PluginMeta>,
-        pre: &PluginPre<StoreState>,
+        pre: &PluginPre,
         cx: CallContext,
         call: Call,
         deadline: Duration,
@@ -75,7 +80,7 @@ impl Runtime {
     async fn run_unbounded(
         &self,
         meta: &Arc<PluginMeta>,
-        pre: &PluginPre<StoreState>,
+        pre: &PluginPre,
         cx: CallContext,
         call: Call,
         deadline: Duration,
@@ -92,20 +97,33 @@ impl Runtime {
         store.set_epoch_deadline(first_slice);
         store.epoch_deadline_callback(|mut context| context.data_mut().budget.next());
 
-        let instance = match pre.instantiate_async(&mut store).await {
+        let instance = match pre.instance_pre().instantiate_async(&mut store).await {
             Ok(instance) => instance,
             Err(error) => return Err(self.instantiate_failure(&error, store.data(), deadline)),
         };
-        let handler = instance.smev_gateway_plugin_handler();
         let returned = match call {
-            Call::Describe => handler
-                .call_describe(&mut store)
-                .await
-                .map(Returned::Description),
-            Call::Handle(request) => handler
-                .call_handle(&mut store, &request)
-                .await
-                .map(Returned::Outcome),
+            Call::Describe => match typed_exports(pre, &mut store, &instance) {
+                Ok(handler) => handler
+                    .call_describe(&mut store)
+                    .await
+                    .map(Returned::Description),
+                Err(error) => return Err(InvokeError::Instantiate(chain(&error))),
+            },
+            Call::Handle(request) => match pre.handler(&mut store, &instance) {
+                Ok(handler) => handler
+                    .call_handle(&mut store, &request)
+                    .await
+                    .map(Returned::Outcome),
+                Err(error) => return Err(InvokeError::Instantiate(chain(&error))),
+            },
+            Call::Render(request) => match pre.page(&mut store, &instance) {
+                Some(Ok(page)) => page
+                    .call_render(&mut store, &request)
+                    .await
+                    .map(Returned::Page),
+                Some(Err(error)) => return Err(InvokeError::Instantiate(chain(&error))),
+                None => return Err(InvokeError::NoPages(meta.name.clone())),
+            },
         };
         match returned {
             Ok(returned) => Ok(Finished {
@@ -136,6 +154,19 @@ impl Runtime {
             InvokeError::Instantiate(chain(error))
         }
     }
+}
+
+/// The `handler` export of `instance`, after type-checking the `page` export too when the plugin has one (so
+/// that a mistyped page export is refused when the plugin is loaded, not when a page is asked for).
+fn typed_exports(
+    pre: &PluginPre,
+    store: &mut Store<StoreState>,
+    instance: &wasmtime::component::Instance,
+) -> wasmtime::Result<crate::bindings::exports::smev_gateway::plugin::handler::Guest> {
+    if let Some(page) = pre.page(&mut *store, instance) {
+        page?;
+    }
+    pre.handler(store, instance)
 }
 
 /// Names the cause of a failed call: deadline, memory, or a trap with the plugin's stderr (its panic message).

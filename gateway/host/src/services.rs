@@ -6,14 +6,14 @@ use std::time::Duration;
 use crate::error::HostError;
 use crate::types::{Signer, Token, TokenLookup, VerifyError};
 
-/// Who is calling a host service: the plugin and the envelope it is handling.
+/// Who is calling a host service: the plugin and the envelope it is handling (or the page it is rendering).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallContext {
     /// The plugin's name (from its [`PluginSpec`](crate::PluginSpec)).
     pub plugin: String,
-    /// The envelope's message id.
+    /// The envelope's message id; for a page, a fresh UUID naming the call; empty for `describe`.
     pub message_id: String,
-    /// The envelope's sender mnemonic.
+    /// The envelope's sender mnemonic; empty for a page (its client is anonymous) and for `describe`.
     pub sender: String,
 }
 

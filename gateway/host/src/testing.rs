@@ -13,6 +13,10 @@ use std::sync::OnceLock;
 pub const TEST_DOC: &str = "test_doc";
 /// The test policy plugin (`plugins/testing/test-policy`).
 pub const TEST_POLICY: &str = "test_policy";
+/// The test plugin that serves pages (`plugins/testing/test-page`, contract 1.1.0).
+pub const TEST_PAGE: &str = "test_page";
+/// The test plugin built against contract 1.0.0 (`plugins/testing/test-legacy`).
+pub const TEST_LEGACY: &str = "test_legacy";
 /// The variable naming a directory of prebuilt components.
 pub const PLUGIN_DIR_VAR: &str = "GATEWAY_PLUGIN_DIR";
 

@@ -2,10 +2,13 @@
 //!
 //! The gateway builds [`Request`]s and reads [`Outcome`]s, [`Description`]s and [`Fact`]s through these types
 //! and never through the `wasmtime` bindings, so the contract's generated code stays inside this crate.
-//! Conversions to and from the bindings live in `convert.rs`.
+//! Conversions to and from the bindings live in `convert.rs`. The types of the `page` interface are defined in
+//! `pages.rs` and re-exported here.
 
 use std::fmt;
 use std::time::Duration;
+
+pub use crate::pages::{PageMethod, PageRequest, PageResponse};
 
 /// A message type: namespace URI and local name of the payload's root element (SMEV's «вид сведений»).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{NS, host_with_plugins, test_config};
+use common::{NS, host_with_plugins, load_patched_copy, test_config};
 use gateway_host::testing::{TEST_DOC, plugin_path};
 use gateway_host::{HostConfig, LoadError, NoServices, PluginHost, PluginSpec, QName};
 
@@ -87,52 +87,27 @@ async fn bad_specs_are_refused_before_reading() {
     ));
 }
 
-/// Writes a copy of test-doc with every occurrence of `from` replaced by `to` (same length, so the binary stays
-/// well-formed) and tries to load it.
+/// Loads a copy of test-doc with `from` replaced by `to`.
 async fn load_patched(from: &str, to: &str) -> Result<(), LoadError> {
-    assert_eq!(from.len(), to.len());
-    let original = std::fs::read(plugin_path(TEST_DOC)).expect("test-doc is built");
-    let mut patched = original.clone();
-    let mut replaced = 0;
-    let mut at = 0;
-    while let Some(offset) = patched[at..]
-        .windows(from.len())
-        .position(|window| window == from.as_bytes())
-    {
-        let start = at + offset;
-        patched[start..start + from.len()].copy_from_slice(to.as_bytes());
-        replaced += 1;
-        at = start + from.len();
-    }
-    assert!(replaced > 0, "{from} occurs in the component");
-    let path = std::env::temp_dir().join(format!(
-        "gateway-host-{}-{}.wasm",
-        std::process::id(),
-        to.replace(['/', ':', '@'], "_")
-    ));
-    std::fs::write(&path, patched).expect("write");
-    small_host()
-        .load(PluginSpec::new("patched", &path))
-        .await
-        .map(|_| ())
+    load_patched_copy(TEST_DOC, from, to).await.map(|_| ())
 }
 
 #[tokio::test]
 async fn another_major_version_of_the_contract_is_refused() {
     let imported = load_patched(
-        "smev-gateway:plugin/ids@1.0.0",
-        "smev-gateway:plugin/ids@2.0.0",
+        "smev-gateway:plugin/ids@1.1.0",
+        "smev-gateway:plugin/ids@2.1.0",
     )
     .await;
     match imported {
         Err(LoadError::IncompatibleVersion { interface, .. }) => {
-            assert_eq!(interface, "smev-gateway:plugin/ids@2.0.0")
+            assert_eq!(interface, "smev-gateway:plugin/ids@2.1.0")
         }
         other => panic!("expected IncompatibleVersion, got {other:?}"),
     }
     let exported = load_patched(
-        "smev-gateway:plugin/handler@1.0.0",
-        "smev-gateway:plugin/handler@3.0.0",
+        "smev-gateway:plugin/handler@1.1.0",
+        "smev-gateway:plugin/handler@3.1.0",
     )
     .await;
     assert!(
@@ -144,8 +119,8 @@ async fn another_major_version_of_the_contract_is_refused() {
 #[tokio::test]
 async fn an_import_the_host_does_not_provide_is_refused() {
     let result = load_patched(
-        "smev-gateway:plugin/qr@1.0.0",
-        "smev-gateway:plugin/zz@1.0.0",
+        "smev-gateway:plugin/qr@1.1.0",
+        "smev-gateway:plugin/zz@1.1.0",
     )
     .await;
     match result {

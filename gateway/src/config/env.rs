@@ -6,6 +6,7 @@
 //! The value is read as a TOML scalar when it parses as one (`true`, `42`, `1.5`, `"quoted"`), otherwise as a
 //! string. Only scalars can be set this way; setting a table or array is refused.
 
+use super::secrets;
 use toml::{Table, Value};
 
 /// The prefix of override variables.
@@ -36,7 +37,13 @@ pub fn apply(
         if parts.iter().any(|p| p.is_empty()) {
             return Err(format!("{var}: empty name between `__`"));
         }
-        let path = set(root, &parts, parse_scalar(&raw)).map_err(|e| format!("{var}: {e}"))?;
+        // A secret stays a string whatever it looks like, so that no error ever quotes it as a number.
+        let value = if parts.last().is_some_and(|p| secrets::is_secret_key(p)) {
+            Value::String(raw.clone())
+        } else {
+            parse_scalar(&raw)
+        };
+        let path = set(root, &parts, value).map_err(|e| format!("{var}: {}", secrets::mask(&e)))?;
         applied.push(Applied { path, var });
     }
     Ok(applied)
@@ -167,6 +174,21 @@ mod tests {
         assert_eq!(t["plugins"]["svo-status"]["memory"].as_str(), Some("32MiB"));
         assert_eq!(t["auth"]["allow_bearer"].as_bool(), Some(true));
         assert_eq!(t["store"]["max_connections"].as_integer(), Some(16));
+    }
+
+    #[test]
+    fn secrets_stay_strings() {
+        let mut t = table("[smtp]\nfrom = \"x@y\"\n[tokens]\n");
+        apply(
+            &mut t,
+            [
+                ("GATEWAY__SMTP__PASSWORD".into(), "12345678".into()),
+                ("GATEWAY__TOKENS__SUBJECT_KEY".into(), "true".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(t["smtp"]["password"].as_str(), Some("12345678"));
+        assert_eq!(t["tokens"]["subject_key"].as_str(), Some("true"));
     }
 
     #[test]

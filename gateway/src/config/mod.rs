@@ -69,6 +69,9 @@ pub struct Config {
     /// Routes: message type → chain of plugins.
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
+    /// Pages: path prefix → the plugin that renders the pages below it.
+    #[serde(default)]
+    pub pages: Vec<PageConfig>,
     /// Short-lived tokens (QR codes) and their data.
     #[serde(default)]
     pub tokens: TokensConfig,
@@ -467,6 +470,36 @@ fn yes() -> bool {
     true
 }
 
+/// `[[pages]]`: the pages below a path prefix, rendered by a plugin that exports pages (contract 1.1), for
+/// browsers (a QR code's link, a registration form). They run within `[limits.pages]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageConfig {
+    /// The path prefix, starting and ending with `/` (e.g. `"/somc2/"`); must not overlap another page's or
+    /// the gateway's own paths (`/smev/`, `/api/`, `/healthz`, `/readyz`).
+    pub prefix: String,
+    /// The plugin that renders them (it must export pages).
+    pub plugin: String,
+    /// Anyone may open them (true, the default), or only an authenticated sender.
+    #[serde(default = "yes")]
+    pub public: bool,
+    /// Time allowed to render one page. Default `2s`.
+    #[serde(default = "PageConfig::default_deadline")]
+    pub deadline: Dur,
+    /// The largest form a POST may send. Default `16KiB`.
+    #[serde(default = "PageConfig::default_max_form")]
+    pub max_form: ByteSize,
+}
+
+impl PageConfig {
+    fn default_deadline() -> Dur {
+        Dur::secs(2)
+    }
+    fn default_max_form() -> ByteSize {
+        ByteSize::kib(16)
+    }
+}
+
 /// `[tokens]`: short-lived tokens (QR codes) and their data.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -497,7 +530,8 @@ impl Default for TokensConfig {
 pub struct CryptoConfig {
     /// CA certificates (PEM files) that signers' certificates must chain to.
     pub trust_store: Vec<PathBuf>,
-    /// Certificate revocation lists (PEM or DER files), each issued and signed by a CA of `trust_store`. With
+    /// Certificate revocation lists (PEM, one or several CRLs a file, or DER), each issued and signed by a CA
+    /// certificate of `trust_store` (list the intermediate CAs there too, to give their CRLs). With
     /// any CRL configured, every certificate of a signer's chain must be covered by a current CRL of its
     /// issuer: a revoked one is refused as revoked, one no CRL covers (or whose CRL is past its next update) as
     /// untrusted. Default: none (no revocation check).

@@ -16,6 +16,7 @@ pub fn problems(c: &Config) -> Vec<String> {
     store(c, &mut p);
     routes(c, &mut p);
     plugins_and_adapters(c, &mut p);
+    pages(c, &mut p);
     misc(c, &mut p);
     reports(c, &mut p);
     p
@@ -199,6 +200,51 @@ fn routes(c: &Config, p: &mut Vec<String>) {
                     kinds.join(", ")
                 ));
             }
+        }
+    }
+}
+
+/// The gateway's own path prefixes, which no page may take.
+const OWN_PATHS: &[&str] = &["/smev/", "/api/", "/healthz", "/readyz"];
+
+fn pages(c: &Config, p: &mut Vec<String>) {
+    for (i, page) in c.pages.iter().enumerate() {
+        let who = format!("[[pages]] {} (`{}`)", i + 1, page.prefix);
+        let prefix = page.prefix.as_str();
+        let well_formed = prefix.len() >= 3
+            && prefix.starts_with('/')
+            && prefix.ends_with('/')
+            && !prefix.contains("//")
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'));
+        if !well_formed {
+            p.push(format!(
+                "{who}: prefix must be like \"/somc2/\": start and end with `/`, letters, digits, `-`, `_`, `.`"
+            ));
+        }
+        if OWN_PATHS
+            .iter()
+            .any(|own| own.starts_with(prefix) || prefix.starts_with(own))
+        {
+            p.push(format!(
+                "{who}: prefix overlaps the gateway's own paths ({})",
+                OWN_PATHS.join(", ")
+            ));
+        }
+        for other in &c.pages[..i] {
+            if other.prefix.starts_with(prefix) || prefix.starts_with(other.prefix.as_str()) {
+                p.push(format!("{who}: prefix overlaps `{}`", other.prefix));
+            }
+        }
+        if !c.plugins.contains_key(&page.plugin) {
+            p.push(format!(
+                "{who}: plugin `{}` is not defined in [plugins]",
+                page.plugin
+            ));
+        }
+        if page.deadline.get().is_zero() {
+            p.push(format!("{who}: deadline must be positive"));
         }
     }
 }

@@ -104,33 +104,33 @@ impl TrustStore {
             let lookup = b.add_lookup(X509Lookup::file())?;
             for f in crl_files {
                 let path = f.as_ref();
-                let (crl, kind) = read_crl(path)?;
-                let issuer = cas
-                    .iter()
-                    .find(|ca| {
-                        ca.subject_name()
-                            .try_cmp(crl.issuer_name())
-                            .is_ok_and(|o| o.is_eq())
-                            && ca
-                                .public_key()
-                                .is_ok_and(|k| crl.verify(&k).unwrap_or(false))
-                    })
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "CRL {}: not issued and signed by a CA of [crypto] trust_store ({})",
-                            path.display(),
-                            name_to_string(crl.issuer_name())
-                        )
-                    })?;
+                let (file_crls, kind) = read_crls(path)?;
+                for crl in &file_crls {
+                    let issuer = cas
+                        .iter()
+                        .find(|ca| {
+                            ca.subject_name()
+                                .try_cmp(crl.issuer_name())
+                                .is_ok_and(|o| o.is_eq())
+                                && ca.public_key().is_ok_and(|k| crl.verify(&k).unwrap_or(false))
+                        })
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "CRL {}: not issued and signed by a CA of [crypto] trust_store ({})",
+                                path.display(),
+                                name_to_string(crl.issuer_name())
+                            )
+                        })?;
+                    crls.push(CrlInfo {
+                        path: path.to_owned(),
+                        issuer: name_to_string(issuer.subject_name()),
+                        next_update_ms: crl.next_update().map_or(0, unix_ms),
+                        revoked: crl.get_revoked().map_or(0, |r| r.len()),
+                    });
+                }
                 lookup
                     .load_crl_file(path, kind)
                     .map_err(|e| anyhow::anyhow!("CRL {}: {e}", path.display()))?;
-                crls.push(CrlInfo {
-                    path: path.to_owned(),
-                    issuer: name_to_string(issuer.subject_name()),
-                    next_update_ms: crl.next_update().map_or(0, unix_ms),
-                    revoked: crl.get_revoked().map_or(0, |r| r.len()),
-                });
             }
             b.set_flags(X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL)?;
         }
@@ -281,14 +281,30 @@ fn signer_and_certificates(sig: &[u8]) -> Option<(X509, Stack<X509>)> {
     Some((signer, certs))
 }
 
-/// Reads a CRL file, PEM or DER.
-fn read_crl(path: &Path) -> anyhow::Result<(X509Crl, SslFiletype)> {
+/// Reads a CRL file: every CRL of a PEM file, or the one CRL of a DER file.
+fn read_crls(path: &Path) -> anyhow::Result<(Vec<X509Crl>, SslFiletype)> {
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("CRL {}: {e}", path.display()))?;
-    if let Ok(crl) = X509Crl::from_pem(&bytes) {
-        return Ok((crl, SslFiletype::PEM));
+    const BEGIN: &str = "-----BEGIN X509 CRL-----";
+    const END: &str = "-----END X509 CRL-----";
+    if let Ok(text) = std::str::from_utf8(&bytes)
+        && text.contains(BEGIN)
+    {
+        let mut crls = Vec::new();
+        for block in text.split(BEGIN).skip(1) {
+            let body = block.split(END).next().unwrap_or_default();
+            let pem = format!("{BEGIN}{body}{END}\n");
+            crls.push(X509Crl::from_pem(pem.as_bytes()).map_err(|e| {
+                anyhow::anyhow!(
+                    "CRL {}: CRL number {} is not readable: {e}",
+                    path.display(),
+                    crls.len() + 1
+                )
+            })?);
+        }
+        return Ok((crls, SslFiletype::PEM));
     }
     X509Crl::from_der(&bytes)
-        .map(|crl| (crl, SslFiletype::ASN1))
+        .map(|crl| (vec![crl], SslFiletype::ASN1))
         .map_err(|e| anyhow::anyhow!("CRL {}: neither a PEM nor a DER CRL: {e}", path.display()))
 }
 
@@ -360,3 +376,6 @@ fn unix_ms(t: &Asn1TimeRef) -> u64 {
         Err(_) => 0,
     }
 }
+
+#[cfg(test)]
+mod tests;

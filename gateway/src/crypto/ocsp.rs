@@ -183,8 +183,14 @@ impl Ocsp {
         let found = basic
             .find_status(&id)
             .ok_or_else(|| failed("the answer", &"says nothing of the certificate asked about"))?;
+        // An answer with a next update is current until then; one without is taken only while fresh (at most
+        // `cache` old), so that an old "good" answer cannot be replayed after a revocation.
+        let max_age = found
+            .next_update()
+            .is_none()
+            .then(|| u32::try_from(self.keep.as_secs().max(60)).unwrap_or(u32::MAX));
         found
-            .check_validity(CLOCK_LEEWAY, None)
+            .check_validity(CLOCK_LEEWAY, max_age)
             .map_err(|e| failed("the answer is not current", &e))?;
         let valid_for = found
             .next_update()

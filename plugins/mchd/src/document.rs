@@ -40,11 +40,15 @@ pub struct Person {
 }
 
 impl Person {
-    /// Whether `other` is the same person (same СНИЛС or same ИНН).
+    /// Whether `other` is the same person: an identifier both name agrees (СНИЛС or ИНН), and none that both
+    /// name differs (a certificate with the head's ИНН but another СНИЛС is someone else).
     pub fn same_as(&self, other: &Person) -> bool {
-        let same =
-            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
-        same(&self.snils, &other.snils) || same(&self.inn, &other.inn)
+        let both = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => Some(a == b),
+            _ => None,
+        };
+        let verdicts = [both(&self.snils, &other.snils), both(&self.inn, &other.inn)];
+        verdicts.contains(&Some(true)) && !verdicts.contains(&Some(false))
     }
 }
 

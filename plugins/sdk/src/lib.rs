@@ -1,7 +1,7 @@
 //! The guest SDK for gateway plugins.
 //!
 //! A plugin is a WebAssembly component (target `wasm32-wasip2`) that implements the WIT world
-//! `smev-gateway:plugin/plugin@1.0.0` (`plugins/wit/gateway.wit`). With this SDK a document plugin is one
+//! `smev-gateway:plugin/plugin@1.1.0` (`plugins/wit/gateway.wit`). With this SDK a document plugin is one
 //! small file:
 //!
 //! ```no_run
@@ -83,9 +83,65 @@
 //! - `panic = "abort"`: no unwinding code. A panic in a plugin is a trap either way (the target cannot unwind
 //!   across the component boundary), and the SDK's panic hook still reports the message first.
 //!
+//! # Pages
+//!
+//! Since contract 1.1.0 a plugin may also serve web pages: the gateway maps a path prefix to it (`[[pages]]` in
+//! its config) and passes every GET or form POST below the prefix to [`Pages::render`], in a fresh instance
+//! with the same deadline, memory cap and host capabilities as `handle`. The request ([`PageRequest`]) holds
+//! the method, the prefix, the path below it, the query and form pairs and the client's preferred language
+//! (never the client's address, headers or cookies); the answer ([`PageResponse`]) is a status, headers and
+//! the body, usually HTML from the plugin's own template filled with [`html::render`]:
+//!
+//! ```no_run
+//! use gateway_plugin_sdk::html::{self, Slot};
+//! use gateway_plugin_sdk::prelude::*;
+//!
+//! const TEMPLATE: &str = r#"<!DOCTYPE html><html lang="ru"><title>{{title}}</title><h1>{{title}}</h1></html>"#;
+//!
+//! struct Hello;
+//!
+//! impl Plugin for Hello {
+//!     fn describe() -> Description {
+//!         Description::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+//!             .accepts(QName::new("urn://example/hello/1.0", "HelloRequest"))
+//!             .produces(QName::new("urn://example/hello/1.0", "HelloResponse"))
+//!     }
+//!
+//!     fn handle(req: Request) -> Result<Outcome, PluginError> {
+//!         Ok(Outcome::rejected(RejectCode::UnknownRequestDescription, "pages only"))
+//!     }
+//! }
+//!
+//! impl Pages for Hello {
+//!     fn render(req: PageRequest) -> Result<PageResponse, PluginError> {
+//!         if !req.is_get() {
+//!             return Ok(PageResponse::text(405, "GET only").header("allow", "GET"));
+//!         }
+//!         let name = req.query_value("name").unwrap_or("мир");
+//!         let body = html::render(TEMPLATE, &[("title", Slot::Text(&format!("Привет, {name}!")))])?;
+//!         Ok(PageResponse::html(200, body).no_store())
+//!     }
+//! }
+//!
+//! gateway_plugin_sdk::export_plugin!(Hello, pages);
+//! ```
+//!
+//! The host checks every page: status 200–599, a body of at most 1 MiB, at most 32 headers in 16 KiB, no
+//! framing, connection or server headers, no `set-cookie` (pages keep no state in the browser: keep it in
+//! tokens and links), header values in visible ASCII, and a `location` only as a path on the gateway
+//! (`PageResponse::see_other("/reg/done")` after a form POST). `content-type` defaults to
+//! `text/html; charset=utf-8`. Text put into HTML goes through [`html::escape`] (a `Slot::Text` does it).
+//!
+//! A plugin exported with `export_plugin!(MyPlugin)` targets the world `plugin` and serves no pages; one
+//! exported with `export_plugin!(MyPlugin, pages)` targets `plugin-with-pages`. Both load in any host of
+//! contract 1.x that knows the exports they have.
+//!
 //! # Layout
 //!
 //! - [`bindings`]: the `wit_bindgen` bindings of the world (types, imports, export glue).
+//! - [`page_bindings`]: those of the `page` export (its types and export glue).
+//! - `page`: the [`Pages`] trait and helpers on [`PageRequest`] and [`PageResponse`].
+//! - [`html`]: escaping and templates for pages.
 //! - `message`: helpers on the WIT types ([`Request::decode`](bindings::smev_gateway::plugin::types::Request::decode),
 //!   [`Reply::new`](bindings::smev_gateway::plugin::types::Reply::new), `Outcome` constructors, the
 //!   [`Description`](prelude::Description) builder).
@@ -100,11 +156,13 @@
 pub mod codec;
 pub mod error;
 pub mod host;
+pub mod html;
 mod message;
+mod page;
 mod plugin;
 pub mod serde_helpers;
 
-/// The `wit_bindgen` bindings of the world `smev-gateway:plugin/plugin@1.0.0`.
+/// The `wit_bindgen` bindings of the world `smev-gateway:plugin/plugin@1.1.0` (unchanged since 1.0.0).
 ///
 /// Plugin code normally uses the re-exports in [`prelude`]; the raw import functions live under
 /// `bindings::smev_gateway::plugin::*` and are wrapped by [`host`].
@@ -119,7 +177,33 @@ pub mod bindings {
     });
 }
 
+/// The `wit_bindgen` bindings of the `page` export (`smev-gateway:plugin/page@1.1.0`): its types and export glue.
+///
+/// A plugin exported with `export_plugin!(MyPlugin, pages)` gets the world `plugin` from [`bindings`] and this
+/// export besides, which together are the contract's world `plugin-with-pages`. (The world itself is not
+/// generated here: its `handler` glue would clash with that of [`bindings`]; the SDK's own one-export world
+/// `gateway-plugin-sdk:pages/page-export` carries only `page`.)
+#[allow(missing_docs, clippy::all)]
+pub mod page_bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        inline: "package gateway-plugin-sdk:pages;
+
+                 world page-export {
+                     export smev-gateway:plugin/page@1.1.0;
+                 }",
+        world: "gateway-plugin-sdk:pages/page-export",
+        pub_export_macro: true,
+        default_bindings_module: "gateway_plugin_sdk::page_bindings",
+        additional_derives: [PartialEq, Eq],
+    });
+}
+
 pub use error::{CallError, CodecError, ConfigError, PluginError};
+pub use page::Pages;
+pub use page_bindings::exports::smev_gateway::plugin::page::{
+    Method as PageMethod, PageRequest, PageResponse,
+};
 pub use plugin::Plugin;
 
 /// What a plugin file usually imports: `use gateway_plugin_sdk::prelude::*;`.
@@ -130,6 +214,10 @@ pub mod prelude {
     };
     pub use crate::error::{CallError, CodecError, ConfigError, PluginError};
     pub use crate::host;
+    pub use crate::page::Pages;
+    pub use crate::page_bindings::exports::smev_gateway::plugin::page::{
+        Method as PageMethod, PageRequest, PageResponse,
+    };
     pub use crate::plugin::Plugin;
 }
 
@@ -137,4 +225,5 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bindings::export;
+    pub use crate::page_bindings::export as export_page;
 }

@@ -1,4 +1,5 @@
-//! The [`Plugin`] trait, the glue that exports it as the WIT `handler`, and the panic hook.
+//! The [`Plugin`] trait, the glue that exports it as the WIT `handler` (world `plugin`), the
+//! [`export_plugin!`](crate::export_plugin) macro of both worlds, and the panic hook.
 
 use std::io::Write as _;
 use std::sync::Once;
@@ -32,17 +33,25 @@ impl<P: Plugin> Guest for P {
 
 /// Exports a type implementing [`Plugin`] as the component's `handler`.
 ///
-/// Use it once per plugin crate, at item level: `gateway_plugin_sdk::export_plugin!(MyPlugin);`.
+/// Use it once per plugin crate, at item level:
+///
+/// - `gateway_plugin_sdk::export_plugin!(MyPlugin);` exports `handler` (world `plugin`);
+/// - `gateway_plugin_sdk::export_plugin!(MyPlugin, pages);` exports `handler` and `page` (world
+///   `plugin-with-pages`, contract 1.1.0); `MyPlugin` implements [`Pages`](crate::Pages) too.
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ident) => {
         $crate::__private::export!($plugin with_types_in $crate::bindings);
     };
+    ($plugin:ident, pages) => {
+        $crate::__private::export!($plugin with_types_in $crate::bindings);
+        $crate::__private::export_page!($plugin with_types_in $crate::page_bindings);
+    };
 }
 
 /// Installs (once per instance) a panic hook that writes `panicked at <location>: <message>` to stderr,
 /// where the host captures it for the trap report.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         std::panic::set_hook(Box::new(|info| {

@@ -5,13 +5,15 @@
 //! (5 minutes by the seeds) whose link `<public_base_url>/somc2/<guid>` it draws as a QR code. A repeat request
 //! within that time returns the same QR without asking the showcase again. An employee verifies a scanned code
 //! (`VerifyQrRequest`), for themselves or on behalf of an organisation (the МЧД policy step checks that).
+//! Anyone who opens the link sees the page the plugin serves for `/somc2/<guid>` (contract 1.1.0 `page`).
 //!
-//! Layout: `config` (settings), `messages` (the XSD's types), `issue`, `verify`, `time` (dates for
-//! `xs:dateTime`).
+//! Layout: `config` (settings), `messages` (the XSD's types), `issue`, `verify`, `page` (the link's page and
+//! its template `page.html`), `time` (dates for `xs:dateTime`).
 
 mod config;
 mod issue;
 mod messages;
+mod page;
 mod time;
 mod verify;
 
@@ -55,4 +57,15 @@ impl Plugin for SvoStatus {
     }
 }
 
-gateway_plugin_sdk::export_plugin!(SvoStatus);
+impl Pages for SvoStatus {
+    /// `GET <prefix><guid>`: the page of the QR code `guid` (see `page`).
+    fn render(req: PageRequest) -> Result<PageResponse, PluginError> {
+        let lookup = |guid: &str| host::tokens::get(SCOPE, guid);
+        Ok(page::render(&req, lookup).unwrap_or_else(|problem| {
+            host::log::warn(&format!("somc2 page: {problem}"));
+            page::unavailable()
+        }))
+    }
+}
+
+gateway_plugin_sdk::export_plugin!(SvoStatus, pages);

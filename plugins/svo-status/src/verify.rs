@@ -96,7 +96,11 @@ pub fn guid_of(qr: &str) -> Option<String> {
         Some(i) => &qr[i + "/somc2/".len()..],
         None => qr,
     };
-    let candidate = candidate.split(['?', '#']).next()?.trim_end_matches('/');
+    canonical_guid(candidate.split(['?', '#']).next()?.trim_end_matches('/'))
+}
+
+/// `candidate` in lower case if it is a GUID in its hyphenated 36-character form, the form of token ids.
+pub fn canonical_guid(candidate: &str) -> Option<String> {
     let ok = candidate.len() == 36
         && candidate.char_indices().all(|(i, c)| {
             if [8, 13, 18, 23].contains(&i) {

@@ -19,9 +19,15 @@ async fn test_doc(url: &str, payload: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_reads_another_plugins_scope_only_where_granted_and_never_writes_it() {
+    for backend in gateway_e2e::BACKENDS {
+        isolation_on(backend).await;
+    }
+}
+
+async fn isolation_on(backend: gateway_e2e::Backend) {
     let kit = Kit::new();
     let sim = Sim::start().await;
-    let db = TestDb::fresh(gateway_e2e::Backend::Sqlite).await;
+    let db = TestDb::fresh(backend).await;
     let gw = TestGateway::start(&config(&db, &sim, &kit, "5m")).await;
     let url = gw.url("/api/v1/messages");
     let guid = qr(&url).await;

@@ -19,7 +19,7 @@ mod xml_schema;
 
 use wasmtime::component::{HasSelf, Linker};
 
-use crate::bindings::{Plugin, smev_gateway::plugin::types};
+use crate::bindings::{PluginWithPages, smev_gateway::plugin::types};
 use crate::state::StoreState;
 
 impl types::Host for StoreState {}
@@ -27,5 +27,5 @@ impl types::Host for StoreState {}
 /// Adds WASI p2 and every interface of the plugin world to `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
-    Plugin::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |state| state)
+    PluginWithPages::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |state| state)
 }

@@ -141,3 +141,21 @@ fn other_formats_are_recognised_and_missing_parts_reported() {
     let err = Mchd::read(&dom::parse(&bad_date).expect("xml")).expect_err("bad date");
     assert!(err.contains("СрокДейст"), "{err}");
 }
+
+#[test]
+fn a_person_is_the_same_only_when_no_identifier_disagrees() {
+    let person = |snils: Option<&str>, inn: Option<&str>| Person {
+        snils: snils.map(Into::into),
+        inn: inn.map(Into::into),
+    };
+    let head = person(Some("21098765479"), Some("500100732259"));
+    assert!(head.same_as(&person(Some("21098765479"), None)));
+    assert!(head.same_as(&person(None, Some("500100732259"))));
+    assert!(head.same_as(&head));
+    assert!(
+        !head.same_as(&person(Some("40234567847"), Some("500100732259"))),
+        "the head's ИНН with another СНИЛС is someone else"
+    );
+    assert!(!head.same_as(&person(None, None)));
+    assert!(!person(None, Some("500100732259")).same_as(&person(Some("21098765479"), None)));
+}
