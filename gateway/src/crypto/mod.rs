@@ -27,7 +27,7 @@ use openssl::ssl::SslFiletype;
 use openssl::stack::Stack;
 use openssl::x509::store::{X509Lookup, X509Store, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyFlags;
-use openssl::x509::{X509, X509Crl, X509NameRef, X509Ref, X509StoreContext};
+use openssl::x509::{X509, X509Crl, X509NameRef, X509Ref, X509StoreContext, X509VerifyResult};
 
 /// OpenSSL's `X509_V_ERR_CERT_REVOKED`.
 const CERT_REVOKED: i32 = 23;
@@ -191,10 +191,9 @@ impl TrustStore {
     /// One verification against the trust store decides; only when it fails is the signature checked again
     /// without the chain, to tell a bad signature from an untrusted signer.
     pub fn verify_detached(&self, content: &[u8], sig: &[u8]) -> Result<Signer, VerifyError> {
-        let bad = |what: &str, e: &dyn std::fmt::Display| {
-            VerifyError::BadSignature(format!("{what}: {e}"))
-        };
-        let mut cms = CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
+        let bad = |what: &str| VerifyError::BadSignature(what.to_owned());
+        let mut cms =
+            CmsContentInfo::from_der(sig).map_err(|_| bad("not a CMS signature (DER)"))?;
         if let Err(untrusted) = cms.verify(
             None,
             Some(&self.store),
@@ -203,9 +202,9 @@ impl TrustStore {
             CMSOptions::BINARY,
         ) {
             let mut cms =
-                CmsContentInfo::from_der(sig).map_err(|e| bad("not a CMS signature", &e))?;
+                CmsContentInfo::from_der(sig).map_err(|_| bad("not a CMS signature (DER)"))?;
             let empty = X509StoreBuilder::new()
-                .map_err(|e| bad("openssl", &e))?
+                .map_err(|_| bad("the signature could not be checked"))?
                 .build();
             cms.verify(
                 None,
@@ -214,15 +213,14 @@ impl TrustStore {
                 None,
                 CMSOptions::BINARY | CMSOptions::NO_SIGNER_CERT_VERIFY,
             )
-            .map_err(|e| bad("the signature does not match the content", &e))?;
-            if let Some(revoked) = self.revocation(sig) {
-                return Err(revoked);
-            }
-            return Err(VerifyError::Untrusted(format!(
-                "the signer's certificate is not trusted: {untrusted}"
-            )));
+            .map_err(|_| bad("the signature does not match the content"))?;
+            // The mathematics hold, so the chain failed: say why in words (OpenSSL's error stack stays in the
+            // log).
+            tracing::debug!(error = %untrusted, "signer's chain refused");
+            return Err(self.why_untrusted(sig));
         }
-        let signer = signer_certificate(sig).map_err(|e| bad("no signer certificate", &e))?;
+        let signer = signer_certificate(sig)
+            .map_err(|_| bad("the signature names no signer certificate"))?;
         Ok(describe(&signer))
     }
 }
@@ -243,28 +241,38 @@ impl TrustStore {
         .flatten()
     }
 
-    /// Whether the chain of `sig`'s signer fails because a certificate of it is revoked. Asked only after the
-    /// signature failed against the store, to name the cause.
-    fn revocation(&self, sig: &[u8]) -> Option<VerifyError> {
-        if self.crls.is_empty() {
-            return None;
-        }
-        let (signer, chain) = signer_and_certificates(sig)?;
-        let mut ctx = X509StoreContext::new().ok()?;
-        let (code, depth) = ctx
-            .init(&self.store, &signer, &chain, |c| {
+    /// Why the chain of `sig`'s signer is refused, in words: revoked (by which certificate), or untrusted with
+    /// the chain check's reason (expired, unknown issuer, no current CRL, ...). Asked only after the signature
+    /// failed against the store.
+    fn why_untrusted(&self, sig: &[u8]) -> VerifyError {
+        let untrusted = |why: &str| {
+            VerifyError::Untrusted(format!("the signer's certificate is not trusted: {why}"))
+        };
+        let Some((signer, chain)) = signer_and_certificates(sig) else {
+            return untrusted("the signature names no signer certificate");
+        };
+        let verdict = X509StoreContext::new().and_then(|mut ctx| {
+            ctx.init(&self.store, &signer, &chain, |c| {
                 c.verify_cert()?;
-                Ok((c.error().as_raw(), c.error_depth()))
+                Ok((c.error(), c.error_depth()))
             })
-            .ok()?;
-        (code == CERT_REVOKED).then(|| {
-            let whose = if depth == 0 {
-                "the signer's certificate".to_owned()
-            } else {
-                format!("a CA certificate of the signer's chain (depth {depth})")
-            };
+        });
+        let Ok((error, depth)) = verdict else {
+            return untrusted("the chain could not be checked");
+        };
+        let whose = if depth == 0 {
+            "the signer's certificate".to_owned()
+        } else {
+            format!("a CA certificate of the signer's chain (depth {depth})")
+        };
+        if error.as_raw() == CERT_REVOKED {
             VerifyError::Revoked(format!("{whose} is revoked by its CRL"))
-        })
+        } else if error == X509VerifyResult::OK {
+            // The chain holds on its own: the signature's own use of it was refused (key usage, purpose).
+            untrusted("the certificate may not sign documents")
+        } else {
+            untrusted(&format!("{} ({whose})", error.error_string()))
+        }
     }
 }
 

@@ -273,3 +273,24 @@ fn a_stale_crl_among_several_is_named_and_a_foreign_one_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn an_untrusted_signer_is_told_in_words_not_an_openssl_stack() {
+    let p = pki();
+    let stranger = issue(&[("CN", "Чужой корневой УЦ")], true, None);
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = write(dir.path(), "ca.pem", &stranger.cert.to_pem().expect("pem"));
+    let store = TrustStore::load(&[&ca]).expect("store");
+    let sig = sign(b"doc", &p.head, &[&p.intermediate.cert]);
+    match store.verify_detached(b"doc", &sig) {
+        Err(VerifyError::Untrusted(why)) => {
+            assert!(why.contains("issuer"), "{why}");
+            assert!(!why.contains("error:") && !why.contains(".c:"), "{why}");
+        }
+        other => panic!("expected untrusted, got {other:?}"),
+    }
+    match store.verify_detached(b"doc", b"not der") {
+        Err(VerifyError::BadSignature(why)) => assert_eq!(why, "not a CMS signature (DER)"),
+        other => panic!("{other:?}"),
+    }
+}
