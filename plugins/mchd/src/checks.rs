@@ -2,7 +2,8 @@
 //! principal, representative, powers, and whether the signer is who must sign. Each failure is its own
 //! [`Reason`]; details name attributes and dates, never personal data.
 
-use crate::dates::Date;
+use gateway_plugin_sdk::date::Date;
+
 use crate::document::{Kind, Mchd, Party, Person, Principal};
 use crate::env::Certified;
 use crate::reason::{Reason, Refusal};

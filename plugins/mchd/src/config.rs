@@ -21,6 +21,8 @@
 
 use std::time::Duration;
 
+use gateway_plugin_sdk::duration::duration;
+use gateway_plugin_sdk::prelude::QName;
 use serde::Deserialize;
 
 use crate::verify::Limits;
@@ -106,7 +108,7 @@ impl Settings {
         let json = if json.trim().is_empty() { "{}" } else { json };
         let settings: Settings = serde_json::from_str(json).map_err(|e| e.to_string())?;
         for name in &settings.scan_types {
-            split_clark(name)
+            QName::from_clark(name)
                 .ok_or_else(|| format!("scan_types: `{name}` is not `{{namespace}}LocalName`"))?;
         }
         if settings.role == Role::Policy && settings.scan_types.is_empty() {
@@ -134,35 +136,6 @@ impl Settings {
     /// `retry_after` in milliseconds.
     pub fn retry_after_ms(&self) -> u64 {
         u64::try_from(self.retry_after.as_millis()).unwrap_or(u64::MAX)
-    }
-}
-
-/// `{namespace}local` → (namespace, local).
-pub fn split_clark(name: &str) -> Option<(&str, &str)> {
-    let rest = name.strip_prefix('{')?;
-    let (namespace, local) = rest.split_once('}')?;
-    (!namespace.is_empty() && !local.is_empty() && !local.contains(['{', '}']))
-        .then_some((namespace, local))
-}
-
-/// `"300ms"`, `"30s"`, `"5m"`, `"1h"`, `"0s"`: one number and a unit.
-fn duration<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse_duration(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a duration like \"5m\"")))
-}
-
-/// Parses `<number><ms|s|m|h>`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let number: u64 = text[..split].parse().ok()?;
-    match &text[split..] {
-        "ms" => Some(Duration::from_millis(number)),
-        "s" => Some(Duration::from_secs(number)),
-        "m" => number.checked_mul(60).map(Duration::from_secs),
-        "h" => number.checked_mul(3600).map(Duration::from_secs),
-        _ => None,
     }
 }
 
@@ -210,19 +183,5 @@ mod tests {
             let err = Settings::from_json(json).expect_err(json);
             assert!(err.contains(expected), "{json}: {err}");
         }
-    }
-
-    #[test]
-    fn clark_names_and_durations() {
-        assert_eq!(
-            split_clark("{urn://x/1.0}Req"),
-            Some(("urn://x/1.0", "Req"))
-        );
-        assert_eq!(split_clark("{}Req"), None);
-        assert_eq!(split_clark("{urn}"), None);
-        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
-        assert_eq!(parse_duration("0s"), Some(Duration::ZERO));
-        assert_eq!(parse_duration("5"), None);
-        assert_eq!(parse_duration("5d"), None);
     }
 }

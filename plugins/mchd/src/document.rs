@@ -7,9 +7,9 @@
 //! `СвПередов` (the number of the power retrusted), the passing parties `СвПередПолн`, the receiving parties
 //! `СвПолучПолн`, powers `СвПолн`.
 
-use ru_identifiers::Kind as IdKind;
+use gateway_plugin_sdk::date::Date;
+use gateway_plugin_sdk::identifiers::Kind as IdKind;
 
-use crate::dates::Date;
 use crate::xml::Element;
 
 /// The namespace of format EMCHD_1.

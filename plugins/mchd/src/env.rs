@@ -2,7 +2,8 @@
 //! registry. [`Env`] is implemented over the host capabilities in `host_env` and by a fake in the tests, so
 //! the whole verification runs natively in unit tests.
 
-use crate::dates::Date;
+use gateway_plugin_sdk::date::Date;
+
 use crate::document::Person;
 
 /// A dependency failed.

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use gateway_plugin_sdk::date::Date;
 use gateway_plugin_sdk::error::VerifyError;
 use gateway_plugin_sdk::host;
 use gateway_plugin_sdk::prelude::HostError;
@@ -11,7 +12,6 @@ use serde::de::DeserializeOwned;
 
 use crate::cache::{self, Store};
 use crate::config::Settings;
-use crate::dates::Date;
 use crate::document::{NAMESPACE, Person};
 use crate::env::{Certified, Env, Failure, Fetched, Listed, SignatureCheck};
 use crate::registry::{self, FetchAnswer, ListAnswer, NumberInput, SnilsInput, StatusAnswer};

@@ -59,7 +59,6 @@
 //! - `config`: [`config::Settings`] and the role.
 //! - `reason`: [`reason::Reason`] codes and texts, [`reason::Refusal`].
 //! - `xml`: encoding (UTF-8, windows-1251) and a small element tree (DOCTYPE refused, limits).
-//! - `dates`: today in Moscow, `xs:date`.
 //! - `document`: the МЧД model read from the tree.
 //! - `checks`: the document checks.
 //! - `env`: what verification needs from outside ([`env::Env`]); `host_env` implements it over the host.
@@ -67,11 +66,13 @@
 //! - `verify`: the verification, retrust recursion with depth limit and cycle detection.
 //! - `subject`: `OnBehalfOf` in any payload; `messages`: the message types.
 //! - `policy`, `service`: the two roles.
+//!
+//! From the SDK: `date` (today in Moscow, `xs:date`), `duration` (`cache_ttl`, `retry_after`; `"0s"` allowed),
+//! `guid` (МЧД numbers), `identifiers` (check numbers), `QName::from_clark` (`scan_types`).
 
 pub mod cache;
 pub mod checks;
 pub mod config;
-pub mod dates;
 pub mod document;
 pub mod env;
 pub mod host_env;
@@ -86,7 +87,7 @@ pub mod xml;
 
 use gateway_plugin_sdk::prelude::*;
 
-use crate::config::{Role, Settings, split_clark};
+use crate::config::{Role, Settings};
 use crate::host_env::HostEnv;
 use crate::messages::{GOSCAN_NS, MCHD_NS};
 
@@ -104,10 +105,8 @@ impl Plugin for MchdPlugin {
             Role::Policy => settings
                 .scan_types
                 .iter()
-                .filter_map(|name| split_clark(name))
-                .fold(description.policy(), |d, (namespace, local)| {
-                    d.accepts(QName::new(namespace, local))
-                }),
+                .filter_map(|name| QName::from_clark(name))
+                .fold(description.policy(), Description::accepts),
             Role::Service => description
                 .accepts(QName::new(MCHD_NS, "VerifyMchdRequest"))
                 .accepts(QName::new(GOSCAN_NS, "ListScanOrganisationsRequest"))

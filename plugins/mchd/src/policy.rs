@@ -69,8 +69,9 @@ pub fn unavailable(why: &str, settings: &Settings) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use gateway_plugin_sdk::date::Date;
+
     use super::*;
-    use crate::dates::Date;
     use crate::document::RetrustPermission;
     use crate::reason::Reason;
 

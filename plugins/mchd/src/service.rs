@@ -1,11 +1,12 @@
 //! The service role: `VerifyMchdRequest` (the same verification as the policy step, answered as a document)
 //! and `ListScanOrganisationsRequest` (the organisations an employee may scan for, from the registry).
 
+use gateway_plugin_sdk::date::Date;
+use gateway_plugin_sdk::identifiers;
 use gateway_plugin_sdk::prelude::*;
 
 use crate::checks::SCAN_POWER;
 use crate::config::Settings;
-use crate::dates::Date;
 use crate::env::{Env, Failure, Listed};
 use crate::messages::{
     GOSCAN_NS, ListScanOrganisationsRequest, ListScanOrganisationsResponse, MCHD_NS,
@@ -68,7 +69,7 @@ pub fn list_organisations(
     env: &dyn Env,
 ) -> Result<Outcome, PluginError> {
     let input: ListScanOrganisationsRequest = req.decode()?;
-    let Ok(snils) = ru_identifiers::normalize_snils(input.scanner.trim()) else {
+    let Ok(snils) = identifiers::normalize_snils(input.scanner.trim()) else {
         return Ok(Outcome::rejected(
             RejectCode::UnknownRequestDescription,
             "СНИЛС сотрудника указан неверно",
@@ -101,7 +102,7 @@ pub fn scanning_organisations(listed: Vec<Listed>, today: Date) -> Vec<ScanOrgan
         };
         let Some(ogrn) = power
             .principal_ogrn
-            .filter(|o| ru_identifiers::check_ogrn_or_ogrnip(o).is_ok())
+            .filter(|o| identifiers::check_ogrn_or_ogrnip(o).is_ok())
         else {
             continue;
         };

@@ -2,8 +2,8 @@
 //! JSON), or the fields of `VerifyMchdRequest`. Identifiers are checked here too (the gateway's edge checks
 //! them only where a route says so); problems are `MCHD_REQUEST_INVALID`.
 
-use gateway_plugin_sdk::codec;
 use gateway_plugin_sdk::prelude::{CodecError, PayloadFormat};
+use gateway_plugin_sdk::{codec, guid, identifiers};
 use serde_json::Value;
 
 use crate::messages::{InlineMchd, OnBehalfOf};
@@ -76,18 +76,15 @@ pub fn subject(
     inline: Option<InlineMchd>,
 ) -> Result<Subject, Refusal> {
     let organisation = organisation.trim();
-    ru_identifiers::check_ogrn_or_ogrnip(organisation)
+    identifiers::check_ogrn_or_ogrnip(organisation)
         .map_err(|e| invalid(&format!("ОГРН/ОГРНИП организации: {e}")))?;
-    let representative = ru_identifiers::normalize_snils(snils.trim())
+    let representative = identifiers::normalize_snils(snils.trim())
         .map_err(|e| invalid(&format!("СНИЛС сотрудника: {e}")))?;
     let source = match (number, inline) {
-        (Some(number), None) => {
-            let number = number.trim();
-            if !is_guid(number) {
-                return Err(invalid("номер доверенности должен быть GUID"));
-            }
-            Source::Number(number.to_ascii_lowercase())
-        }
+        (Some(number), None) => match guid::normalize(number.trim()) {
+            Some(number) => Source::Number(number),
+            None => return Err(invalid("номер доверенности должен быть GUID")),
+        },
         (None, Some(InlineMchd { xml, signature })) => Source::Inline { xml, signature },
         (None, None) => {
             return Err(invalid(
@@ -105,18 +102,6 @@ pub fn subject(
         representative,
         source,
     })
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hexadecimal digits.
-pub fn is_guid(text: &str) -> bool {
-    text.len() == 36
-        && text.char_indices().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
 }
 
 fn invalid(detail: &str) -> Refusal {
@@ -198,12 +183,5 @@ mod tests {
             on_behalf_of(PayloadFormat::Json, b"{").is_err(),
             "a broken payload is a codec error"
         );
-    }
-
-    #[test]
-    fn guids() {
-        assert!(is_guid(GUID));
-        assert!(!is_guid("3f2b8c1e7a4d4e2b9c3a1b2c3d4e5f60"));
-        assert!(!is_guid("3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f6g"));
     }
 }

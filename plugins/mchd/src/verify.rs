@@ -12,8 +12,9 @@
 //! signature's bytes are exactly the registered ones (`MCHD_NOT_THE_REGISTERED_DOCUMENT` otherwise), so every
 //! check after that one reads the registered document. The local checks before it only ever refuse.
 
+use gateway_plugin_sdk::date::Date;
+
 use crate::checks::{self, Expected};
-use crate::dates::Date;
 use crate::document::{self, Kind, Mchd, Party, RetrustPermission};
 use crate::env::{Env, Failure, SignatureCheck};
 use crate::reason::{Reason, Refusal};

@@ -66,6 +66,21 @@
 //! XML Schema) with Rust signatures and the SDK's error types. They call the host and therefore work only
 //! inside a plugin instance; on a native target they panic (native builds exist to test the codec).
 //!
+//! # What plugins share
+//!
+//! Small pure modules for what every plugin would otherwise write again, tested natively:
+//!
+//! - [`duration`]: settings like `"5m"` ([`duration::parse`] allows zero, [`duration::parse_positive`]
+//!   refuses it; the serde helpers `duration::duration` and `duration::positive_duration`).
+//! - [`date`]: a calendar [`Date`](date::Date) (`xs:date`, chronological order, days since the epoch),
+//!   today in Europe/Moscow ([`Date::moscow`](date::Date::moscow), UTC+3), [`rfc3339`](date::rfc3339) of
+//!   an instant.
+//! - [`guid`]: GUIDs in the hyphenated form, normalised to lower case (token ids, МЧД numbers).
+//! - [`identifiers`]: check numbers of ОГРН, ОГРНИП, ИНН and СНИЛС (the gateway's `ru-identifiers`, the same
+//!   checks as at its edge), and the canonical СНИЛС.
+//! - [`QName::from_clark`](prelude::QName::from_clark): a message type from `{namespace}LocalName`, the
+//!   inverse of its `Display`.
+//!
 //! # Failure
 //!
 //! An `Err(PluginError)` from `handle` is a plugin failure the sender sees as a rejection. A panic aborts the
@@ -144,9 +159,10 @@
 //! - [`html`]: escaping and templates for pages.
 //! - `message`: helpers on the WIT types ([`Request::decode`](bindings::smev_gateway::plugin::types::Request::decode),
 //!   [`Reply::new`](bindings::smev_gateway::plugin::types::Reply::new), `Outcome` constructors, the
-//!   [`Description`](prelude::Description) builder).
+//!   [`Description`](prelude::Description) builder, [`QName`](prelude::QName) in Clark notation).
 //! - [`codec`]: XML/JSON payload codec (pure, tested natively).
 //! - [`serde_helpers`]: `one_or_many`, `base64`.
+//! - [`duration`], [`date`], [`guid`], [`identifiers`]: what plugins share (above), pure, tested natively.
 //! - [`host`]: safe wrappers of the host capabilities, one module each.
 //! - [`error`](mod@error): the SDK's error types.
 //! - `plugin`: the [`Plugin`] trait, the [`export_plugin!`] macro and the panic hook.
@@ -154,13 +170,31 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod date;
+pub mod duration;
 pub mod error;
+pub mod guid;
 pub mod host;
 pub mod html;
 mod message;
 mod page;
 mod plugin;
 pub mod serde_helpers;
+
+/// Check numbers of Russian identifiers (ОГРН, ОГРНИП, ИНН, СНИЛС): the gateway's `ru-identifiers` crate,
+/// so a plugin checks exactly as the gateway's edge does and depends on the SDK alone.
+///
+/// ```
+/// use gateway_plugin_sdk::identifiers::{self, Kind};
+///
+/// assert_eq!(identifiers::normalize_snils("112-233-445 95").as_deref(), Ok("11223344595"));
+/// assert!(identifiers::check_ogrn_or_ogrnip("1027700132195").is_ok());
+/// assert!(Kind::InnOrganisation.check("7707083893").is_ok());
+/// assert!(Kind::InnOrganisation.check("7707083894").is_err());
+/// ```
+pub mod identifiers {
+    pub use ru_identifiers::*;
+}
 
 /// The `wit_bindgen` bindings of the world `smev-gateway:plugin/plugin@1.1.0` (unchanged since 1.0.0).
 ///

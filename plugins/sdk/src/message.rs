@@ -20,6 +20,24 @@ impl Qname {
             local_name: local_name.into(),
         }
     }
+
+    /// Reads Clark notation, `{namespace}local_name` (what [`Display`](fmt::Display) writes): `None` unless
+    /// the text starts with `{`, the namespace and the local name are both non-empty (message types always
+    /// have a namespace) and the local name has no brace. The namespace is everything up to the first `}`.
+    ///
+    /// ```
+    /// use gateway_plugin_sdk::prelude::QName;
+    ///
+    /// let name = QName::from_clark("{urn://x/1.0}Req").unwrap();
+    /// assert_eq!(name, QName::new("urn://x/1.0", "Req"));
+    /// assert_eq!(QName::from_clark(&name.to_string()), Some(name));
+    /// assert_eq!(QName::from_clark("Req"), None);
+    /// ```
+    pub fn from_clark(name: &str) -> Option<Self> {
+        let (namespace, local_name) = name.strip_prefix('{')?.split_once('}')?;
+        (!namespace.is_empty() && !local_name.is_empty() && !local_name.contains(['{', '}']))
+            .then(|| Self::new(namespace, local_name))
+    }
 }
 
 /// Clark notation: `{namespace}local-name`.
@@ -273,5 +291,28 @@ mod tests {
             "{urn://gateway/test/1.0}A"
         );
         assert_eq!(description.produces.len(), 1);
+    }
+
+    #[test]
+    fn clark_names_read_back() {
+        assert_eq!(
+            Qname::from_clark("{urn://x/1.0}Req"),
+            Some(Qname::new("urn://x/1.0", "Req"))
+        );
+        let name = Qname::new("urn://gateway/svo-status/1.0", "VerifyQrRequest");
+        assert_eq!(Qname::from_clark(&name.to_string()), Some(name));
+        for bad in [
+            "{}Req",
+            "{urn}",
+            "Req",
+            "urn}Req",
+            "{urn",
+            "{urn}Re{q",
+            "{urn}Re}q",
+            " {urn}Req",
+            "",
+        ] {
+            assert_eq!(Qname::from_clark(bad), None, "{bad}");
+        }
     }
 }

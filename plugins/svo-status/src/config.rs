@@ -2,14 +2,15 @@
 
 use std::time::Duration;
 
+use gateway_plugin_sdk::duration::positive_duration;
 use serde::Deserialize;
 
 /// Settings, with the seeds' defaults.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// How long a QR code and the showcase data behind it live: `"5m"` by the seeds.
-    #[serde(default = "default_ttl", deserialize_with = "duration")]
+    /// How long a QR code and the showcase data behind it live: `"5m"` by the seeds; never zero.
+    #[serde(default = "default_ttl", deserialize_with = "positive_duration")]
     pub qr_ttl: Duration,
     /// QR links are `<public_base_url>/somc2/<guid>`.
     #[serde(default = "default_base")]
@@ -41,38 +42,28 @@ fn default_scale() -> u32 {
     6
 }
 
-/// `"300ms"`, `"5m"`, `"1h"`: one number and a unit.
-fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_duration(&s)
-        .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a duration like \"5m\"")))
-}
-
-/// Parses `<number><ms|s|m|h>`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
-    let n: u64 = s[..split].parse().ok()?;
-    match &s[split..] {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" => Some(Duration::from_secs(n * 60)),
-        "h" => Some(Duration::from_secs(n * 3600)),
-        _ => None,
-    }
-    .filter(|d| !d.is_zero())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn durations_and_defaults() {
-        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("0s"), None);
-        assert_eq!(parse_duration("5"), None);
+        let ttl = |json: &str| serde_json::from_str::<Settings>(json).map(|s| s.qr_ttl);
+        assert_eq!(
+            ttl(r#"{"qr_ttl": "1h"}"#).ok(),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            ttl(r#"{"qr_ttl": "1500ms"}"#).ok(),
+            Some(Duration::from_millis(1500))
+        );
+        for bad in [
+            r#"{"qr_ttl": "0s"}"#,
+            r#"{"qr_ttl": "0ms"}"#,
+            r#"{"qr_ttl": "5"}"#,
+        ] {
+            assert!(ttl(bad).is_err(), "{bad}: a QR code lives some time");
+        }
         let s: Settings = serde_json::from_str("{}").unwrap();
         assert_eq!(s.qr_ttl, Duration::from_secs(300));
         assert!(

@@ -3,12 +3,13 @@
 //! holding the showcase data is issued for `qr_ttl` and its link drawn as a QR code.
 
 use base64::Engine;
+use gateway_plugin_sdk::date::rfc3339;
 use gateway_plugin_sdk::host::tokens::Token;
+use gateway_plugin_sdk::identifiers;
 use gateway_plugin_sdk::prelude::*;
 
 use crate::config::Settings;
 use crate::messages::{IssueQrRequest, IssueQrResponse, NS, Participant, ShowcaseAnswer};
-use crate::time::rfc3339;
 use crate::{SCOPE, link};
 
 /// The business status code of "the showcase is unavailable, ask again later".
@@ -18,7 +19,7 @@ pub const SHOWCASE_UNAVAILABLE: i32 = 503;
 pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, PluginError> {
     let input: IssueQrRequest = req.decode()?;
     // The gateway's edge checks already refused malformed numbers; this is the subject's canonical form.
-    let snils = ru_identifiers::normalize_snils(&input.snils)
+    let snils = identifiers::normalize_snils(&input.snils)
         .map_err(|e| PluginError::new(format!("СНИЛС: {e}")))?;
     if let Some(token) = host::tokens::find_by_subject(SCOPE, &snils).map_err(host_failure)? {
         let participant = stored(&token)?;

@@ -8,13 +8,13 @@
 //! Anyone who opens the link sees the page the plugin serves for `/somc2/<guid>` (contract 1.1.0 `page`).
 //!
 //! Layout: `config` (settings), `messages` (the XSD's types), `issue`, `verify`, `page` (the link's page and
-//! its template `page.html`), `time` (dates for `xs:dateTime`).
+//! its template `page.html`). Durations, `xs:dateTime`, GUIDs and the СНИЛС come from the SDK
+//! (`gateway_plugin_sdk::{duration, date, guid, identifiers}`).
 
 mod config;
 mod issue;
 mod messages;
 mod page;
-mod time;
 mod verify;
 
 use gateway_plugin_sdk::prelude::*;

@@ -7,13 +7,13 @@
 
 use std::fmt;
 
+use gateway_plugin_sdk::date::rfc3339;
+use gateway_plugin_sdk::guid;
 use gateway_plugin_sdk::host::tokens::Lookup;
 use gateway_plugin_sdk::html::{self, Slot, TemplateError};
 use gateway_plugin_sdk::prelude::*;
 
 use crate::issue::stored;
-use crate::time::rfc3339;
-use crate::verify::canonical_guid;
 
 /// The page's template: `{{title}}` (text) and `{{body}}` (HTML).
 const TEMPLATE: &str = include_str!("page.html");
@@ -53,7 +53,7 @@ pub fn render(
         )
         .map(|page| page.header("allow", "GET"));
     }
-    let Some(guid) = canonical_guid(&req.path) else {
+    let Some(guid) = guid::normalize(&req.path) else {
         return not_found();
     };
     match lookup(&guid).map_err(Problem::Store)? {

@@ -3,6 +3,8 @@
 //! policy step refused, `MCHD_INVALID` with its reason and the seed's advice. A valid scan made with a valid
 //! power of attorney is recorded as a fact for that organisation; a scan as a private person is not.
 
+use gateway_plugin_sdk::date::rfc3339;
+use gateway_plugin_sdk::guid;
 use gateway_plugin_sdk::host::tokens::Lookup;
 use gateway_plugin_sdk::prelude::*;
 
@@ -10,7 +12,6 @@ use crate::SCOPE;
 use crate::config::Settings;
 use crate::issue::stored;
 use crate::messages::{NS, VerifyQrRequest, VerifyQrResponse};
-use crate::time::rfc3339;
 
 /// The annotation the МЧД policy step leaves when the power of attorney is valid: the organisation's ОГРН.
 pub const ORGANISATION_NOTE: &str = "goscan.organisation";
@@ -96,20 +97,8 @@ pub fn guid_of(qr: &str) -> Option<String> {
         Some(i) => &qr[i + "/somc2/".len()..],
         None => qr,
     };
-    canonical_guid(candidate.split(['?', '#']).next()?.trim_end_matches('/'))
-}
-
-/// `candidate` in lower case if it is a GUID in its hyphenated 36-character form, the form of token ids.
-pub fn canonical_guid(candidate: &str) -> Option<String> {
-    let ok = candidate.len() == 36
-        && candidate.char_indices().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
-    ok.then(|| candidate.to_ascii_lowercase())
+    // Token ids are GUIDs in lower case: the canonical form.
+    guid::normalize(candidate.split(['?', '#']).next()?.trim_end_matches('/'))
 }
 
 #[cfg(test)]
