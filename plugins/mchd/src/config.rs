@@ -10,7 +10,8 @@
 //! adapters = ["mchd-registry"]
 //! [plugins.mchd.config]
 //! role = "policy"
-//! cache_ttl = "5m"
+//! cache_ttl = "5m"             # registered documents
+//! status_cache_ttl = "30s"     # registry statuses: a revocation counts within this time
 //!
 //! [plugins.mchd-service]            # chain = ["mchd-service"]
 //! path = "plugins/mchd.wasm"
@@ -52,12 +53,15 @@ pub struct Settings {
     /// The adapter of the ФНС registry of powers of attorney. Default `mchd-registry`.
     #[serde(default = "default_adapter")]
     pub registry_adapter: String,
-    /// How long registry answers (statuses, and documents fetched by number) are kept in the gateway's shared
-    /// token store; `"0s"` turns the cache off. Default `"5m"`: a revocation takes effect at most this long
-    /// after the registry records it. A cached document holds the names and СНИЛС in it; it is deleted with its
-    /// token when this time is up.
+    /// How long registered documents fetched from the registry are kept in the gateway's shared token store;
+    /// `"0s"` turns the cache off. Default `"5m"`. A cached document holds the names and СНИЛС in it; it is
+    /// deleted with its token when this time is up.
     #[serde(default = "default_cache_ttl", deserialize_with = "duration")]
     pub cache_ttl: Duration,
+    /// How long a registry status is kept (never longer than `cache_ttl`): a revocation takes effect at most
+    /// this long after the registry records it. Default `"30s"`.
+    #[serde(default = "default_status_ttl", deserialize_with = "duration")]
+    pub status_cache_ttl: Duration,
     /// The `Retry-After` of the answer given while the registry is unavailable. Default `"30s"`.
     #[serde(default = "default_retry_after", deserialize_with = "duration")]
     pub retry_after: Duration,
@@ -76,6 +80,7 @@ impl Default for Settings {
             scan_types: default_scan_types(),
             registry_adapter: default_adapter(),
             cache_ttl: default_cache_ttl(),
+            status_cache_ttl: default_status_ttl(),
             retry_after: default_retry_after(),
             max_retrust_depth: default_depth(),
             max_document_bytes: default_max_bytes(),
@@ -91,6 +96,9 @@ fn default_adapter() -> String {
 }
 fn default_cache_ttl() -> Duration {
     Duration::from_secs(300)
+}
+fn default_status_ttl() -> Duration {
+    Duration::from_secs(30)
 }
 fn default_retry_after() -> Duration {
     Duration::from_secs(30)
@@ -133,6 +141,11 @@ impl Settings {
         }
     }
 
+    /// How long a registry status is kept: `status_cache_ttl`, at most `cache_ttl`.
+    pub fn status_ttl(&self) -> Duration {
+        self.status_cache_ttl.min(self.cache_ttl)
+    }
+
     /// `retry_after` in milliseconds.
     pub fn retry_after_ms(&self) -> u64 {
         u64::try_from(self.retry_after.as_millis()).unwrap_or(u64::MAX)
@@ -149,6 +162,17 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert_eq!(s.role, Role::Policy);
         assert_eq!(s.cache_ttl, Duration::from_secs(300));
+        assert_eq!(
+            s.status_ttl(),
+            Duration::from_secs(30),
+            "statuses are kept shorter"
+        );
+        let short = Settings::from_json(r#"{"cache_ttl": "10s"}"#).expect("valid");
+        assert_eq!(
+            short.status_ttl(),
+            Duration::from_secs(10),
+            "never longer than cache_ttl"
+        );
         assert_eq!(s.retry_after_ms(), 30_000);
         let s = Settings::from_json(
             r#"{"role": "service", "cache_ttl": "0s", "retry_after": "1500ms", "max_retrust_depth": 1,

@@ -92,7 +92,7 @@ impl Env for HostEnv<'_> {
 
     fn status(&self, number: &str) -> Result<Option<String>, Failure> {
         let key = number.to_ascii_lowercase();
-        cache::remember(self, STATUS_SCOPE, &key, self.settings.cache_ttl, || {
+        cache::remember(self, STATUS_SCOPE, &key, self.settings.status_ttl(), || {
             let answer: StatusAnswer =
                 self.call(registry::STATUS, &NumberInput { number: &key })?;
             answer.into_status().map_err(Failure::Failed)

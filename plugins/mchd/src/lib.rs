@@ -50,8 +50,9 @@
 //! | `MCHD_PARENT_INVALID` | the parent, fetched from the registry, passes every check (its reason is in the message) |
 //! | `MCHD_RETRUST_FORBIDDEN` | the parent allows retrust (`ПрПередов` 2 for one level, 3 for more) |
 //!
-//! Registry answers (statuses and documents) are cached in the gateway's shared token store for
-//! `cache_ttl`; a revocation takes effect on the next scan after that. Keys never enter the plugin: the
+//! Registry answers are cached in the gateway's shared token store, in this plugin's own scopes (no other
+//! plugin can write them): registered documents for `cache_ttl`, statuses for `status_cache_ttl` (at most
+//! `cache_ttl`, default 30 s); a revocation takes effect on the first scan after that. Keys never enter the plugin: the
 //! signature is checked by the host's `crypto` capability.
 //!
 //! # Layout
