@@ -17,7 +17,7 @@
 //! - `app`: the shared state assembled from the config.
 //! - `server`, `routes`, `respond`: listener (plain or mutual TLS), the route table, responses and bodies.
 //! - `auth`, `call`: senders, their credentials, the connection; the per-request context.
-//! - `soap`, `json_api`, `wsdl`, `health`, `pages`: the endpoints; `page_guard`: the public pages' limits.
+//! - `soap`, `json_api`, `wsdl`, `health`: the endpoints; `plugin_pages`, `page_guard`: the pages plugins serve, and their limits.
 //! - `intake`, `edge`, `router`, `chain`: accepting an envelope, checks before any plugin, routes, chains.
 //! - `pipeline`, `queued`, `answers`: chains of queued requests, how queued data is stored and read back.
 //! - `convert`: conversions between the envelope's, the host's and the store's types.
@@ -47,8 +47,8 @@ pub mod journal;
 pub mod json_api;
 pub mod logging;
 pub mod page_guard;
-pub mod pages;
 pub mod pipeline;
+pub mod plugin_pages;
 pub mod queued;
 pub mod reports;
 pub mod respond;

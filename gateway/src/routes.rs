@@ -6,7 +6,7 @@
 //! | POST | `/smev/1.1`, `/smev/1.2`, `/smev/1.3` | SOAP ([`crate::soap`]) |
 //! | GET | `/smev/{v}?wsdl`, `/smev/{v}?xsd=FILE` | service WSDL and its schemas ([`crate::wsdl`]) |
 //! | POST | `/api/v1/messages`, `/api/v1/send`, `/api/v1/get`, `/api/v1/ack`, `/api/v1/find` | JSON ([`crate::json_api`]) |
-//! | GET, POST | a `[[pages]]` prefix (e.g. `/somc2/{guid}`, the page an SVO QR link opens) | the plugin's pages ([`crate::pages`]) |
+//! | GET, POST | a `[[pages]]` prefix (e.g. `/somc2/{guid}`, the page an SVO QR link opens) | the plugin's pages ([`crate::plugin_pages`]) |
 //! | GET | `/api/v1/reports` | the report history, for operators ([`crate::reports::history`]) |
 //! | GET | `/healthz`, `/readyz` | health ([`crate::health`]) |
 
@@ -41,9 +41,11 @@ pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) 
         (&Method::GET, "/api/v1/reports") => {
             crate::reports::history::handle(&app, &conn, req).await
         }
-        (&Method::GET | &Method::POST, p) if crate::pages::find(&app.config.pages, p).is_some() => {
-            match crate::pages::find(&app.config.pages, p) {
-                Some(page) => crate::pages::serve(&app, &conn, page, req).await,
+        (&Method::GET | &Method::POST, p)
+            if crate::plugin_pages::find(&app.config.pages, p).is_some() =>
+        {
+            match crate::plugin_pages::find(&app.config.pages, p) {
+                Some(page) => crate::plugin_pages::serve(&app, &conn, page, req).await,
                 None => not_found(),
             }
         }
