@@ -336,3 +336,37 @@ fn shipped_fixtures_are_complete_and_carry_valid_snils() {
     assert_eq!(ru_identifiers::check_snils("700-800-903 40"), Ok(()));
     assert!(records.iter().all(|r| r["snils"] != "700-800-903 40"));
 }
+
+/// The demo's story (issue a QR, scan it with the demo МЧД, receive the report) needs a profile, with an
+/// e-mail address, for every organisation an ACTIVE demo power of attorney is issued by.
+#[test]
+fn every_active_demo_principal_has_a_profile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture")).expect("json")
+    };
+    let profiles = read("org-profile.json");
+    let with_email: Vec<&str> = profiles
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|p| p["email"].as_str().is_some_and(|e| e.contains('@')))
+        .filter_map(|p| p["ogrn"].as_str())
+        .collect();
+    let registry = read("mchd-registry.json");
+    let mut checked = 0;
+    for entry in registry.as_array().expect("array") {
+        if entry["status"] != "ACTIVE" {
+            continue;
+        }
+        let xml = std::fs::read_to_string(dir.join(entry["file"].as_str().expect("file"))).expect("xml");
+        let ogrn = xml
+            .split(" ОГРН=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("the principal's ОГРН");
+        assert!(with_email.contains(&ogrn), "no profile with an e-mail for {ogrn}");
+        checked += 1;
+    }
+    assert!(checked >= 2, "the demo has active powers of attorney");
+}
