@@ -26,34 +26,54 @@ use crate::scopes::ScopePolicy;
 use crate::services::Services;
 use crate::tokens::TokenService;
 
-/// Everything a request handler needs.
+/// The gateway of one node: its config, and its parts grouped by what uses them, so that a function names
+/// the part it needs (`&Edge`, `&Engine`, `&Queue`) rather than the whole.
 pub struct App {
     pub config: Arc<Config>,
     /// The URL clients reach the gateway at.
     pub public_url: String,
     /// This node's name.
     pub node: String,
-    pub store: Store,
+    /// What the endpoints need before an envelope is accepted.
+    pub edge: Edge,
+    /// What runs envelopes.
+    pub engine: Engine,
+    /// Where requests and answers are kept.
+    pub queue: Queue,
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+    pub started: Instant,
+}
+
+/// What the endpoints need before an envelope is accepted: who may call, how much of a body is read, the
+/// codec's limits, the pages' limits.
+pub struct Edge {
+    pub auth: Authenticator,
+    /// Envelope limits for the codec.
+    pub limits: Limits,
+    /// How much of a request body is read, and for how long.
+    pub body_limits: BodyLimits,
+    /// Limits of the pages plugins serve.
+    pub pages: PageGuard,
+}
+
+/// What runs envelopes: routes and schemas, the plugin host and the capabilities it reaches.
+pub struct Engine {
+    pub router: Router,
     pub schemas: Arc<SchemaCatalog>,
     pub host: Arc<PluginHost>,
     pub adapters: Arc<Adapters>,
     /// The CAs and CRLs signatures are checked against (also behind the plugins' `crypto`).
     pub trust: Arc<TrustStore>,
-    pub router: Router,
-    pub auth: Authenticator,
     pub tokens: Arc<TokenService>,
+}
+
+/// Where requests and answers are kept, and how many chains of queued requests run at once.
+pub struct Queue {
+    pub store: Store,
     pub journal: Journal,
-    /// Envelope limits for the codec.
-    pub limits: Limits,
-    /// How much of a request body is read, and for how long.
-    pub body_limits: BodyLimits,
     /// Bounds the chains running at once for queued requests.
     pub workers: Arc<Semaphore>,
-    /// Limits of the public pages.
-    pub pages: PageGuard,
-    pub shutdown: CancellationToken,
-    pub tracker: TaskTracker,
-    pub started: Instant,
 }
 
 /// The parts loaded from files, before the store: also what `gateway check` inspects.
@@ -263,24 +283,30 @@ impl App {
             max_attachment_bytes: config.limits.max_attachment_bytes.as_usize(),
         };
         Ok(Arc::new(App {
-            auth: Authenticator::new(&config),
-            workers: Arc::new(Semaphore::new(config.queue.workers)),
-            pages: PageGuard::new(&config.limits.pages),
+            edge: Edge {
+                auth: Authenticator::new(&config),
+                limits,
+                body_limits: BodyLimits {
+                    max_body: config.limits.max_body.as_usize(),
+                    read_timeout: config.server.read_timeout.get(),
+                },
+                pages: PageGuard::new(&config.limits.pages),
+            },
+            engine: Engine {
+                router,
+                schemas,
+                host,
+                adapters,
+                trust,
+                tokens,
+            },
+            queue: Queue {
+                store,
+                journal,
+                workers: Arc::new(Semaphore::new(config.queue.workers)),
+            },
             public_url,
             node,
-            store,
-            schemas,
-            host,
-            adapters,
-            trust,
-            router,
-            tokens,
-            journal,
-            limits,
-            body_limits: BodyLimits {
-                max_body: config.limits.max_body.as_usize(),
-                read_timeout: config.server.read_timeout.get(),
-            },
             shutdown,
             tracker,
             started: Instant::now(),

@@ -23,10 +23,11 @@ pub fn healthz(app: &App) -> hyper::Response<Body> {
 
 /// 200 when the gateway can serve envelopes, 503 otherwise; the particulars for an authenticated caller.
 pub async fn readyz<B>(app: &App, conn: &ConnInfo, req: &Request<B>) -> hyper::Response<Body> {
-    let store = tokio::time::timeout(std::time::Duration::from_secs(2), app.store.ping()).await;
+    let store =
+        tokio::time::timeout(std::time::Duration::from_secs(2), app.queue.store.ping()).await;
     let store_ok = matches!(store, Ok(Ok(())));
-    let plugins = app.host.plugins();
-    let adapters = app.adapters.names();
+    let plugins = app.engine.host.plugins();
+    let adapters = app.engine.adapters.names();
     let expected_plugins = app.config.plugins.len();
     let expected_adapters = app.config.adapters.len();
     let ready = store_ok
@@ -35,12 +36,13 @@ pub async fn readyz<B>(app: &App, conn: &ConnInfo, req: &Request<B>) -> hyper::R
         && !app.shutdown.is_cancelled();
     let status = if ready { 200 } else { 503 };
     let summary = if ready { "ready" } else { "not ready" };
-    let authenticated = Call::authenticate(&app.auth, conn, req, &app.node).is_ok();
+    let authenticated = Call::authenticate(&app.edge.auth, conn, req, &app.node).is_ok();
     if !authenticated {
         return respond::json(status, &json!({ "status": summary }));
     }
     let now = crate::tokens::now_ms().max(0) as u64;
     let warnings: Vec<String> = app
+        .engine
         .trust
         .crls()
         .iter()

@@ -11,10 +11,11 @@ use gateway_host::{Attachment, PayloadFormat};
 use gateway_store::{Direction, Format, NewRequest};
 use smev_envelope::{Fault, FaultKind, QName, SmevVersion};
 
-use crate::app::App;
+use crate::app::{App, Engine, Queue};
 use crate::auth::sha256_hex;
 use crate::call::Call;
 use crate::chain::{self, ChainResult};
+use crate::config::SmevConfig;
 use crate::edge;
 use crate::error::Failure;
 use crate::pipeline;
@@ -99,12 +100,16 @@ pub struct Accepted {
 }
 
 /// Checks `incoming` from `sender`.
-pub async fn accept(app: &App, call: &Call, incoming: Incoming) -> Result<Accepted, Failure> {
+pub async fn accept(
+    engine: &Engine,
+    smev: &SmevConfig,
+    call: &Call,
+    incoming: Incoming,
+) -> Result<Accepted, Failure> {
     let sender = &call.sender;
     let message_id = match incoming.message_id {
         Some(id) => {
-            let require_v1 =
-                matches!(incoming.protocol, Protocol::Soap(_)) && app.config.smev.require_uuid_v1;
+            let require_v1 = matches!(incoming.protocol, Protocol::Soap(_)) && smev.require_uuid_v1;
             smev_envelope::check_message_id(&id, require_v1)?;
             id
         }
@@ -141,7 +146,7 @@ pub async fn accept(app: &App, call: &Call, incoming: Incoming) -> Result<Accept
         })?,
     };
     let key = root.to_string();
-    let Some(route) = app.router.route(&key).cloned() else {
+    let Some(route) = engine.router.route(&key).cloned() else {
         return Err(Failure::client(Fault::business_data_type_not_supported(
             &root,
         )));
@@ -160,7 +165,7 @@ pub async fn accept(app: &App, call: &Call, incoming: Incoming) -> Result<Accept
             attachments,
             ..
         } => {
-            edge::check_xml(&route, &app.schemas, standalone).await?;
+            edge::check_xml(&route, &engine.schemas, standalone).await?;
             QueuedEnvelope {
                 format: PayloadFormat::Xml,
                 payload: xml,
@@ -175,7 +180,7 @@ pub async fn accept(app: &App, call: &Call, incoming: Incoming) -> Result<Accept
                     "payload must be a JSON object".into(),
                 ])));
             }
-            edge::check_json(&route, &app.schemas, &value)?;
+            edge::check_json(&route, &engine.schemas, &value)?;
             QueuedEnvelope {
                 format: PayloadFormat::Json,
                 payload: serde_json::to_vec(&value).unwrap_or_default(),
@@ -221,7 +226,7 @@ impl Accepted {
             payload: Some(blob),
         };
         let lease = app.config.queue.lease.get();
-        app.store.accept_request(&request, lease).await?;
+        app.queue.store.accept_request(&request, lease).await?;
         let lease_until = request.received_at + lease.as_millis() as i64;
         pipeline::spawn(
             app,
@@ -236,7 +241,7 @@ impl Accepted {
 
     /// Runs the chain now (the synchronous JSON call): records its facts (unless a test message) and journals
     /// the call.
-    pub async fn run(self, app: &App) -> Result<ChainResult, Failure> {
+    pub async fn run(self, engine: &Engine, queue: &Queue) -> Result<ChainResult, Failure> {
         let digest = sha256_hex(&self.envelope.payload);
         let test_message = self.envelope.test_message;
         let request = chain::request(
@@ -245,14 +250,14 @@ impl Accepted {
             &self.call.sender.mnemonic,
             self.envelope,
         );
-        let mut result = chain::run(&app.host, &self.route, request).await;
+        let mut result = chain::run(&engine.host, &self.route, request).await;
         if !test_message {
             let facts = crate::convert::store_facts(std::mem::take(&mut result.facts));
             if !facts.is_empty() {
-                app.store.record_facts(&facts).await?;
+                queue.store.record_facts(&facts).await?;
             }
         }
-        app.journal.append(gateway_store::JournalEntry {
+        queue.journal.append(gateway_store::JournalEntry {
             message_type: Some(self.route.key.clone()),
             detail: result.denied.clone().or(result.failure.clone()),
             payload_sha256: Some(digest),

@@ -21,8 +21,8 @@ pub async fn sweeper(app: Arc<App>) {
 /// One sweep: expired tokens lose their data (tombstones), old tombstones go, replies past their data's lifetime
 /// are purged, acknowledged replies and finished requests past retention are deleted.
 pub async fn sweep_once(app: &App) {
-    app.tokens.run_pending_tasks().await;
-    match app.store.sweep(now_ms()).await {
+    app.engine.tokens.run_pending_tasks().await;
+    match app.queue.store.sweep(now_ms()).await {
         Ok(report) => tracing::debug!(?report, "sweep done"),
         Err(e) => tracing::warn!(error = %e, "sweep failed"),
     }
@@ -44,7 +44,7 @@ pub async fn facts_retention(app: Arc<App>) {
 pub async fn retain_facts_once(app: &App) {
     let cutoff = now_ms()
         - i64::try_from(app.config.facts.retention.get().as_millis()).unwrap_or(i64::MAX / 2);
-    match app.store.delete_facts_before(cutoff).await {
+    match app.queue.store.delete_facts_before(cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, "facts past their retention deleted"),
         Err(e) => tracing::warn!(error = %e, "facts retention failed"),

@@ -32,8 +32,8 @@ async fn prepare<T: DeserializeOwned>(
     conn: &ConnInfo,
     req: HttpRequest<HttpBody>,
 ) -> Result<(Call, T), Failure> {
-    let caller = Call::authenticate(&app.auth, conn, &req, &app.node)?;
-    let body = respond::read_body(req, &app.body_limits).await?;
+    let caller = Call::authenticate(&app.edge.auth, conn, &req, &app.node)?;
+    let body = respond::read_body(req, &app.edge.body_limits).await?;
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| Failure::client(Fault::invalid_content(vec![format!("JSON: {e}")])))?;
     if edge::json_depth(&value) > app.config.limits.max_depth {
@@ -90,12 +90,12 @@ pub async fn messages(
         call.payload,
         call.test_message,
     );
-    let accepted = match intake::accept(app, &caller, incoming).await {
+    let accepted = match intake::accept(&app.engine, &app.config.smev, &caller, incoming).await {
         Ok(a) => a,
         Err(f) => return problem(&f, asked_id.as_deref()),
     };
     let message_id = accepted.message_id.clone();
-    match accepted.run(app).await {
+    match accepted.run(&app.engine, &app.queue).await {
         Ok(result) => answer(result.outcome, &message_id),
         Err(f) => problem(&f, Some(&message_id)),
     }
@@ -195,7 +195,7 @@ pub async fn send(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -
         call.payload,
         call.test_message,
     );
-    let accepted = match intake::accept(app, &caller, incoming).await {
+    let accepted = match intake::accept(&app.engine, &app.config.smev, &caller, incoming).await {
         Ok(a) => a,
         Err(f) => return problem(&f, asked_id.as_deref()),
     };
@@ -236,7 +236,7 @@ pub async fn get(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) ->
         Err(f) => return problem(&f, None),
     };
     if let Some(t) = &call.message_type
-        && !app.router.produces(t)
+        && !app.engine.router.produces(t)
     {
         return problem(
             &Failure::of(
@@ -247,6 +247,7 @@ pub async fn get(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) ->
         );
     }
     let taken = app
+        .queue
         .store
         .take_response(
             &caller.sender.mnemonic,
@@ -318,6 +319,7 @@ pub async fn ack(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) ->
         Err(f) => return problem(&f, None),
     };
     match app
+        .queue
         .store
         .ack_response(&caller.sender.mnemonic, &call.message_id)
         .await
@@ -357,7 +359,12 @@ pub async fn find(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) -
         to_ms: to,
         limit: Some(call.limit.unwrap_or(100).min(1000)),
     };
-    match app.store.find_journal(&caller.sender.mnemonic, &q).await {
+    match app
+        .queue
+        .store
+        .find_journal(&caller.sender.mnemonic, &q)
+        .await
+    {
         Ok(entries) => respond::json(
             200,
             &FindAnswer {

@@ -14,7 +14,8 @@
 //! for either codec). Failures are `error::Failure`, whose SMEV fault and HTTP status one table decides.
 //!
 //! - `config`: the one config file (serde structs, env overrides, validation, masked secrets).
-//! - `app`: the shared state assembled from the config.
+//! - `app`: the node's state assembled from the config, grouped as `Edge` (before acceptance), `Engine` (what
+//!   runs envelopes) and `Queue` (where requests and answers are kept), so a function names the part it uses.
 //! - `server`, `routes`, `respond`: listener (plain or mutual TLS), the route table, responses and bodies.
 //! - `auth`, `call`: senders, their credentials, the connection; the per-request context.
 //! - `soap`, `json_api`, `wsdl`, `health`: the endpoints; `plugin_pages`, `page_guard`: the pages plugins serve, and their limits.
@@ -114,7 +115,7 @@ pub async fn run(
     {
         tracing::warn!("some tasks did not finish within the shutdown grace period");
     }
-    app.store.close().await;
+    app.queue.store.close().await;
     tracing::info!("gateway stopped");
     Ok(())
 }

@@ -27,7 +27,7 @@ use crate::tokens::now_ms;
 pub fn spawn(app: &Arc<App>, pending: PendingRequest) {
     let app2 = app.clone();
     app.tracker.spawn(async move {
-        let Ok(_permit) = app2.workers.clone().acquire_owned().await else {
+        let Ok(_permit) = app2.queue.workers.clone().acquire_owned().await else {
             return;
         };
         process(&app2, pending).await;
@@ -39,12 +39,12 @@ pub async fn process(app: &App, p: PendingRequest) {
     let started = std::time::Instant::now();
     let r = &p.request;
     let envelope = r.payload.as_deref().and_then(QueuedEnvelope::decode);
-    let route = app.router.route(&r.message_type).cloned();
+    let route = app.engine.router.route(&r.message_type).cloned();
     let (result, response_type) = match (envelope, route) {
         (Some(envelope), Some(route)) => {
             let request = chain::request(&r.message_id, &route, &r.sender, envelope);
             (
-                chain::run(&app.host, &route, request).await,
+                chain::run(&app.engine.host, &route, request).await,
                 route.response_type.clone(),
             )
         }
@@ -64,7 +64,7 @@ pub async fn process(app: &App, p: PendingRequest) {
         ),
     };
     let finished = finished(app, r, result, &response_type, started.elapsed());
-    if let Err(e) = app.store.finish_request(&finished).await {
+    if let Err(e) = app.queue.store.finish_request(&finished).await {
         // The lease runs out and this node or another takes the request over.
         tracing::error!(error = %e, message_id = %r.message_id, "could not commit a chain's result; it will be retried");
     }
@@ -165,7 +165,7 @@ pub async fn recovery_loop(app: Arc<App>) {
             () = app.shutdown.cancelled() => break,
             () = tokio::time::sleep(every) => {}
         }
-        match app.store.claim_requests(lease, 64).await {
+        match app.queue.store.claim_requests(lease, 64).await {
             Ok(claimed) => {
                 if !claimed.is_empty() {
                     tracing::info!(

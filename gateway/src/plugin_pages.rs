@@ -34,14 +34,14 @@ pub async fn serve(
     page: &PageConfig,
     req: Request<Incoming>,
 ) -> Response<Body> {
-    if !page.public && Call::authenticate(&app.auth, conn, &req, &app.node).is_err() {
+    if !page.public && Call::authenticate(&app.edge.auth, conn, &req, &app.node).is_err() {
         return plain(
             401,
             "Требуется вход",
             "<p>Страница доступна только зарегистрированным системам.</p>",
         );
     }
-    let _slot = match app.pages.admit(conn.peer.ip(), Instant::now()) {
+    let _slot = match app.edge.pages.admit(conn.peer.ip(), Instant::now()) {
         Admission::Run(slot) => slot,
         Admission::TooMany(wait) => {
             return with_retry_after(
@@ -72,7 +72,7 @@ pub async fn serve(
     let cache_key =
         (req.method() == Method::GET && query.is_empty()).then(|| format!("{}{path}", page.prefix));
     if let Some(key) = &cache_key
-        && let Some(remembered) = app.pages.remembered(key)
+        && let Some(remembered) = app.edge.pages.remembered(key)
     {
         return render(&remembered);
     }
@@ -96,6 +96,7 @@ pub async fn serve(
         request = request.with_accept_language(&accept);
     }
     match app
+        .engine
         .host
         .page(&page.plugin, request, page.deadline.get())
         .await
@@ -105,7 +106,7 @@ pub async fn serve(
             if matches!(response.status, 404 | 410)
                 && let Some(key) = cache_key
             {
-                app.pages.remember(key, response.clone());
+                app.edge.pages.remember(key, response.clone());
             }
             render(&response)
         }

@@ -34,15 +34,15 @@ pub async fn handle(
     v: SmevVersion,
     req: Request<HttpBody>,
 ) -> Response<Body> {
-    let call = match Call::authenticate(&app.auth, conn, &req, &app.node) {
+    let call = match Call::authenticate(&app.edge.auth, conn, &req, &app.node) {
         Ok(c) => c,
         Err(f) => return fault(v, None, &f),
     };
-    let body = match respond::read_body(req, &app.body_limits).await {
+    let body = match respond::read_body(req, &app.edge.body_limits).await {
         Ok(b) => b,
         Err(e) => return fault(v, None, &Failure::from(e)),
     };
-    let decoded = match smev_envelope::decode_request(v, &body, &app.limits) {
+    let decoded = match smev_envelope::decode_request(v, &body, &app.edge.limits) {
         Ok(d) => d,
         Err(e) => {
             tracing::debug!(sender = %call.sender.mnemonic, error = %e, "undecodable SOAP request");
@@ -94,7 +94,7 @@ fn fault(v: SmevVersion, op: Option<Operation>, f: &Failure) -> Response<Body> {
 }
 
 fn journal_fault(app: &App, call: &Call, op: Operation, f: &Failure) {
-    app.journal.append(JournalEntry {
+    app.queue.journal.append(JournalEntry {
         detail: Some(format!("{op:?}: {}", f.fault.kind.name())),
         ..call.entry("", Direction::In, "fault")
     });
@@ -147,7 +147,7 @@ async fn send_request(
                 .collect(),
         },
     };
-    intake::accept(app, call, incoming)
+    intake::accept(&app.engine, &app.config.smev, call, incoming)
         .await?
         .queue(app)
         .await?;
@@ -172,7 +172,7 @@ async fn get_response(
     let sender = &call.sender;
     let selector = r.selector.map(|q| q.to_string());
     if let Some(t) = &selector
-        && !app.router.produces(t)
+        && !app.engine.router.produces(t)
     {
         return Err(Failure::of(
             FaultKind::UnknownMessageType,
@@ -180,6 +180,7 @@ async fn get_response(
         ));
     }
     let taken = app
+        .queue
         .store
         .take_response(
             &sender.mnemonic,
@@ -201,7 +202,7 @@ fn journal_delivery(app: &App, call: &Call, q: &QueuedResponse) {
     } else {
         "delivered"
     };
-    app.journal.append(JournalEntry {
+    app.queue.journal.append(JournalEntry {
         message_type: Some(q.response_type.clone()),
         ..call.entry(&q.id, Direction::Out, outcome)
     });
@@ -276,12 +277,13 @@ fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseM
 async fn ack(app: &App, v: SmevVersion, call: &Call, a: Ack) -> Result<Vec<u8>, Failure> {
     let sender = &call.sender;
     match app
+        .queue
         .store
         .ack_response(&sender.mnemonic, &a.message_id)
         .await?
     {
         AckOutcome::Acked | AckOutcome::AlreadyAcked => {
-            app.journal.append(JournalEntry {
+            app.queue.journal.append(JournalEntry {
                 detail: a.accepted.filter(|x| !x).map(|_| "accepted=false".into()),
                 ..call.entry(&a.message_id, Direction::In, "acked")
             });
@@ -301,7 +303,7 @@ async fn get_status(
     _r: GetStatus,
 ) -> Result<Vec<u8>, Failure> {
     let sender = &call.sender;
-    let event = app.store.take_status_event(&sender.mnemonic).await?;
+    let event = app.queue.store.take_status_event(&sender.mnemonic).await?;
     let msg = event.map(|e| StatusMessage {
         original_message_id: e.original_message_id,
         category: InteractionStatus::parse(&e.category)

@@ -61,7 +61,8 @@ fn mchd(c: &mut Criterion) {
     );
     let deadline = Duration::from_secs(5);
     let verify = || async {
-        app.host
+        app.engine
+            .host
             .invoke("mchd-service", request.clone(), deadline)
             .await
             .expect("the plugin answers")

@@ -88,9 +88,9 @@ async fn run_adhoc(loaded: Loaded, args: RunArgs) -> anyhow::Result<()> {
     let app = App::build(config, public_url, shutdown.clone()).await?;
     let runner = super::runner(
         &app.config,
-        app.store.clone(),
-        app.host.clone(),
-        app.adapters.clone(),
+        app.queue.store.clone(),
+        app.engine.host.clone(),
+        app.engine.adapters.clone(),
     )?;
     let request = AdhocRequest {
         period,
@@ -103,7 +103,7 @@ async fn run_adhoc(loaded: Loaded, args: RunArgs) -> anyhow::Result<()> {
     app.tracker.close();
     shutdown.cancel();
     app.tracker.wait().await;
-    app.store.close().await;
+    app.queue.store.close().await;
     let outcomes = result.context("the ad hoc run failed")?;
     if outcomes.is_empty() {
         println!("no organisation has facts in {period}: nothing to report");

@@ -97,7 +97,7 @@ fn rfc3339(ms: i64) -> String {
 
 /// Serves the endpoint.
 pub async fn handle(app: &Arc<App>, conn: &ConnInfo, req: Request<Incoming>) -> Response<Body> {
-    let sender = match Call::authenticate(&app.auth, conn, &req, &app.node) {
+    let sender = match Call::authenticate(&app.edge.auth, conn, &req, &app.node) {
         Ok(c) => c.sender,
         Err(f) => return crate::respond::problem(&f, None),
     };
@@ -120,7 +120,7 @@ pub async fn handle(app: &Arc<App>, conn: &ConnInfo, req: Request<Incoming>) -> 
             );
         }
     };
-    match app.store.find_reports(&query).await {
+    match app.queue.store.find_reports(&query).await {
         Ok(runs) => {
             let reports: Vec<ReportRecord> = runs.into_iter().map(ReportRecord::from_run).collect();
             respond::json(200, &serde_json::json!({ "reports": reports }))

@@ -37,9 +37,9 @@ pub fn start(app: &Arc<App>) -> anyhow::Result<()> {
     }
     let runner = Arc::new(runner(
         &app.config,
-        app.store.clone(),
-        app.host.clone(),
-        app.adapters.clone(),
+        app.queue.store.clone(),
+        app.engine.host.clone(),
+        app.engine.adapters.clone(),
     )?);
     let plan = Plan {
         schedule: Schedule::parse(&r.schedule, parse_date(&r.anchor)?)?,
