@@ -5,7 +5,8 @@
 use gateway_host::RejectCode;
 use gateway_store::{Format, QueuedResponse, ResponseKind};
 
-use crate::queued::{StoredNotice, reject_code_from_name};
+use crate::convert::reject_code_from_name;
+use crate::queued::StoredNotice;
 
 /// What the sender is told of a purged answer.
 pub const PURGED: &str = "Данные ответа удалены по истечении срока хранения";

@@ -37,6 +37,28 @@ pub fn reject_code(code: gateway_host::RejectCode) -> smev_envelope::RejectCode 
     }
 }
 
+/// The SMEV name of a reject code.
+pub fn reject_code_name(c: gateway_host::RejectCode) -> &'static str {
+    match c {
+        gateway_host::RejectCode::AccessDenied => "ACCESS_DENIED",
+        gateway_host::RejectCode::NoData => "NO_DATA",
+        gateway_host::RejectCode::UnknownRequestDescription => "UNKNOWN_REQUEST_DESCRIPTION",
+        gateway_host::RejectCode::Failure => "FAILURE",
+    }
+}
+
+/// The reject code of an SMEV name.
+pub fn reject_code_from_name(name: &str) -> Option<gateway_host::RejectCode> {
+    [
+        gateway_host::RejectCode::AccessDenied,
+        gateway_host::RejectCode::NoData,
+        gateway_host::RejectCode::UnknownRequestDescription,
+        gateway_host::RejectCode::Failure,
+    ]
+    .into_iter()
+    .find(|c| reject_code_name(*c) == name)
+}
+
 /// The facts of a chain, as the store keeps them; an attribute `id` holding a UUID becomes the fact's id (a
 /// plugin that shows the fact's id to the sender, a scan id, passes it so).
 pub fn store_facts(facts: Vec<gateway_host::Fact>) -> Vec<Fact> {
@@ -79,6 +101,15 @@ mod tests {
             reject_code(gateway_host::RejectCode::NoData),
             smev_envelope::RejectCode::NoData
         );
+        for code in [
+            gateway_host::RejectCode::AccessDenied,
+            gateway_host::RejectCode::NoData,
+            gateway_host::RejectCode::UnknownRequestDescription,
+            gateway_host::RejectCode::Failure,
+        ] {
+            assert_eq!(reject_code_from_name(reject_code_name(code)), Some(code));
+        }
+        assert_eq!(reject_code_from_name("no_data"), None);
     }
 
     #[test]

@@ -20,10 +20,10 @@ use crate::app::App;
 use crate::auth::ConnInfo;
 use crate::call::Call;
 use crate::convert::host_clark;
+use crate::convert::reject_code_name;
 use crate::edge;
 use crate::error::{self, Failure};
 use crate::intake::{self, Incoming, Payload, Protocol};
-use crate::queued::reject_code_name;
 use crate::respond::{self, Body, problem, problem_response};
 
 /// Authenticates and parses a JSON body.

@@ -6,6 +6,8 @@
 
 use gateway_host::{Attachment, Outcome, PayloadFormat, RejectCode, Rejection, Status};
 use gateway_store::ResponseKind;
+
+use crate::convert::reject_code_name;
 use serde::{Deserialize, Serialize};
 
 /// A request's payload as queued.
@@ -142,28 +144,6 @@ pub fn outcome_body(o: &Outcome) -> (ResponseKind, Vec<u8>) {
 
 fn notice_json(n: &StoredNotice) -> Vec<u8> {
     serde_json::to_vec(n).unwrap_or_default()
-}
-
-/// The SMEV name of a reject code.
-pub fn reject_code_name(c: RejectCode) -> &'static str {
-    match c {
-        RejectCode::AccessDenied => "ACCESS_DENIED",
-        RejectCode::NoData => "NO_DATA",
-        RejectCode::UnknownRequestDescription => "UNKNOWN_REQUEST_DESCRIPTION",
-        RejectCode::Failure => "FAILURE",
-    }
-}
-
-/// The reject code of an SMEV name.
-pub fn reject_code_from_name(name: &str) -> Option<RejectCode> {
-    [
-        RejectCode::AccessDenied,
-        RejectCode::NoData,
-        RejectCode::UnknownRequestDescription,
-        RejectCode::Failure,
-    ]
-    .into_iter()
-    .find(|c| reject_code_name(*c) == name)
 }
 
 fn rejection_notice(r: &Rejection) -> StoredNotice {
