@@ -167,3 +167,105 @@ async fn malformed_unknown_and_expired_ids_get_their_pages() {
     }
     gw.stop().await;
 }
+
+/// A gateway with the test plugin that serves pages under `/t/` (public) and `/private/` (senders only).
+async fn page_gateway() -> (TestDb, TestGateway) {
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let config = TestConfig::new(db.url()).with(&format!(
+        r#"
+[plugins.test-page]
+path = "{}"
+
+[[pages]]
+prefix = "/t/"
+plugin = "test-page"
+deadline = "500ms"
+
+[[pages]]
+prefix = "/private/"
+plugin = "test-page"
+public = false
+"#,
+        gateway_e2e::artifacts::plugin("test-page").display()
+    ));
+    let gw = TestGateway::start(&config).await;
+    (db, gw)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_page_gets_the_request_and_answers_it() {
+    let (_db, gw) = page_gateway().await;
+    let client = Client::new();
+    // GET: the path below the prefix percent-decoded, the query, the language.
+    let r = client
+        .get_with(
+            &gw.url("/t/echo/%D0%BF%D1%83%D1%82%D1%8C?a=1&b=%D1%8F+%D1%82%D1%83%D1%82"),
+            &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.8")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The plugin's own content type, not the default HTML one.
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    let echo = r.json();
+    assert_eq!(echo["method"], "GET");
+    assert_eq!(echo["prefix"], "/t/");
+    assert_eq!(echo["path"], "echo/путь");
+    assert_eq!(echo["query"], json!([["a", "1"], ["b", "я тут"]]));
+    assert_eq!(echo["language"], "ru-ru");
+    // A form POST, as a browser without JavaScript sends it.
+    let r = client
+        .post(
+            &gw.url("/t/echo"),
+            "application/x-www-form-urlencoded",
+            "phone=%2B7+912+345-67-89&send=%D0%9E%D1%82%D0%BF%D1%80%D0%B0%D0%B2%D0%B8%D1%82%D1%8C",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["method"], "POST");
+    assert_eq!(
+        r.json()["form"],
+        json!([["phone", "+7 912 345-67-89"], ["send", "Отправить"]])
+    );
+    // Not a form, or too large a form: refused before the plugin.
+    let r = client
+        .post(&gw.url("/t/echo"), "application/json", "{}", None)
+        .await;
+    assert_eq!(r.status, 415);
+    let r = client
+        .post(
+            &gw.url("/t/echo"),
+            "application/x-www-form-urlencoded",
+            format!("x={}", "y".repeat(20_000)),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    // The plugin's own status, headers and redirects pass; its failures are a plain page.
+    let r = client.get(&gw.url("/t/status?code=418"), None).await;
+    assert_eq!(r.status, 418);
+    let r = client.get(&gw.url("/t/fail"), None).await;
+    assert_eq!(r.status, 500);
+    assert!(
+        !r.text().contains("test-page failure"),
+        "the plugin's message stays in the log"
+    );
+    let r = client.get(&gw.url("/t/loop"), None).await;
+    assert_eq!(r.status, 503, "past the page's deadline");
+    // A missing page is remembered: the same answer again.
+    for _ in 0..2 {
+        let r = client.get(&gw.url("/t/nothing-here"), None).await;
+        assert_eq!(r.status, 404);
+        assert!(r.text().contains("no such page"), "{}", r.text());
+    }
+    // Senders only.
+    assert_eq!(client.get(&gw.url("/private/echo"), None).await.status, 401);
+    let r = client
+        .get(&gw.url("/private/echo"), Some(gateway_e2e::TOKEN_A))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    gw.stop().await;
+}

@@ -99,6 +99,16 @@ impl Client {
         .await
     }
 
+    /// A GET with extra headers.
+    pub async fn get_with(&self, url: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut b = Request::get(url);
+        for (name, value) in headers {
+            b = b.header(*name, *value);
+        }
+        self.send(b.body(Full::new(Bytes::new())).expect("request"))
+            .await
+    }
+
     /// `GET url`.
     pub async fn get(&self, url: &str, token: Option<&str>) -> Reply {
         let mut b = Request::get(url);
