@@ -236,7 +236,7 @@ pub async fn get(app: &Arc<App>, conn: &ConnInfo, req: HttpRequest<HttpBody>) ->
         Err(f) => return problem(&f, None),
     };
     if let Some(t) = &call.message_type
-        && !app.engine.router.produces(t)
+        && !app.engine.router.selects(t)
     {
         return problem(
             &Failure::of(

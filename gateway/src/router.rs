@@ -187,6 +187,12 @@ impl Router {
         self.produced.contains(message_type)
     }
 
+    /// Whether `message_type` (Clark notation) may select answers (SMEV `MessageTypeSelector`): a type some
+    /// route answers with, or the request type of a route (the вид сведений named by its request root).
+    pub fn selects(&self, message_type: &str) -> bool {
+        self.produces(message_type) || self.routes.contains_key(message_type)
+    }
+
     /// All routes, for `gateway check`.
     pub fn routes(&self) -> impl Iterator<Item = &Arc<Route>> {
         self.routes.values()

@@ -172,7 +172,7 @@ async fn get_response(
     let sender = &call.sender;
     let selector = r.selector.map(|q| q.to_string());
     if let Some(t) = &selector
-        && !app.engine.router.produces(t)
+        && !app.engine.router.selects(t)
     {
         return Err(Failure::of(
             FaultKind::UnknownMessageType,

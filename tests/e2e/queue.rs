@@ -182,3 +182,60 @@ async fn get_status_reports_processing_events() {
     );
     gw.stop().await;
 }
+
+/// SMEV's vendor samples name the вид сведений in `MessageTypeSelector` by its request root: that selects the
+/// route's answers as the response root does (issue 11, item 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_selector_by_the_request_root_carries_the_reply_on_both_stores() {
+    let v = "1.3";
+    for backend in BACKENDS {
+        let (_db, gw) = start(backend).await;
+        for text in ["по запросу", "по ответу"] {
+            let id = smev::message_id();
+            let r = soap(
+                &gw,
+                v,
+                smev::send_request(v, &id, &smev::test_payload("echo", text)),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{backend:?}: {}", r.text());
+        }
+        let by_request = wait_response(
+            &gw,
+            v,
+            TOKEN_A,
+            Some(("urn://gateway/test/1.0", "TestRequest")),
+        )
+        .await;
+        smev::assert_valid_answer(v, &by_request.body);
+        assert!(
+            has_element(&by_request.body, "TestResponse"),
+            "{backend:?}: {}",
+            by_request.text()
+        );
+        let by_answer = wait_response(
+            &gw,
+            v,
+            TOKEN_A,
+            Some(("urn://gateway/test/1.0", "TestResponse")),
+        )
+        .await;
+        assert_ne!(
+            smev::response_id(&by_request.body),
+            smev::response_id(&by_answer.body)
+        );
+        // A type the gateway neither accepts nor answers with is still unknown.
+        let r = soap(
+            &gw,
+            v,
+            smev::get_response(v, Some(("urn:nobody", "Nothing"))),
+        )
+        .await;
+        assert_eq!(
+            fault_name(&r.body).as_deref(),
+            Some("UnknownMessageType"),
+            "{backend:?}"
+        );
+        gw.stop().await;
+    }
+}

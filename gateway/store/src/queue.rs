@@ -129,6 +129,7 @@ pub struct StatusEvent {
 /// The request fields a finished request passes on to its response and status event.
 pub(crate) struct RequestCopy<'a> {
     pub(crate) message_id: &'a str,
+    pub(crate) message_type: String,
     pub(crate) sender: String,
     pub(crate) smev_version: String,
     pub(crate) reference_message_id: Option<String>,
@@ -138,14 +139,15 @@ pub(crate) struct RequestCopy<'a> {
 
 const INSERT_RESPONSE: &str = "INSERT INTO responses (id, request_message_id, sender, response_type, \
      kind, body, format, smev_version, reference_message_id, transaction_code, reply_to, created_at, \
-     purge_at, deliveries) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)";
+     purge_at, deliveries, request_type) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14)";
 
 const INSERT_STATUS_EVENT: &str = "INSERT INTO status_events (id, sender, original_message_id, \
      category, details, fault_code, fault_description, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-/// `$1` now, `$2` node, `$3` sender, `$4` redelivery cutoff, `$5` response type (when filtered).
+/// `$1` now, `$2` node, `$3` sender, `$4` redelivery cutoff, `$5` the selected type (when filtered): the
+/// answer's own type or the type of the request it answers.
 macro_rules! take_response_sql {
     ($type_filter:literal, $lock:literal) => {
         concat!(
@@ -163,9 +165,12 @@ macro_rules! take_response_sql {
 }
 const TAKE_ANY_SQLITE: &str = take_response_sql!("", "");
 const TAKE_ANY_POSTGRES: &str = take_response_sql!("", " FOR UPDATE SKIP LOCKED");
-const TAKE_TYPE_SQLITE: &str = take_response_sql!(" AND response_type = $5", "");
-const TAKE_TYPE_POSTGRES: &str =
-    take_response_sql!(" AND response_type = $5", " FOR UPDATE SKIP LOCKED");
+const TAKE_TYPE_SQLITE: &str =
+    take_response_sql!(" AND (response_type = $5 OR request_type = $5)", "");
+const TAKE_TYPE_POSTGRES: &str = take_response_sql!(
+    " AND (response_type = $5 OR request_type = $5)",
+    " FOR UPDATE SKIP LOCKED"
+);
 
 const ACK: &str = "UPDATE responses SET acked_at = $3, body = NULL \
      WHERE id = $1 AND sender = $2 AND acked_at IS NULL";
@@ -187,7 +192,8 @@ const TAKE_STATUS_SQLITE: &str = take_status_sql!("");
 const TAKE_STATUS_POSTGRES: &str = take_status_sql!(" FOR UPDATE SKIP LOCKED");
 
 impl Store {
-    /// Hands out the oldest response in `sender`'s queue (of exactly `response_type` when given)
+    /// Hands out the oldest response in `sender`'s queue (when `response_type` is given: of that type, or
+    /// answering a request of that type)
     /// that is not acknowledged, not purged, and either never handed out or handed out at or before
     /// now − `redeliver_after`; marks it handed out to this node now and returns it.
     pub async fn take_response(
@@ -286,6 +292,7 @@ pub(crate) async fn insert_response(
         Arg::opt_text(request.reply_to.as_ref()),
         Arg::int(response.created_at),
         Arg::Int(response.purge_at),
+        Arg::text(&request.message_type),
     ];
     tx.execute(INSERT_RESPONSE, &args).await?;
     Ok(())
@@ -338,7 +345,7 @@ mod tests {
     #[test]
     fn take_statements_bind_the_type_only_when_filtered() {
         assert!(!TAKE_ANY_SQLITE.contains("$5"));
-        assert!(TAKE_TYPE_SQLITE.contains("response_type = $5 ORDER BY"));
+        assert!(TAKE_TYPE_SQLITE.contains("(response_type = $5 OR request_type = $5) ORDER BY"));
         assert!(TAKE_TYPE_POSTGRES.contains("LIMIT 1 FOR UPDATE SKIP LOCKED)"));
         assert!(!TAKE_TYPE_SQLITE.contains("FOR UPDATE"));
         assert!(TAKE_STATUS_POSTGRES.contains("LIMIT 1 FOR UPDATE SKIP LOCKED)"));

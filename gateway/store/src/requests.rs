@@ -141,7 +141,7 @@ const CLAIM_POSTGRES: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
 const FINISH: &str = "UPDATE requests SET status = 'done', payload = NULL, lease_owner = NULL, \
      lease_until = NULL, finished_at = $3 \
      WHERE sender = $4 AND message_id = $1 AND status = 'accepted' AND lease_owner = $2 \
-     RETURNING sender, smev_version, reference_message_id, transaction_code, reply_to";
+     RETURNING sender, message_type, smev_version, reference_message_id, transaction_code, reply_to";
 
 const LEASE_OF: &str =
     "SELECT status, lease_owner FROM requests WHERE sender = $2 AND message_id = $1";
@@ -271,6 +271,7 @@ impl Store {
         };
         let request = RequestCopy {
             message_id: &f.message_id,
+            message_type: row.get("message_type")?,
             sender: row.get("sender")?,
             smev_version: row.get("smev_version")?,
             reference_message_id: row.get("reference_message_id")?,

@@ -173,6 +173,46 @@ async fn concurrent_takers_get_each_response_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_selector_names_the_answer_type_or_the_request_type() {
+    for db in databases().await {
+        let d = db.dialect;
+        let store = db.store("node-a").await;
+        for id in ["m-1", "m-2"] {
+            store
+                .accept_request(&request(id, "SENDER"), LONG)
+                .await
+                .unwrap();
+            let f = finished(id, Some(reply(id, "{urn:t}Answer", 1)));
+            assert_eq!(
+                store.finish_request(&f).await.unwrap(),
+                FinishOutcome::Finished
+            );
+        }
+        // By the request's root (the common request type of `request`).
+        let by_request = store
+            .take_response("SENDER", Some("{urn://example/svo}Request"), LONG)
+            .await
+            .unwrap()
+            .expect("selected by the request type");
+        // By the answer's root.
+        let by_answer = store
+            .take_response("SENDER", Some("{urn:t}Answer"), LONG)
+            .await
+            .unwrap()
+            .expect("selected by the answer type");
+        assert_ne!(by_request.id, by_answer.id, "{d:?}");
+        assert!(
+            store
+                .take_response("SENDER", Some("{urn:t}Other"), LONG)
+                .await
+                .unwrap()
+                .is_none(),
+            "{d:?}: another type selects nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn senders_never_see_each_others_messages() {
     for db in databases().await {
         let d = db.dialect;
