@@ -46,7 +46,7 @@ pub fn decide(
             (SCANNER_NOTE, scanner.to_owned()),
         ])),
         Err(VerifyError::Refused(refusal)) => Ok(deny(&refusal)),
-        Err(VerifyError::Unavailable(why)) => Ok(unavailable(&why, settings)),
+        Err(VerifyError::Unavailable(_)) => Ok(unavailable(settings)),
         // The cause is in the gateway's log (`host_env`); the sender learns only that the check failed.
         Err(VerifyError::Failed(_)) => Err(PluginError::new(CHECK_FAILED)),
     }
@@ -57,9 +57,9 @@ pub fn deny(refusal: &Refusal) -> Outcome {
     Outcome::deny("", refusal.reason.code(), refusal.message())
 }
 
-/// The retryable status while the registry (or another dependency) is unavailable.
-pub fn unavailable(why: &str, settings: &Settings) -> Outcome {
-    gateway_plugin_sdk::warn!("МЧД не проверена, зависимость недоступна: {why}");
+/// The retryable status while the registry (or another dependency) is unavailable (`host_env` has logged
+/// why).
+pub fn unavailable(settings: &Settings) -> Outcome {
     Outcome::status(
         REGISTRY_UNAVAILABLE,
         "Реестр машиночитаемых доверенностей ФНС временно недоступен. Повторите запрос позже.",

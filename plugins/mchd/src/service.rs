@@ -46,7 +46,7 @@ pub fn verify_mchd(
             ..VerifyMchdResponse::default()
         },
         Err(VerifyError::Refused(refusal)) => invalid(&refusal),
-        Err(VerifyError::Unavailable(why)) => return Ok(unavailable(&why, settings)),
+        Err(VerifyError::Unavailable(_)) => return Ok(unavailable(settings)),
         // The cause is in the gateway's log (`host_env`); the sender learns only that the check failed.
         Err(VerifyError::Failed(_)) => return Err(PluginError::new(CHECK_FAILED)),
     };
@@ -77,7 +77,7 @@ pub fn list_organisations(
     };
     let listed = match env.by_representative(&snils) {
         Ok(listed) => listed,
-        Err(Failure::Unavailable(why)) => return Ok(unavailable(&why, settings)),
+        Err(Failure::Unavailable(_)) => return Ok(unavailable(settings)),
         Err(Failure::Failed(_)) => return Err(PluginError::new(CHECK_FAILED)),
     };
     let answer = ListScanOrganisationsResponse {
