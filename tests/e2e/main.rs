@@ -5,6 +5,7 @@
 mod adapter_tls;
 mod auth;
 mod check;
+mod corpus;
 mod goscan;
 mod hostile;
 mod json_api;

@@ -37,8 +37,9 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Identifiers are checked against the `basic:UUID` pattern only; the caller applies its
 /// version-1 policy with [`crate::check_message_id`].
 ///
-/// Required elements and attributes follow the version's schema: `MessageID` everywhere,
-/// `ReferenceMessageID` and `TransactionCode` in 1.2, `MessageTypeSelector/Timestamp`,
+/// Required elements and attributes follow the version's schema where SMEV itself requires them:
+/// `MessageID` everywhere (but not 1.2's `ReferenceMessageID` and `TransactionCode`, which the schema file
+/// requires and SMEV does not), `MessageTypeSelector/Timestamp`,
 /// `AckTargetMessage/@Id` (and `@accepted` before 1.3), and the `CallerInformationSystemSignature`
 /// of `GetStatusRequest`, which every version's schema requires (its content is not verified).
 /// Values are checked for the types the gateway relies on (UUIDs, `xs:dateTime`, lengths of

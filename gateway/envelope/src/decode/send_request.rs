@@ -3,7 +3,7 @@
 use super::attachments::{self, Content, Header};
 use super::cursor::{Cursor, Element};
 use super::error::DecodeError;
-use super::sequence::{Ns, Particle, Sequence, one, one_if, opt};
+use super::sequence::{Ns, Particle, Sequence, one, opt};
 use super::values;
 use crate::limits::Limits;
 use crate::request::{Payload, SendRequest};
@@ -22,13 +22,15 @@ const REQUEST_1_3: [Particle; 4] = [
     opt(Ns::Routing, "Routing"),
 ];
 
-/// `SenderProvidedRequestData`; 1.2 requires `ReferenceMessageID` and `TransactionCode`.
-fn request_data_particles(version: SmevVersion) -> [Particle; 11] {
-    let v1_2 = version == SmevVersion::V1_2;
+/// `SenderProvidedRequestData`. The 1.2 schema file requires `ReferenceMessageID` and `TransactionCode`, but
+/// SMEV itself queues 1.2 requests without them (the corpus holds three), so they are optional in every
+/// version: the gateway is as liberal as SMEV where real clients leave things out. (`version` stays for the
+/// day a version's own order differs.)
+fn request_data_particles(_version: SmevVersion) -> [Particle; 11] {
     [
         one(Ns::Types, "MessageID"),
-        one_if(v1_2, Ns::Types, "ReferenceMessageID"),
-        one_if(v1_2, Ns::Types, "TransactionCode"),
+        opt(Ns::Types, "ReferenceMessageID"),
+        opt(Ns::Types, "TransactionCode"),
         opt(Ns::Types, "NodeID"),
         opt(Ns::Types, "EOL"),
         one(Ns::Basic, "MessagePrimaryContent"),

@@ -55,16 +55,6 @@ pub(crate) const fn many(ns: Ns, local: &'static str) -> Particle {
     }
 }
 
-/// An element that is required in some versions and optional in others.
-pub(crate) const fn one_if(required: bool, ns: Ns, local: &'static str) -> Particle {
-    Particle {
-        ns,
-        local,
-        required,
-        repeat: false,
-    }
-}
-
 /// The state of matching children against a sequence.
 pub(crate) struct Sequence<'p> {
     version: SmevVersion,
