@@ -1,5 +1,6 @@
 //! The SOAP endpoints `/smev/1.1`, `/smev/1.2`, `/smev/1.3`, a thin codec over the one intake: SendRequest is
-//! decoded and given to [`crate::intake`] (checked, queued, acknowledged; its chain runs afterwards);
+//! decoded (from plain XML, or from MTOM's `multipart/related` with its attachments) and given to
+//! [`crate::intake`] (checked, queued, acknowledged; its chain runs afterwards);
 //! GetResponse hands out the sender's answers as [`crate::answers`] reads them, Ack confirms them, GetStatus
 //! reports processing events. Every fault is one the operation's WSDL lists, with the status of the error
 //! table.
@@ -38,9 +39,24 @@ pub async fn handle(
         Ok(c) => c,
         Err(f) => return fault(v, None, &f),
     };
+    let content_type = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let body = match respond::read_body(req, &app.edge.body_limits).await {
         Ok(b) => b,
         Err(e) => return fault(v, None, &Failure::from(e)),
+    };
+    // MTOM: the envelope and its attachments' parts become the plain envelope the decoder reads.
+    let body = if smev_envelope::mtom::is_multipart(&content_type) {
+        match smev_envelope::mtom::resolve(&content_type, &body) {
+            Ok(envelope) => bytes::Bytes::from(envelope),
+            Err(e) => return fault(v, None, &Failure::client(e.fault())),
+        }
+    } else {
+        body
     };
     let decoded = match smev_envelope::decode_request(v, &body, &app.edge.limits) {
         Ok(d) => d,

@@ -220,3 +220,98 @@ async fn every_client_request_of_the_corpus_gets_smevs_answer_on_both_stores() {
         gw.stop().await;
     }
 }
+
+/// The SoapUI capture of an MTOM SendRequest (`multipart/related`, the attachment as a binary part), completed
+/// as the issue says: the published file stops after the attachment part's headers, so the test appends the
+/// attachment's bytes and the closing delimiter. Read back into its envelope, the request is understood: its
+/// вид сведений is not served here (before MTOM was read, it was an envelope error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mtom_capture_is_read_as_its_envelope() {
+    let raw = std::fs::read(repo_root().join(
+        "tests/fixtures/smev3-corpus/Roland4444__sm3__SendRequestRequestAttachMTOM-http.xml",
+    ))
+    .expect("capture");
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("HTTP headers")
+        + 4;
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+    let content_type = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Type: "))
+        .expect("Content-Type")
+        .to_owned();
+    let boundary = content_type
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("boundary");
+    let mut body = raw[head_end..].to_vec();
+    body.extend_from_slice(b"\r\n\r\n");
+    body.extend((0..50_000u32).map(|i| (i % 251) as u8));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (_db, gw) = start(gateway_e2e::Backend::Sqlite).await;
+    let r = gateway_e2e::Client::new()
+        .post(&gw.url("/smev/1.1"), &content_type, body, Some(TOKEN_A))
+        .await;
+    assert_eq!(
+        fault_name(&r.body).as_deref(),
+        Some("BusinessDataTypeIsNotSupported"),
+        "{}",
+        r.text()
+    );
+    smev::assert_valid_answer("1.1", &r.body);
+    gw.stop().await;
+}
+
+/// A routed request sent as MTOM: its attachments reach the plugin with their bytes, as inline ones do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtom_attachments_reach_the_plugin_on_both_stores() {
+    let v = "1.3";
+    for backend in BACKENDS {
+        let (_db, gw) = start(backend).await;
+        let id = smev::message_id();
+        let envelope = format!(
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{t}" xmlns:b="{b}" xmlns:xop="http://www.w3.org/2004/08/xop/include"><soap:Body><ns:SendRequestRequest><ns:SenderProvidedRequestData Id="SIGNED_BY_CONSUMER"><ns:MessageID>{id}</ns:MessageID><b:MessagePrimaryContent>{payload}</b:MessagePrimaryContent><b:AttachmentHeaderList><b:AttachmentHeader><b:contentId>scan.pdf</b:contentId><b:MimeType>application/pdf</b:MimeType></b:AttachmentHeader><b:AttachmentHeader><b:contentId>photo</b:contentId><b:MimeType>image/jpeg</b:MimeType></b:AttachmentHeader></b:AttachmentHeaderList></ns:SenderProvidedRequestData><b:AttachmentContentList><b:AttachmentContent><b:Id>scan.pdf</b:Id><b:Content><xop:Include href="cid:scan.pdf"/></b:Content></b:AttachmentContent><b:AttachmentContent><b:Id>photo</b:Id><b:Content><xop:Include href="cid:photo%40client"/></b:Content></b:AttachmentContent></b:AttachmentContentList></ns:SendRequestRequest></soap:Body></soap:Envelope>"#,
+            t = smev::types_ns(v),
+            b = smev::basic_ns(v),
+            payload = smev::test_payload("attachments", ""),
+        );
+        let boundary = "uuid:5a1e9c3b-mtom";
+        let mut body = format!("--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\nContent-ID: <root.message@client>\r\n\r\n{envelope}\r\n").into_bytes();
+        for (cid, bytes) in [
+            ("scan.pdf", vec![0x25u8; 3000]),
+            ("photo@client", vec![0xFFu8, 0xD8, 0, 1, 2]),
+        ] {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <{cid}>\r\n\r\n").as_bytes());
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!(
+            "multipart/related; type=\"application/xop+xml\"; start=\"<root.message@client>\"; start-info=\"text/xml\"; boundary=\"{boundary}\""
+        );
+        let r = gateway_e2e::Client::new()
+            .post(
+                &gw.url(&format!("/smev/{v}")),
+                &content_type,
+                body,
+                Some(TOKEN_A),
+            )
+            .await;
+        assert!(
+            has_element(&r.body, "SendRequestResponse"),
+            "{backend:?}: {}",
+            r.text()
+        );
+        let got = wait_response(&gw, v, TOKEN_A, None).await;
+        assert_eq!(
+            text_of(&got.body, "Output").as_deref(),
+            Some("scan.pdf application/pdf 3000 37\nphoto image/jpeg 5 255"),
+            "{backend:?}: {}",
+            got.text()
+        );
+        gw.stop().await;
+    }
+}

@@ -34,6 +34,7 @@ pub mod fault;
 pub mod json;
 pub mod limits;
 pub mod message_id;
+pub mod mtom;
 pub mod qname;
 pub mod request;
 pub mod response;

@@ -56,6 +56,9 @@ pub enum DecodeError {
         /// How many were found (0, or 2 when a second one appears).
         found: usize,
     },
+    /// An MTOM (`multipart/related`) body that cannot be read back into its envelope.
+    #[error("MTOM-запрос не разобран: {0}")]
+    Mtom(String),
     /// The body element is not a consumer-side operation the gateway offers.
     #[error("операция {element} не поддерживается")]
     UnsupportedOperation {

@@ -60,6 +60,8 @@ enum Action {
     TrySocket,
     /// Try to read environment variables: `ErrorKind` `refused` when there are none to read.
     TryEnv,
+    /// Answer the attachments received, one line each: content id, MIME type, size, the first byte.
+    Attachments,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +281,22 @@ impl Plugin for TestDoc {
             Action::Ids => {
                 answer.uuid = Some(host::ids::uuid());
                 answer.now_ms = Some(host::ids::now_ms());
+            }
+            Action::Attachments => {
+                let lines: Vec<String> = req
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} {} {} {}",
+                            a.content_id,
+                            a.mime_type,
+                            a.data.len(),
+                            a.data.first().copied().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                answer.output = Some(lines.join("\n"));
             }
             Action::TryFile => {
                 let read = std::fs::read(&text);
