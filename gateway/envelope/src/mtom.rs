@@ -169,8 +169,11 @@ fn part(chunk: &[u8]) -> Result<Part<'_>, DecodeError> {
     Ok(Part { content_id, body })
 }
 
-/// The byte ranges of the `xop:Include` elements of `xml`, with their `href`, in order.
-fn includes(xml: &[u8]) -> Result<Vec<((usize, usize), String)>, DecodeError> {
+/// An `xop:Include` element: its byte range in the root part, and its `href`.
+type Include = ((usize, usize), String);
+
+/// The `xop:Include` elements of `xml`, in order.
+fn includes(xml: &[u8]) -> Result<Vec<Include>, DecodeError> {
     let mut reader = NsReader::from_reader(xml);
     let mut found = Vec::new();
     let mut start = 0usize;
