@@ -343,7 +343,8 @@ fn shipped_fixtures_are_complete_and_carry_valid_snils() {
 fn every_active_demo_principal_has_a_profile() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let read = |name: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture")).expect("json")
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture"))
+            .expect("json")
     };
     let profiles = read("org-profile.json");
     let with_email: Vec<&str> = profiles
@@ -359,13 +360,17 @@ fn every_active_demo_principal_has_a_profile() {
         if entry["status"] != "ACTIVE" {
             continue;
         }
-        let xml = std::fs::read_to_string(dir.join(entry["file"].as_str().expect("file"))).expect("xml");
+        let xml =
+            std::fs::read_to_string(dir.join(entry["file"].as_str().expect("file"))).expect("xml");
         let ogrn = xml
             .split(" ОГРН=\"")
             .nth(1)
             .and_then(|r| r.split('"').next())
             .expect("the principal's ОГРН");
-        assert!(with_email.contains(&ogrn), "no profile with an e-mail for {ogrn}");
+        assert!(
+            with_email.contains(&ogrn),
+            "no profile with an e-mail for {ogrn}"
+        );
         checked += 1;
     }
     assert!(checked >= 2, "the demo has active powers of attorney");
