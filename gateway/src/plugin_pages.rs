@@ -204,36 +204,20 @@ async fn read_form(req: Request<Incoming>, limit: usize) -> Result<Vec<(String, 
     Ok(form_pairs(text))
 }
 
-/// `a=1&b=x+y` → pairs, `+` as space, percent-decoded; undecodable pairs are dropped.
+/// `a=1&b=x+y` → pairs, `+` as space, percent-decoded (bytes that are not UTF-8 read as U+FFFD, as browsers
+/// do).
 pub fn form_pairs(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((
-                percent_decode(&k.replace('+', " "))?,
-                percent_decode(&v.replace('+', " "))?,
-            ))
-        })
+    form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-/// `%XX` sequences decoded; `None` for a broken sequence or bytes that are not UTF-8.
+/// `%XX` sequences decoded; `None` when the bytes are not UTF-8.
 pub fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
 }
 
 #[cfg(test)]
@@ -253,7 +237,7 @@ mod tests {
             ]
         );
         assert_eq!(percent_decode("a%2Fb"), Some("a/b".into()));
-        assert_eq!(percent_decode("bad%2"), None);
+        assert_eq!(percent_decode("%D0%BF%D1%83"), Some("пу".into()));
         assert_eq!(percent_decode("%FF"), None, "not UTF-8");
     }
 
