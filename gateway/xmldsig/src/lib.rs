@@ -1,0 +1,18 @@
+//! XMLDSig as SMEV 3 uses it, without I/O and without cryptography: what a `ds:Reference` digests.
+//!
+//! SMEV signs an element by its `Id` with two transforms, exclusive c14n then the SMEV transform
+//! (`urn://smev-gov-ru/xmldsig/transform`), and digests the result with GOST R 34.11. [`smev_transform`] gives
+//! those bytes for the element of a document: the canonical form the SMEV transform defines (the operator's
+//! reference implementation, byte for byte), which subsumes what exclusive c14n changes. The rules and their
+//! sources are in `docs/smev-xmldsig.md`; the corpus test checks them against the DigestValues of envelopes
+//! SMEV and its clients really signed.
+//!
+//! # Layout
+//!
+//! - `transform`: the SMEV transform over a quick-xml event stream.
+//! - `escape`: its text and attribute escaping (the reference writer's, Woodstox).
+
+mod escape;
+mod transform;
+
+pub use transform::{TransformError, smev_transform};
