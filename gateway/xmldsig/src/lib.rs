@@ -10,9 +10,18 @@
 //! # Layout
 //!
 //! - `transform`: the SMEV transform over a quick-xml event stream.
+//! - `error`: why a document could not be read.
 //! - `escape`: its text and attribute escaping (the reference writer's, Woodstox).
+//! - `read`: namespace scopes and entities, as an XML 1.0 parser reads them.
+//! - `signature`: the `ds:Signature`s of a document, with the exclusive canonical form of their `SignedInfo`.
 
+mod error;
 mod escape;
+mod read;
+mod signature;
 mod transform;
 
-pub use transform::{TransformError, smev_transform};
+pub use error::TransformError;
+pub use read::DSIG_NS;
+pub use signature::{Reference, Signature, signatures};
+pub use transform::smev_transform;

@@ -16,27 +16,9 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
+use crate::error::TransformError;
 use crate::escape;
-
-/// The XMLDSig namespace (an enveloped signature is left out).
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-/// The namespace bound to the `xml` prefix.
-const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
-
-/// Why the transform could not be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransformError {
-    /// The document is not well-formed, or uses a prefix it does not declare.
-    #[error("the document is not well-formed XML: {0}")]
-    Malformed(String),
-    /// No element carries the `Id`.
-    #[error("no element has Id=\"{0}\"")]
-    NoSuchId(String),
-}
-
-fn malformed(e: impl std::fmt::Display) -> TransformError {
-    TransformError::Malformed(e.to_string())
-}
+use crate::read::{DSIG_NS, declarations, malformed, predefined, resolve};
 
 /// The SMEV transform of the element of `document` whose attribute `Id` (any namespace) is `id`. With
 /// `enveloped`, an XMLDSig `Signature` inside it is left out (the `enveloped-signature` transform).
@@ -125,52 +107,6 @@ pub fn smev_transform(
         Some(_) => Err(malformed("the document ends inside the signed element")),
         None => Err(TransformError::NoSuchId(id.to_owned())),
     }
-}
-
-fn predefined(name: &str) -> Option<&'static str> {
-    match name {
-        "lt" => Some("<"),
-        "gt" => Some(">"),
-        "amp" => Some("&"),
-        "apos" => Some("'"),
-        "quot" => Some("\""),
-        _ => None,
-    }
-}
-
-/// The namespace declarations of a start tag: (prefix, URI), the default namespace with prefix `""`.
-fn declarations(tag: &BytesStart<'_>) -> Result<Vec<(String, String)>, TransformError> {
-    let mut out = Vec::new();
-    for attr in tag.attributes() {
-        let attr = attr.map_err(malformed)?;
-        let key = attr.key.0;
-        let prefix = if key == "xmlns" {
-            ""
-        } else if let Some(p) = key.strip_prefix("xmlns:") {
-            p
-        } else {
-            continue;
-        };
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(malformed)?;
-        out.push((prefix.to_owned(), value.into_owned()));
-    }
-    Ok(out)
-}
-
-/// The URI bound to `prefix` in `scopes` (innermost last).
-fn resolve(scopes: &[Vec<(String, String)>], prefix: &str) -> Option<String> {
-    if prefix == "xml" {
-        return Some(XML_NS.to_owned());
-    }
-    scopes.iter().rev().find_map(|scope| {
-        scope
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, uri)| uri.clone())
-    })
 }
 
 /// An element with its names resolved.

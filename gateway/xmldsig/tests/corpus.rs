@@ -10,78 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine;
-use quick_xml::events::Event;
-
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-
-/// One `ds:Reference` as written.
-#[derive(Debug)]
-struct Reference {
-    uri: String,
-    transforms: Vec<String>,
-    digest_method: String,
-    digest_value: String,
-}
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/smev3-corpus")
-}
-
-/// The `ds:Reference` elements of a document (prefixed or in the default namespace).
-fn references(document: &[u8]) -> Vec<Reference> {
-    let mut reader = quick_xml::NsReader::from_reader(document);
-    let mut out: Vec<Reference> = Vec::new();
-    let mut in_digest_value = false;
-    loop {
-        let (ns, event) = reader
-            .read_resolved_event()
-            .expect("well-formed corpus file");
-        let in_dsig = matches!(ns, quick_xml::name::ResolveResult::Bound(n) if n.0 == DSIG_NS);
-        match event {
-            Event::Start(e) | Event::Empty(e) if in_dsig => {
-                let attr = |name: &str| {
-                    e.try_get_attribute(name)
-                        .expect("attribute")
-                        .map(|a| {
-                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .expect("value")
-                                .into_owned()
-                        })
-                        .unwrap_or_default()
-                };
-                match e.local_name().as_ref() {
-                    "Reference" => out.push(Reference {
-                        uri: attr("URI"),
-                        transforms: Vec::new(),
-                        digest_method: String::new(),
-                        digest_value: String::new(),
-                    }),
-                    "Transform" => out
-                        .last_mut()
-                        .expect("in a Reference")
-                        .transforms
-                        .push(attr("Algorithm")),
-                    "DigestMethod" => {
-                        out.last_mut().expect("in a Reference").digest_method = attr("Algorithm")
-                    }
-                    "DigestValue" => in_digest_value = true,
-                    _ => {}
-                }
-            }
-            Event::Text(t) if in_digest_value => {
-                let text = t.xml10_content();
-                out.last_mut()
-                    .expect("in a Reference")
-                    .digest_value
-                    .push_str(text.trim());
-            }
-            Event::End(_) => in_digest_value = false,
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    out
-}
+use gateway_xmldsig::signatures;
 
 /// An OpenSSL config that loads the gost engine, in a temporary directory.
 fn gost_conf() -> (tempfile::TempDir, PathBuf) {
@@ -111,12 +40,21 @@ fn gost_conf() -> (tempfile::TempDir, PathBuf) {
     (dir, conf)
 }
 
+/// The OpenSSL digest option of a DigestMethod or SignatureMethod URI of the corpus.
+fn openssl_md(method: &str) -> &'static str {
+    match method {
+        "http://www.w3.org/2001/04/xmldsig-more#gostr3411"
+        | "http://www.w3.org/2001/04/xmldsig-more#gostr34102001-gostr3411" => "-md_gost94",
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256"
+        | "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256" => {
+            "-md_gost12_256"
+        }
+        other => panic!("method {other} is not in the corpus"),
+    }
+}
+
 fn digest(conf: &Path, method: &str, data: &[u8]) -> Vec<u8> {
-    let md = match method {
-        "http://www.w3.org/2001/04/xmldsig-more#gostr3411" => "-md_gost94",
-        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256" => "-md_gost12_256",
-        other => panic!("digest method {other} is not in the corpus"),
-    };
+    let md = openssl_md(method);
     let mut child = Command::new("openssl")
         .args(["dgst", md, "-binary"])
         .env("OPENSSL_CONF", conf)
@@ -135,12 +73,11 @@ fn digest(conf: &Path, method: &str, data: &[u8]) -> Vec<u8> {
     out.stdout
 }
 
-#[test]
-fn the_transform_reproduces_every_digest_signed_over_unedited_content() {
-    const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
-    const SMEV: &str = "urn://smev-gov-ru/xmldsig/transform";
-    const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
-    let (_dir, conf) = gost_conf();
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/smev3-corpus")
+}
+
+fn corpus_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
         .expect("corpus directory")
         .map(|e| e.expect("entry").path())
@@ -149,15 +86,28 @@ fn the_transform_reproduces_every_digest_signed_over_unedited_content() {
         .filter(|p| !p.to_string_lossy().ends_with("-http.xml"))
         .collect();
     files.sort();
+    files
+}
+
+#[test]
+fn the_transform_reproduces_every_digest_signed_over_unedited_content() {
+    const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    const SMEV: &str = "urn://smev-gov-ru/xmldsig/transform";
+    const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+    let (_dir, conf) = gost_conf();
     let mut outcome = Vec::new();
-    for path in &files {
+    for path in &corpus_files() {
         let document = std::fs::read(path).expect("read corpus file");
         let name = path
             .file_name()
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        for reference in references(&document) {
+        let references = signatures(&document)
+            .expect("read signatures")
+            .into_iter()
+            .flat_map(|s| s.references);
+        for reference in references {
             let id = reference
                 .uri
                 .strip_prefix('#')
@@ -232,4 +182,155 @@ ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml #ID_1: m
 ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml #SIGNED_BY_CONSUMER: differs
 ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml #SIGNED_BY_SMEV: differs
 mylab-tools__MyLab.Smev__README-AckRequest-defaultns.xml #SIGNED_BY_CALLER: matches
+";
+
+/// Whether `signature` (raw bytes) over `data` verifies with the key of the DER `certificate`.
+fn verifies(conf: &Path, method: &str, certificate: &[u8], signature: &[u8], data: &[u8]) -> bool {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cert = dir.path().join("cert.der");
+    let key = dir.path().join("key.pem");
+    let sig = dir.path().join("sig.bin");
+    let input = dir.path().join("signed-info.xml");
+    std::fs::write(&cert, certificate).expect("write");
+    std::fs::write(&sig, signature).expect("write");
+    std::fs::write(&input, data).expect("write");
+    let out = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
+        .arg(&cert)
+        .env("OPENSSL_CONF", conf)
+        .output()
+        .expect("openssl x509");
+    assert!(
+        out.status.success(),
+        "openssl x509: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&key, out.stdout).expect("write");
+    Command::new("openssl")
+        .args(["dgst", openssl_md(method), "-verify"])
+        .arg(&key)
+        .arg("-signature")
+        .arg(&sig)
+        .arg(&input)
+        .env("OPENSSL_CONF", conf)
+        .output()
+        .expect("openssl dgst -verify")
+        .status
+        .success()
+}
+
+/// The canonical form without the whitespace-only text someone pretty-printed into `SignedInfo` after signing.
+fn unindented(canonical: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(canonical.to_vec()).expect("utf-8");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find('>') {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        let next = rest.find('<').unwrap_or(rest.len());
+        let between = &rest[..next];
+        if between
+            .replace("&#xD;", "")
+            .chars()
+            .all(|c| matches!(c, ' ' | '\t' | '\n'))
+        {
+            rest = &rest[next..];
+        }
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+/// Exclusive c14n of `SignedInfo` as this crate writes it is what the signers signed: every signature value
+/// of the corpus that carries its certificate verifies over it (GOST through the gost engine, the 64 bytes as
+/// stored). Where someone pretty-printed `SignedInfo` after signing, it verifies only without that whitespace,
+/// and not as received.
+#[test]
+fn every_signature_value_verifies_over_the_canonical_signed_info() {
+    let (_dir, conf) = gost_conf();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut outcome = Vec::new();
+    for path in &corpus_files() {
+        let document = std::fs::read(path).expect("read corpus file");
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        for signature in signatures(&document).expect("read signatures") {
+            let label = format!("{name} {}", signature.container);
+            assert_eq!(
+                signature.canonicalization, "http://www.w3.org/2001/10/xml-exc-c14n#",
+                "{label}"
+            );
+            let (Some(certificate), Ok(value)) =
+                (&signature.certificate, b64.decode(&signature.value))
+            else {
+                outcome.push(format!("{label}: no signature value or certificate"));
+                continue;
+            };
+            let Ok(certificate) = b64.decode(certificate) else {
+                outcome.push(format!("{label}: no signature value or certificate"));
+                continue;
+            };
+            let verdict = if verifies(
+                &conf,
+                &signature.method,
+                &certificate,
+                &value,
+                &signature.signed_info,
+            ) {
+                "verifies"
+            } else if verifies(
+                &conf,
+                &signature.method,
+                &certificate,
+                &value,
+                &unindented(&signature.signed_info),
+            ) {
+                "verifies un-indented only"
+            } else {
+                "does not verify"
+            };
+            outcome.push(format!("{label}: {verdict}"));
+        }
+    }
+    let outcome = outcome.join("\n");
+    println!("{outcome}");
+    assert_eq!(outcome, SIGNATURES_EXPECTED.trim());
+}
+
+/// What each signature gives. `x4t-555` is an unsigned template; the MyLab README's certificate is elided.
+const SIGNATURES_EXPECTED: &str = "
+Pirat-777__ConsoleSMEV_VS00648v001-PFR001__AckRequest-signed.xml CallerInformationSystemSignature: verifies
+Pirat-777__ConsoleSMEV_VS00648v001-PFR001__GetResponseRequest-signed.xml CallerInformationSystemSignature: verifies
+Pirat-777__ConsoleSMEV_VS00648v001-PFR001__GetResponseResponse.xml SMEVSignature: verifies
+Pirat-777__ConsoleSMEV_VS00648v001-PFR001__SendRequestRequest-signed.xml CallerInformationSystemSignature: verifies
+Pirat-777__ConsoleSMEV_VS00648v001-PFR001__SendRequestResponse.xml SMEVSignature: verifies
+Roland4444__sm3__AckRequest.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__GetRequestRequestWithFilter.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__GetRequestRequestWithoutFilter.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__GetRequestResponsePersonalSignature.xml PersonalSignature: verifies un-indented only
+Roland4444__sm3__GetRequestResponsePersonalSignature.xml SenderInformationSystemSignature: verifies un-indented only
+Roland4444__sm3__GetRequestResponsePersonalSignature.xml SMEVSignature: verifies un-indented only
+Roland4444__sm3__GetResponseRequestWithFilter.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__GetResponseRequestWithoutFilter.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__SendRequestRequestAttachFTP.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__SendRequestRequestNoAttach.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__SendRequestRequestPersonalSignature.xml PersonalSignature: verifies
+Roland4444__sm3__SendRequestRequestPersonalSignature.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__SendRequestResponseOK.xml SMEVSignature: verifies un-indented only
+Roland4444__sm3__SendResponseRequestNoAttach.xml CallerInformationSystemSignature: verifies
+Roland4444__sm3__SendResponseResponseOK.xml SMEVSignature: verifies un-indented only
+Roland4444__sm3__x4t-15.xml SMEVSignature: verifies
+Roland4444__sm3__x4t-555.xml CallerInformationSystemSignature: no signature value or certificate
+Roland4444__sm3__x4t-outt.xml SenderInformationSystemSignature: verifies
+Roland4444__sm3__x4t-outt.xml SMEVSignature: verifies
+burcevsemyon__Smev3Sharp__GetResponseResponce_InvalidContent.xml SenderInformationSystemSignature: verifies un-indented only
+burcevsemyon__Smev3Sharp__GetResponseResponce_InvalidContent.xml SMEVSignature: verifies un-indented only
+burcevsemyon__Smev3Sharp__SendRequestResponce.xml SMEVSignature: verifies un-indented only
+ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml RecordSignature: verifies
+ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml SenderInformationSystemSignature: verifies un-indented only
+ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml SMEVSignature: verifies un-indented only
+mylab-tools__MyLab.Smev__README-AckRequest-defaultns.xml CallerInformationSystemSignature: no signature value or certificate
 ";
