@@ -60,3 +60,47 @@ pub(crate) fn resolve(scopes: &[Vec<(String, String)>], prefix: &str) -> Option<
             .map(|(_, uri)| uri.clone())
     })
 }
+
+/// An attribute that is not a namespace declaration, its name resolved.
+pub(crate) struct Attribute {
+    /// The namespace URI, empty for none.
+    pub uri: String,
+    /// The prefix, empty for none.
+    pub prefix: String,
+    pub local: String,
+    /// The value as an XML 1.0 parser gives it (entities resolved, whitespace normalised).
+    pub value: String,
+}
+
+/// The attributes of a start tag, without namespace declarations, in document order.
+pub(crate) fn attributes(
+    tag: &BytesStart<'_>,
+    scopes: &[Vec<(String, String)>],
+) -> Result<Vec<Attribute>, TransformError> {
+    let mut out = Vec::new();
+    for attr in tag.attributes() {
+        let attr = attr.map_err(malformed)?;
+        let key = attr.key.0;
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            continue;
+        }
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(malformed)?
+            .into_owned();
+        let (prefix, local) = key.split_once(':').unwrap_or(("", key));
+        let uri = if prefix.is_empty() {
+            String::new()
+        } else {
+            resolve(scopes, prefix)
+                .ok_or_else(|| malformed(format!("prefix {prefix} is not declared")))?
+        };
+        out.push(Attribute {
+            uri,
+            prefix: prefix.to_owned(),
+            local: local.to_owned(),
+            value,
+        });
+    }
+    Ok(out)
+}

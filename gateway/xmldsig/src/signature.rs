@@ -11,7 +11,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use crate::error::TransformError;
-use crate::read::{DSIG_NS, declarations, malformed, predefined, resolve};
+use crate::read::{self, DSIG_NS, declarations, malformed, predefined, resolve};
 
 /// One `ds:Signature` as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,28 +283,17 @@ impl Canonical {
         let name = tag.name().0;
         let element_prefix = name.split_once(':').map_or("", |(p, _)| p);
         let mut used = vec![element_prefix.to_owned()];
-        let mut attributes: Vec<(String, String, String)> = Vec::new(); // (URI, qname, value)
-        for attr in tag.attributes() {
-            let attr = attr.map_err(malformed)?;
-            let key = attr.key.0;
-            if key == "xmlns" || key.starts_with("xmlns:") {
+        // (URI, qualified name, value)
+        let mut attributes: Vec<(String, String, String)> = Vec::new();
+        for a in read::attributes(tag, scopes)? {
+            if a.prefix.is_empty() {
+                attributes.push((a.uri, a.local, a.value));
                 continue;
             }
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(malformed)?
-                .into_owned();
-            let uri = match key.split_once(':') {
-                Some((p, _)) => {
-                    if p != "xml" && !used.iter().any(|u| u == p) {
-                        used.push(p.to_owned());
-                    }
-                    resolve(scopes, p)
-                        .ok_or_else(|| malformed(format!("prefix {p} is not declared")))?
-                }
-                None => String::new(),
-            };
-            attributes.push((uri, key.to_owned(), value));
+            if a.prefix != "xml" && !used.contains(&a.prefix) {
+                used.push(a.prefix.clone());
+            }
+            attributes.push((a.uri, format!("{}:{}", a.prefix, a.local), a.value));
         }
         let mut declare: Vec<(String, String)> = Vec::new();
         for prefix in used {

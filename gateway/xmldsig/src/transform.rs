@@ -12,13 +12,12 @@
 
 use std::borrow::Cow;
 
-use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use crate::error::TransformError;
 use crate::escape;
-use crate::read::{DSIG_NS, declarations, malformed, predefined, resolve};
+use crate::read::{DSIG_NS, attributes, declarations, malformed, predefined, resolve};
 
 /// The SMEV transform of the element of `document` whose attribute `Id` (any namespace) is `id`. With
 /// `enveloped`, an XMLDSig `Signature` inside it is left out (the `enveloped-signature` transform).
@@ -128,27 +127,10 @@ impl Element {
         if !prefix.is_empty() && uri.is_empty() {
             return Err(malformed(format!("prefix {prefix} is not declared")));
         }
-        let mut attributes = Vec::new();
-        for attr in tag.attributes() {
-            let attr = attr.map_err(malformed)?;
-            let key = attr.key.0;
-            if key == "xmlns" || key.starts_with("xmlns:") {
-                continue;
-            }
-            let value = attr
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(malformed)?
-                .into_owned();
-            let (uri, local) = match key.split_once(':') {
-                Some((p, l)) => (
-                    resolve(scopes, p)
-                        .ok_or_else(|| malformed(format!("prefix {p} is not declared")))?,
-                    l.to_owned(),
-                ),
-                None => (String::new(), key.to_owned()),
-            };
-            attributes.push((uri, local, value));
-        }
+        let attributes = attributes(tag, scopes)?
+            .into_iter()
+            .map(|a| (a.uri, a.local, a.value))
+            .collect();
         Ok(Element {
             uri,
             local: local.to_owned(),

@@ -73,6 +73,13 @@ fn digest(conf: &Path, method: &str, data: &[u8]) -> Vec<u8> {
     out.stdout
 }
 
+/// Compares the outcome, one line per item, with the expected table (printed, to update it knowingly).
+fn assert_outcome(outcome: &[String], expected: &str) {
+    let outcome = outcome.join("\n");
+    println!("{outcome}");
+    assert_eq!(outcome, expected.trim());
+}
+
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/smev3-corpus")
 }
@@ -139,9 +146,7 @@ fn the_transform_reproduces_every_digest_signed_over_unedited_content() {
             outcome.push(format!("{name} #{id}: {verdict}"));
         }
     }
-    let outcome = outcome.join("\n");
-    println!("{outcome}");
-    assert_eq!(outcome, EXPECTED.trim());
+    assert_outcome(&outcome, EXPECTED);
 }
 
 /// What each reference gives. The vendor's sample set (Roland4444 `SendRequestRequest*`, `GetRequestResponse*`)
@@ -295,9 +300,7 @@ fn every_signature_value_verifies_over_the_canonical_signed_info() {
             outcome.push(format!("{label}: {verdict}"));
         }
     }
-    let outcome = outcome.join("\n");
-    println!("{outcome}");
-    assert_eq!(outcome, SIGNATURES_EXPECTED.trim());
+    assert_outcome(&outcome, SIGNATURES_EXPECTED);
 }
 
 /// What each signature gives. `x4t-555` is an unsigned template; the MyLab README's certificate is elided.
