@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 
 use base64::Engine;
 use gateway_xmldsig::signatures;
+use quick_xml::events::Event;
 
 /// An OpenSSL config that loads the gost engine, in a temporary directory.
 fn gost_conf() -> (tempfile::TempDir, PathBuf) {
@@ -84,6 +85,21 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/smev3-corpus")
 }
 
+/// The corpus files by name, with their bytes.
+fn corpus_documents() -> Vec<(String, Vec<u8>)> {
+    corpus_files()
+        .iter()
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(path).expect("read corpus file"))
+        })
+        .collect()
+}
+
 fn corpus_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
         .expect("corpus directory")
@@ -103,13 +119,7 @@ fn the_transform_reproduces_every_digest_signed_over_unedited_content() {
     const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
     let (_dir, conf) = gost_conf();
     let mut outcome = Vec::new();
-    for path in &corpus_files() {
-        let document = std::fs::read(path).expect("read corpus file");
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+    for (name, document) in corpus_documents() {
         let references = signatures(&document)
             .expect("read signatures")
             .into_iter()
@@ -255,13 +265,7 @@ fn every_signature_value_verifies_over_the_canonical_signed_info() {
     let (_dir, conf) = gost_conf();
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut outcome = Vec::new();
-    for path in &corpus_files() {
-        let document = std::fs::read(path).expect("read corpus file");
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+    for (name, document) in corpus_documents() {
         for signature in signatures(&document).expect("read signatures") {
             let label = format!("{name} {}", signature.container);
             assert_eq!(
@@ -337,3 +341,180 @@ ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml SenderIn
 ilyaKupriyanov__usb-smev3-zagsFatalOiv__zagsFatalOivProducerRequest.xml SMEVSignature: verifies un-indented only
 mylab-tools__MyLab.Smev__README-AckRequest-defaultns.xml CallerInformationSystemSignature: no signature value or certificate
 ";
+
+/// How a variant rewrites an envelope without changing what its signatures cover.
+#[derive(Clone, Copy, Debug)]
+enum Rewrite {
+    /// Every prefix renamed (`p` → `p_q`), declarations included; the default namespace stays.
+    Prefixes,
+    /// Attributes in reverse order, values in single quotes where they hold no `'`.
+    Attributes,
+    /// Letters and digits of text written as character references.
+    CharacterReferences,
+    /// Indentation between adjacent tags.
+    Indentation,
+    /// Indentation as above, and Windows line ends everywhere.
+    LineEnds,
+}
+
+fn renamed(name: &str, rewrite: Rewrite) -> String {
+    if !matches!(rewrite, Rewrite::Prefixes) {
+        return name.to_owned();
+    }
+    match name.split_once(':') {
+        Some(("xml", _)) => name.to_owned(),
+        Some(("xmlns", p)) => format!("xmlns:{p}_q"),
+        Some((p, local)) => format!("{p}_q:{local}"),
+        None => name.to_owned(),
+    }
+}
+
+/// `document` rewritten as `rewrite` says, event by event (raw text and values kept unless rewritten).
+fn rewritten(document: &[u8], rewrite: Rewrite) -> Vec<u8> {
+    let mut reader = quick_xml::Reader::from_reader(document);
+    let mut out = String::new();
+    loop {
+        let event = reader.read_event().expect("well-formed corpus file");
+        match event {
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                out.push('<');
+                out.push_str(&renamed(tag.name().0, rewrite));
+                let mut attrs: Vec<_> = tag.attributes().map(|a| a.expect("attribute")).collect();
+                if matches!(rewrite, Rewrite::Attributes) {
+                    attrs.reverse();
+                }
+                for attr in attrs {
+                    let raw = attr.value.as_ref();
+                    let quote = if matches!(rewrite, Rewrite::Attributes) && !raw.contains('\'')
+                        || raw.contains('"')
+                    {
+                        '\''
+                    } else {
+                        '"'
+                    };
+                    out.push(' ');
+                    out.push_str(&renamed(attr.key.0, rewrite));
+                    out.push('=');
+                    out.push(quote);
+                    out.push_str(raw);
+                    out.push(quote);
+                }
+                out.push_str(if matches!(event, Event::Empty(_)) {
+                    "/>"
+                } else {
+                    ">"
+                });
+            }
+            Event::End(tag) => {
+                out.push_str("</");
+                out.push_str(&renamed(tag.name().0, rewrite));
+                out.push('>');
+            }
+            Event::Text(text) => {
+                for c in text.as_ref().chars() {
+                    if matches!(rewrite, Rewrite::CharacterReferences) && c.is_alphanumeric() {
+                        out.push_str(&format!("&#x{:x};", u32::from(c)));
+                    } else {
+                        out.push(c);
+                    }
+                }
+            }
+            Event::GeneralRef(reference) => out.push_str(&format!("&{};", reference.as_ref())),
+            Event::CData(data) => out.push_str(&format!("<![CDATA[{}]]>", data.as_ref())),
+            Event::Comment(comment) => out.push_str(&format!("<!--{}-->", comment.as_ref())),
+            Event::PI(pi) => out.push_str(&format!("<?{}?>", pi.as_ref())),
+            Event::Decl(decl) => out.push_str(&format!("<?{}?>", decl.as_ref())),
+            Event::DocType(_) => panic!("no DOCTYPE in the corpus"),
+            Event::Eof => break,
+        }
+        if matches!(rewrite, Rewrite::Indentation | Rewrite::LineEnds)
+            && out.ends_with('>')
+            && !out.ends_with("-->")
+            && !out.ends_with("?>")
+        {
+            // Whitespace goes only between two tags: remember where, and drop it if text follows.
+            out.push_str("\n  ");
+        }
+    }
+    if matches!(rewrite, Rewrite::Indentation | Rewrite::LineEnds) {
+        out = drop_indentation_before_text(&out);
+    }
+    if matches!(rewrite, Rewrite::LineEnds) {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
+    out.into_bytes()
+}
+
+/// Removes the `"\n  "` the indentation rewrite put after a tag unless only whitespace and a tag follow.
+fn drop_indentation_before_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(">\n  ") {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 4..];
+        // Kept when only whitespace stands between it and the next tag: a comment, CDATA or PI may join text.
+        let next = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        if next.starts_with('<') && !next.starts_with("<!") && !next.starts_with("<?") {
+            out.push_str("\n  ");
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Envelopes rewritten in five ways that keep what their signatures cover: every reference whose digest the signer
+/// computed over unedited content (SMEV's and real clients' digests, not ours) still matches in every variant.
+#[test]
+fn equivalent_rewrites_keep_every_signed_digest() {
+    let (_dir, conf) = gost_conf();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let rewrites = [
+        Rewrite::Prefixes,
+        Rewrite::Attributes,
+        Rewrite::CharacterReferences,
+        Rewrite::Indentation,
+        Rewrite::LineEnds,
+    ];
+    let mut envelopes = 0;
+    let mut references_checked = 0;
+    for (name, document) in corpus_documents() {
+        let good: Vec<_> = signatures(&document)
+            .expect("read signatures")
+            .into_iter()
+            .flat_map(|s| s.references)
+            .filter(|r| {
+                let Ok(expected) = b64.decode(&r.digest_value) else {
+                    return false;
+                };
+                let id = r.uri.trim_start_matches('#');
+                let enveloped = r.transforms.len() == 3;
+                let transformed =
+                    gateway_xmldsig::smev_transform(&document, id, enveloped).expect("transform");
+                digest(&conf, &r.digest_method, &transformed) == expected
+            })
+            .collect();
+        if good.is_empty() {
+            continue;
+        }
+        for rewrite in rewrites {
+            let variant = rewritten(&document, rewrite);
+            assert!(variant != document, "{name}: {rewrite:?} changed nothing");
+            envelopes += 1;
+            for reference in &good {
+                let id = reference.uri.trim_start_matches('#');
+                let enveloped = reference.transforms.len() == 3;
+                let transformed = gateway_xmldsig::smev_transform(&variant, id, enveloped)
+                    .unwrap_or_else(|e| panic!("{name} {rewrite:?}: {e}"));
+                let expected = b64.decode(&reference.digest_value).expect("base64");
+                assert!(
+                    digest(&conf, &reference.digest_method, &transformed) == expected,
+                    "{name} #{id}: the {rewrite:?} variant changed the digest:\n{}",
+                    String::from_utf8_lossy(&transformed)
+                );
+                references_checked += 1;
+            }
+        }
+    }
+    println!("{envelopes} rewritten envelopes, {references_checked} references");
+    assert!(envelopes >= 50, "only {envelopes} rewritten envelopes");
+}
