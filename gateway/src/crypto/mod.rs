@@ -13,9 +13,11 @@
 //! tells `/readyz` and `gateway check` which CRLs are stale. With `[crypto.ocsp]` enabled, a chain that
 //! verified offline is also checked online ([`ocsp`]).
 //!
-//! Layout: this file (the trust store, CMS verification, CRLs, the signer's identity), `ocsp`.
+//! Layout: this file (the trust store, CMS verification, CRLs, the signer's identity), `ocsp`, `xmldsig` (XMLDSig
+//! signatures of SMEV envelopes).
 
 pub mod ocsp;
+pub mod xmldsig;
 
 use std::path::{Path, PathBuf};
 

@@ -12,16 +12,19 @@
 //! - `transform`: the SMEV transform over a quick-xml event stream.
 //! - `error`: why a document could not be read.
 //! - `escape`: its text and attribute escaping (the reference writer's, Woodstox).
+//! - `ids`: which elements carry an `Id` (a reference must resolve to exactly one).
 //! - `read`: namespace scopes and entities, as an XML 1.0 parser reads them.
 //! - `signature`: the `ds:Signature`s of a document, with the exclusive canonical form of their `SignedInfo`.
 
 mod error;
 mod escape;
+mod ids;
 mod read;
 mod signature;
 mod transform;
 
 pub use error::TransformError;
+pub use ids::{IdElement, elements_with_id};
 pub use read::DSIG_NS;
 pub use signature::{Reference, Signature, signatures};
 pub use transform::smev_transform;
