@@ -21,6 +21,8 @@ pub struct Sender {
     pub may_send_all: bool,
     /// Types allowed (Clark notation).
     pub may_send: HashSet<String>,
+    /// SHA-256 (lower-case hex) of the certificate its SOAP requests must be signed with, if it must sign.
+    pub signature_cert_sha256: Option<String>,
 }
 
 impl Sender {
@@ -76,6 +78,10 @@ impl Authenticator {
                 name: s.name.clone().unwrap_or_else(|| s.mnemonic.clone()),
                 may_send_all: s.may_send.iter().any(|t| t == "*"),
                 may_send: s.may_send.iter().filter(|t| *t != "*").cloned().collect(),
+                signature_cert_sha256: s
+                    .signature_cert_sha256
+                    .as_ref()
+                    .map(|h| h.replace(':', "").to_ascii_lowercase()),
             });
             if let Some(h) = &s.bearer_token_sha256 {
                 a.by_token.insert(h.to_ascii_lowercase(), sender.clone());

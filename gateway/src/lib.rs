@@ -17,7 +17,8 @@
 //! - `app`: the node's state assembled from the config, grouped as `Edge` (before acceptance), `Engine` (what
 //!   runs envelopes) and `Queue` (where requests and answers are kept), so a function names the part it uses.
 //! - `server`, `routes`, `respond`: listener (plain or mutual TLS), the route table, responses and bodies.
-//! - `auth`, `call`: senders, their credentials, the connection; the per-request context.
+//! - `auth`, `call`, `caller_signature`: senders, their credentials, the connection; the per-request context;
+//!   the XMLDSig signature a sender registered to sign must put on each SOAP request.
 //! - `soap`, `json_api`, `wsdl`, `health`: the endpoints; `plugin_pages`, `page_guard`: the pages plugins serve, and their limits.
 //! - `intake`, `edge`, `router`, `chain`: accepting an envelope, checks before any plugin, routes, chains.
 //! - `pipeline`, `queued`, `answers`: chains of queued requests, how queued data is stored and read back.
@@ -34,6 +35,7 @@ pub mod answers;
 pub mod app;
 pub mod auth;
 pub mod call;
+pub mod caller_signature;
 pub mod chain;
 pub mod check;
 pub mod config;

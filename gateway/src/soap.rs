@@ -1,6 +1,7 @@
 //! The SOAP endpoints `/smev/1.1`, `/smev/1.2`, `/smev/1.3`, a thin codec over the one intake: SendRequest is
 //! decoded (from plain XML, or from MTOM's `multipart/related` with its attachments) and given to
 //! [`crate::intake`] (checked, queued, acknowledged; its chain runs afterwards);
+//! a sender registered with a signing certificate must sign each request ([`crate::caller_signature`]);
 //! GetResponse hands out the sender's answers as [`crate::answers`] reads them, Ack confirms them, GetStatus
 //! reports processing events. Every fault is one the operation's WSDL lists, with the status of the error
 //! table.
@@ -22,6 +23,7 @@ use crate::app::App;
 use crate::auth::ConnInfo;
 use crate::auth::Sender;
 use crate::call::Call;
+use crate::caller_signature;
 use crate::error::Failure;
 use crate::intake::{self, Incoming, Payload, Protocol};
 use crate::respond::{self, Body};
@@ -65,6 +67,14 @@ pub async fn handle(
             return fault(v, None, &Failure::client(e.fault()));
         }
     };
+    let now = jiff::Timestamp::now().as_second();
+    if let Err(f) = caller_signature::check(&call.sender, &decoded, &body, now) {
+        let op = operation(&decoded);
+        if op == Operation::SendRequest {
+            journal_fault(app, &call, op, &f);
+        }
+        return fault(v, Some(op), &f);
+    }
     match decoded {
         SoapRequest::SendRequest(r) => {
             let op = Operation::SendRequest;
@@ -88,6 +98,15 @@ pub async fn handle(
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::GetStatus), &f),
         },
+    }
+}
+
+fn operation(request: &SoapRequest) -> Operation {
+    match request {
+        SoapRequest::SendRequest(_) => Operation::SendRequest,
+        SoapRequest::GetResponse(_) => Operation::GetResponse,
+        SoapRequest::Ack(_) => Operation::Ack,
+        SoapRequest::GetStatus(_) => Operation::GetStatus,
     }
 }
 

@@ -89,6 +89,7 @@ fn references_and_values_are_checked() {
 [[senders]]
 mnemonic = "bad mnemonic!"
 may_send = ["{urn:x}Nope", "not-a-type"]
+signature_cert_sha256 = "not-a-fingerprint"
 
 [[routes]]
 type = "{urn:x}A"
@@ -107,6 +108,7 @@ url = "mysql://x"
     for expected in [
         "a mnemonic is 1–50",
         "has no credential",
+        "signature_cert_sha256 must be a SHA-256 fingerprint",
         "`{urn:x}Nope` has no route",
         "may_send `not-a-type` has no route",
         "plugin `missing-plugin`, which [plugins] does not define",

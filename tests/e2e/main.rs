@@ -16,6 +16,7 @@ mod queue;
 mod reports;
 mod retention;
 mod sandbox;
+mod signature;
 mod soap;
 mod svo;
 mod tls;

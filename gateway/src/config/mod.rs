@@ -172,6 +172,12 @@ pub struct SenderConfig {
     /// SHA-256 fingerprint (hex, colons allowed) of the sender's TLS client certificate (DER).
     #[serde(default)]
     pub client_cert_sha256: Option<String>,
+    /// SHA-256 fingerprint (hex, colons allowed) of the certificate (DER) the sender signs its SOAP requests
+    /// with. When set, every SOAP request of this sender must carry a `CallerInformationSystemSignature` that
+    /// verifies (exclusive c14n, the SMEV transform; GOST through `[crypto] openssl_conf`) and is made with
+    /// this certificate; otherwise `SignatureVerificationFault`.
+    #[serde(default)]
+    pub signature_cert_sha256: Option<String>,
     /// Message types (`{namespace}LocalName`) this sender may send; `"*"` allows every routed type.
     #[serde(default)]
     pub may_send: Vec<String>,

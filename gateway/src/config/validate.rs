@@ -94,6 +94,13 @@ fn senders(c: &Config, p: &mut Vec<String>) {
                 ));
             }
         }
+        if let Some(h) = &s.signature_cert_sha256
+            && !is_sha256_hex(h)
+        {
+            p.push(format!(
+                "{who}: signature_cert_sha256 must be a SHA-256 fingerprint (64 hex digits)"
+            ));
+        }
         if let Some(h) = &s.client_cert_sha256 {
             if !is_sha256_hex(h) {
                 p.push(format!(

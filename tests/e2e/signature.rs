@@ -1,0 +1,213 @@
+//! XMLDSig on SOAP requests (issue 11, item 4): a sender registered with a signing certificate
+//! (`signature_cert_sha256`) must sign each request with it; every way to fail gets the
+//! `SignatureVerificationFault` reason SMEV gives, valid against the faults schema. The gateway runs as its own
+//! process, its `[crypto] openssl_conf` loading the gost engine (for the corpus's GOST signatures).
+
+use base64::Engine;
+use gateway_e2e::artifacts::repo_root;
+use gateway_e2e::gateway::{GatewayProcess, TestConfig};
+use gateway_e2e::mchd::gost::GostPki;
+use gateway_e2e::smev::{self, fault_name};
+use gateway_e2e::{BACKENDS, Client, Reply, db::TestDb};
+use openssl::asn1::Asn1Time;
+use openssl::bn::BigNum;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::sign::Signer;
+use openssl::x509::{X509, X509NameBuilder};
+
+const TOKEN_S: &str = "token-of-signing-sender-s";
+const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// An RSA key and a self-signed certificate valid from yesterday to tomorrow.
+fn signer(name: &str) -> (PKey<Private>, X509) {
+    let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("key");
+    let mut subject = X509NameBuilder::new().expect("name");
+    subject.append_entry_by_text("CN", name).expect("CN");
+    let subject = subject.build();
+    let mut cert = X509::builder().expect("builder");
+    cert.set_version(2).expect("version");
+    cert.set_serial_number(
+        &BigNum::from_u32(7)
+            .expect("bn")
+            .to_asn1_integer()
+            .expect("serial"),
+    )
+    .expect("serial");
+    cert.set_subject_name(&subject).expect("subject");
+    cert.set_issuer_name(&subject).expect("issuer");
+    cert.set_pubkey(&key).expect("pubkey");
+    let now = jiff::Timestamp::now().as_second();
+    cert.set_not_before(&Asn1Time::from_unix(now - 86_400).expect("time"))
+        .expect("not before");
+    cert.set_not_after(&Asn1Time::from_unix(now + 86_400).expect("time"))
+        .expect("not after");
+    cert.sign(&key, MessageDigest::sha256()).expect("sign");
+    (key, cert.build())
+}
+
+/// `envelope` with a `CallerInformationSystemSignature` over the element with `Id="{id}"`, put before the closing
+/// tag `close` of the operation's element (RSA-SHA256, exclusive c14n and the SMEV transform).
+fn sign(envelope: &str, id: &str, close: &str, key: &PKey<Private>, cert: &X509) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let transformed =
+        gateway_xmldsig::smev_transform(envelope.as_bytes(), id, false).expect("transform");
+    let digest =
+        b64.encode(openssl::hash::hash(MessageDigest::sha256(), &transformed).expect("sha256"));
+    let signed_info = format!(
+        "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
+         <ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>\
+         <ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
+         <ds:Transform Algorithm=\"urn://smev-gov-ru/xmldsig/transform\"/></ds:Transforms>\
+         <ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\
+         <ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+    );
+    let with = |value: &str| {
+        let signature = format!(
+            "<ns:CallerInformationSystemSignature><ds:Signature xmlns:ds=\"{DSIG}\">{signed_info}\
+             <ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}\
+             </ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature></ns:CallerInformationSystemSignature>",
+            cert = b64.encode(cert.to_der().expect("der")),
+        );
+        assert!(envelope.contains(close), "{close}");
+        envelope.replacen(close, &format!("{signature}{close}"), 1)
+    };
+    let template = with("");
+    let canonical = gateway_xmldsig::signatures(template.as_bytes())
+        .expect("read")
+        .remove(0)
+        .signed_info;
+    let mut s = Signer::new(MessageDigest::sha256(), key).expect("signer");
+    with(&b64.encode(s.sign_oneshot_to_vec(&canonical).expect("sign")))
+}
+
+async fn soap_as(gw: &GatewayProcess, body: String, token: &str) -> Reply {
+    Client::new()
+        .post(
+            &gw.url("/smev/1.1"),
+            "text/xml; charset=utf-8",
+            body,
+            Some(token),
+        )
+        .await
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(openssl::hash::hash(MessageDigest::sha256(), data).expect("sha256"))
+}
+
+/// Each request of the signing sender gets the answer its signature earns, on both stores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_registered_to_sign_is_held_to_its_signature_on_both_stores() {
+    let (key, cert) = signer("Signing sender S");
+    let (other_key, other_cert) = signer("Someone else");
+    let gost = GostPki::new();
+    for backend in BACKENDS {
+        let db = TestDb::fresh(backend).await;
+        let config = TestConfig::new(db.url()).with(&format!(
+            "[crypto]\nopenssl_conf = \"{conf}\"\n[[senders]]\nmnemonic = \"S\"\nname = \"Signing sender S\"\nbearer_token_sha256 = \"{token}\"\n\
+             signature_cert_sha256 = \"{cert}\"\nmay_send = [\"*\"]\n",
+            conf = gost.conf().display(),
+            token = sha256_hex(TOKEN_S.as_bytes()),
+            cert = sha256_hex(&cert.to_der().expect("der")),
+        ));
+        let gw = GatewayProcess::spawn(&config).await;
+        let post = |body: String| soap_as(&gw, body, TOKEN_S);
+        let request =
+            |id: &str| smev::send_request("1.1", id, &smev::test_payload("echo", "подписано"));
+        const CLOSE: &str = "</ns:SendRequestRequest>";
+
+        // Signed with the registered certificate: accepted and queued.
+        let id = smev::message_id();
+        let r = post(sign(
+            &request(&id),
+            "SIGNED_BY_CONSUMER",
+            CLOSE,
+            &key,
+            &cert,
+        ))
+        .await;
+        assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
+        assert!(
+            smev::has_element(&r.body, "MessageMetadata"),
+            "{backend:?}: {}",
+            r.text()
+        );
+
+        // A GetResponse signed over its selector is answered; unsigned it is refused.
+        let get = smev::get_response("1.1", None);
+        let r = post(sign(
+            &get,
+            "SIGNED_BY_CALLER",
+            "</ns:GetResponseRequest>",
+            &key,
+            &cert,
+        ))
+        .await;
+        assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
+
+        let signed_request = |key: &PKey<Private>, cert: &X509| {
+            sign(
+                &request(&smev::message_id()),
+                "SIGNED_BY_CONSUMER",
+                CLOSE,
+                key,
+                cert,
+            )
+        };
+        let refused = [
+            ("unsigned", request(&smev::message_id()), "NoSignatureFound"),
+            ("unsigned GetResponse", get.clone(), "NoSignatureFound"),
+            (
+                "changed after signing",
+                signed_request(&key, &cert).replace("подписано", "подменено"),
+                "SignatureIsInvalid",
+            ),
+            (
+                "signed by a certificate not registered for S",
+                signed_request(&other_key, &other_cert),
+                "CertificateIsNotFound",
+            ),
+            (
+                "signed over another element than the operation signs",
+                signed_request(&key, &cert)
+                    .replace("Id=\"SIGNED_BY_CONSUMER\"", "")
+                    .replace("<ns:MessageID>", "<ns:MessageID Id=\"SIGNED_BY_CONSUMER\">"),
+                "IncorrectSignatureTarget",
+            ),
+            (
+                "a real client's signature whose certificate expired long ago",
+                String::from_utf8(
+                    std::fs::read(
+                        repo_root()
+                            .join("tests/fixtures/smev3-corpus/Roland4444__sm3__AckRequest.xml"),
+                    )
+                    .expect("corpus file"),
+                )
+                .expect("utf-8"),
+                "CertificateIsExpired",
+            ),
+        ];
+        for (what, body, reason) in refused {
+            let r = post(body).await;
+            assert_eq!(r.status, 500, "{backend:?}, {what}: {}", r.text());
+            assert_eq!(
+                fault_name(&r.body).as_deref(),
+                Some("SignatureVerificationFault"),
+                "{backend:?}, {what}"
+            );
+            assert!(
+                r.text().contains(&format!(">{reason}</")),
+                "{backend:?}, {what}: wanted {reason}: {}",
+                r.text()
+            );
+            smev::assert_valid_answer("1.1", &r.body);
+        }
+
+        // A sender not registered to sign is not asked to.
+        let r = soap_as(&gw, request(&smev::message_id()), gateway_e2e::TOKEN_A).await;
+        assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
+        gw.stop();
+    }
+}
