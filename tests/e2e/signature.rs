@@ -11,18 +11,37 @@ use gateway_e2e::smev::{self, fault_name};
 use gateway_e2e::{BACKENDS, Client, Reply, db::TestDb};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::ecdsa::EcdsaSig;
 use openssl::hash::MessageDigest;
-use openssl::pkey::{PKey, Private};
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::sign::Signer;
 use openssl::x509::{X509, X509NameBuilder};
 
 const TOKEN_S: &str = "token-of-signing-sender-s";
+/// A sender that signs with ECDSA (P-256).
+const TOKEN_E: &str = "token-of-ecdsa-signing-sender-e";
 const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 
-/// An RSA key and a self-signed certificate valid from yesterday to tomorrow.
-fn signer(name: &str) -> (PKey<Private>, X509) {
-    let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("key");
+/// Which kind of key signs.
+#[derive(Clone, Copy)]
+enum Kind {
+    Rsa,
+    /// ECDSA on P-256: XMLDSig's value is `r‖s`, 32 bytes each.
+    Ecdsa,
+}
+
+/// A key of `kind` and a self-signed certificate valid from yesterday to tomorrow.
+fn signer(name: &str, kind: Kind) -> (PKey<Private>, X509) {
+    let key = match kind {
+        Kind::Rsa => PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("key"),
+        Kind::Ecdsa => {
+            let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256");
+            PKey::from_ec_key(EcKey::generate(&group).expect("ec")).expect("key")
+        }
+    };
     let mut subject = X509NameBuilder::new().expect("name");
     subject.append_entry_by_text("CN", name).expect("CN");
     let subject = subject.build();
@@ -48,16 +67,23 @@ fn signer(name: &str) -> (PKey<Private>, X509) {
 }
 
 /// `envelope` with a `CallerInformationSystemSignature` over the element with `Id="{id}"`, put before the closing
-/// tag `close` of the operation's element (RSA-SHA256, exclusive c14n and the SMEV transform).
+/// tag `close` of the operation's element (RSA-SHA256 or ECDSA-SHA256 by the key, exclusive c14n and the SMEV
+/// transform).
 fn sign(envelope: &str, id: &str, close: &str, key: &PKey<Private>, cert: &X509) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     let transformed =
         gateway_xmldsig::smev_transform(envelope.as_bytes(), id, false).expect("transform");
     let digest =
         b64.encode(openssl::hash::hash(MessageDigest::sha256(), &transformed).expect("sha256"));
+    let ecdsa = key.id() == Id::EC;
+    let method = if ecdsa {
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+    } else {
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    };
     let signed_info = format!(
         "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
-         <ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>\
+         <ds:SignatureMethod Algorithm=\"{method}\"/>\
          <ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
          <ds:Transform Algorithm=\"urn://smev-gov-ru/xmldsig/transform\"/></ds:Transforms>\
          <ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\
@@ -79,7 +105,17 @@ fn sign(envelope: &str, id: &str, close: &str, key: &PKey<Private>, cert: &X509)
         .remove(0)
         .signed_info;
     let mut s = Signer::new(MessageDigest::sha256(), key).expect("signer");
-    with(&b64.encode(s.sign_oneshot_to_vec(&canonical).expect("sign")))
+    let value = s.sign_oneshot_to_vec(&canonical).expect("sign");
+    let value = if ecdsa {
+        // OpenSSL gives DER; XMLDSig wants r‖s at the curve's width.
+        let sig = EcdsaSig::from_der(&value).expect("ECDSA DER");
+        let mut raw = sig.r().to_vec_padded(32).expect("r");
+        raw.extend(sig.s().to_vec_padded(32).expect("s"));
+        raw
+    } else {
+        value
+    };
+    with(&b64.encode(value))
 }
 
 async fn soap_as(gw: &GatewayProcess, body: String, token: &str) -> Reply {
@@ -100,17 +136,22 @@ fn sha256_hex(data: &[u8]) -> String {
 /// Each request of the signing sender gets the answer its signature earns, on both stores.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sender_registered_to_sign_is_held_to_its_signature_on_both_stores() {
-    let (key, cert) = signer("Signing sender S");
-    let (other_key, other_cert) = signer("Someone else");
+    let (key, cert) = signer("Signing sender S", Kind::Rsa);
+    let (other_key, other_cert) = signer("Someone else", Kind::Rsa);
+    let (ec_key, ec_cert) = signer("Signing sender E", Kind::Ecdsa);
     let gost = GostPki::new();
     for backend in BACKENDS {
         let db = TestDb::fresh(backend).await;
         let config = TestConfig::new(db.url()).with(&format!(
             "[crypto]\nopenssl_conf = \"{conf}\"\n[[senders]]\nmnemonic = \"S\"\nname = \"Signing sender S\"\nbearer_token_sha256 = \"{token}\"\n\
-             signature_cert_sha256 = \"{cert}\"\nmay_send = [\"*\"]\n",
+             signature_cert_sha256 = \"{cert}\"\nmay_send = [\"*\"]\n\
+             [[senders]]\nmnemonic = \"E\"\nbearer_token_sha256 = \"{token_e}\"\n\
+             signature_cert_sha256 = \"{ec_cert}\"\nmay_send = [\"*\"]\n",
             conf = gost.conf().display(),
             token = sha256_hex(TOKEN_S.as_bytes()),
             cert = sha256_hex(&cert.to_der().expect("der")),
+            token_e = sha256_hex(TOKEN_E.as_bytes()),
+            ec_cert = sha256_hex(&ec_cert.to_der().expect("der")),
         ));
         let gw = GatewayProcess::spawn(&config).await;
         let post = |body: String| soap_as(&gw, body, TOKEN_S);
@@ -204,6 +245,28 @@ async fn a_sender_registered_to_sign_is_held_to_its_signature_on_both_stores() {
             );
             smev::assert_valid_answer("1.1", &r.body);
         }
+
+        // ECDSA: XMLDSig's r‖s value verifies; changed content does not.
+        let by_e = sign(
+            &request(&smev::message_id()),
+            "SIGNED_BY_CONSUMER",
+            CLOSE,
+            &ec_key,
+            &ec_cert,
+        );
+        let r = soap_as(&gw, by_e.clone(), TOKEN_E).await;
+        assert_eq!(
+            fault_name(&r.body),
+            None,
+            "{backend:?}, ECDSA: {}",
+            r.text()
+        );
+        let r = soap_as(&gw, by_e.replace("подписано", "подменено"), TOKEN_E).await;
+        assert!(
+            r.text().contains(">SignatureIsInvalid</"),
+            "{backend:?}, ECDSA changed: {}",
+            r.text()
+        );
 
         // A sender not registered to sign is not asked to.
         let r = soap_as(&gw, request(&smev::message_id()), gateway_e2e::TOKEN_A).await;
