@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::crypto::TrustStore;
+use crate::crypto::smev_signature::AnswerSigner;
 use crate::journal::Journal;
 use crate::page_guard::PageGuard;
 use crate::respond::BodyLimits;
@@ -55,6 +56,8 @@ pub struct Edge {
     pub body_limits: BodyLimits,
     /// Limits of the pages plugins serve.
     pub pages: PageGuard,
+    /// Signs SOAP answers as `SMEVSignature`, when `[crypto]` has a key for it.
+    pub answer_signer: Option<Arc<AnswerSigner>>,
 }
 
 /// What runs envelopes: routes and schemas, the plugin host and the capabilities it reaches.
@@ -81,6 +84,7 @@ pub struct Components {
     pub schemas: Arc<SchemaCatalog>,
     pub adapters: Arc<Adapters>,
     pub trust: Arc<TrustStore>,
+    pub answer_signer: Option<Arc<AnswerSigner>>,
 }
 
 /// This node's default name: host name and process id.
@@ -139,7 +143,18 @@ impl Components {
         if config.crypto.ocsp.enabled {
             trust = trust.with_ocsp(crate::crypto::ocsp::Ocsp::new(&config.crypto.ocsp));
         }
+        let answer_signer = match (
+            &config.crypto.smev_signature_key,
+            &config.crypto.smev_signature_cert,
+        ) {
+            (Some(key), Some(cert)) => Some(Arc::new(
+                AnswerSigner::load(&config.resolve(key), &config.resolve(cert))
+                    .context("[crypto] smev_signature_key")?,
+            )),
+            _ => None,
+        };
         Ok(Components {
+            answer_signer,
             schemas: Arc::new(schemas),
             adapters: Arc::new(adapters),
             trust: Arc::new(trust),
@@ -235,6 +250,7 @@ impl App {
             schemas,
             adapters,
             trust,
+            answer_signer,
         } = Components::load(&config)?;
         let tokens = Arc::new(TokenService::new(
             store.clone(),
@@ -291,6 +307,7 @@ impl App {
                     read_timeout: config.server.read_timeout.get(),
                 },
                 pages: PageGuard::new(&config.limits.pages),
+                answer_signer,
             },
             engine: Engine {
                 router,

@@ -1,7 +1,8 @@
 //! The SOAP endpoints `/smev/1.1`, `/smev/1.2`, `/smev/1.3`, a thin codec over the one intake: SendRequest is
 //! decoded (from plain XML, or from MTOM's `multipart/related` with its attachments) and given to
 //! [`crate::intake`] (checked, queued, acknowledged; its chain runs afterwards);
-//! a sender registered with a signing certificate must sign each request ([`crate::caller_signature`]);
+//! a sender registered with a signing certificate must sign each request ([`crate::caller_signature`]), and
+//! answers are signed as `SMEVSignature` when `[crypto]` has a key;
 //! GetResponse hands out the sender's answers as [`crate::answers`] reads them, Ack confirms them, GetStatus
 //! reports processing events. Every fault is one the operation's WSDL lists, with the status of the error
 //! table.
@@ -78,7 +79,8 @@ pub async fn handle(
     match decoded {
         SoapRequest::SendRequest(r) => {
             let op = Operation::SendRequest;
-            match send_request(app, v, &call, r).await {
+            let answer = send_request(app, v, &call, r).await;
+            match answer.and_then(|b| signed(app, b, "</smev:SendRequestResponse>")) {
                 Ok(bytes) => ok(bytes),
                 Err(f) => {
                     journal_fault(app, &call, op, &f);
@@ -86,7 +88,10 @@ pub async fn handle(
                 }
             }
         }
-        SoapRequest::GetResponse(r) => match get_response(app, v, &call, r).await {
+        SoapRequest::GetResponse(r) => match get_response(app, v, &call, r)
+            .await
+            .and_then(|b| signed(app, b, "</smev:ResponseMessage>"))
+        {
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::GetResponse), &f),
         },
@@ -94,10 +99,24 @@ pub async fn handle(
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::Ack), &f),
         },
-        SoapRequest::GetStatus(r) => match get_status(app, v, &call, r).await {
+        SoapRequest::GetStatus(r) => match get_status(app, v, &call, r)
+            .await
+            .and_then(|b| signed(app, b, "</smev:SmevAsyncProcessingMessage>"))
+        {
             Ok(bytes) => ok(bytes),
             Err(f) => fault(v, Some(Operation::GetStatus), &f),
         },
+    }
+}
+
+/// `answer` signed as `SMEVSignature` when the gateway has a key; `parent_close` is the closing tag of the
+/// signed element's parent, where the schemas put the signature.
+fn signed(app: &App, answer: Vec<u8>, parent_close: &str) -> Result<Vec<u8>, Failure> {
+    match &app.edge.answer_signer {
+        Some(signer) => signer
+            .sign(answer, parent_close)
+            .map_err(|e| Failure::internal("signing the answer", &e)),
+        None => Ok(answer),
     }
 }
 

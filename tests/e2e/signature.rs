@@ -274,3 +274,132 @@ async fn a_sender_registered_to_sign_is_held_to_its_signature_on_both_stores() {
         gw.stop();
     }
 }
+
+/// What `openssl` (the CLI, with the gost engine) says of the `SMEVSignature` of `answer`: the digest of the
+/// transformed `target` and the value over the canonical `SignedInfo`. Panics with the reason when either fails.
+fn openssl_checks_smev_signature(conf: &std::path::Path, answer: &[u8], target: &str) {
+    use std::process::Command;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let text = String::from_utf8_lossy(answer).into_owned();
+    let found: Vec<_> = gateway_xmldsig::signatures(answer)
+        .expect("read")
+        .into_iter()
+        .filter(|s| s.container == "SMEVSignature")
+        .collect();
+    assert_eq!(found.len(), 1, "one SMEVSignature: {text}");
+    let signature = &found[0];
+    assert_eq!(
+        signature.method,
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256"
+    );
+    let [reference] = signature.references.as_slice() else {
+        panic!("one Reference: {text}")
+    };
+    assert_eq!(reference.uri, "#SIGNED_BY_SMEV");
+    let targets = gateway_xmldsig::elements_with_id(answer, "SIGNED_BY_SMEV").expect("ids");
+    assert_eq!(targets.len(), 1, "{text}");
+    assert_eq!(targets[0].local, target, "{text}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str, data: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).expect("write");
+        path
+    };
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .env("OPENSSL_CONF", conf)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let transformed =
+        gateway_xmldsig::smev_transform(answer, "SIGNED_BY_SMEV", false).expect("transform");
+    let data = file("target.bin", &transformed);
+    let digest = openssl(&[
+        "dgst".as_ref(),
+        "-md_gost12_256".as_ref(),
+        "-binary".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert_eq!(
+        b64.encode(digest),
+        reference.digest_value,
+        "digest of {target}"
+    );
+    let cert = file(
+        "cert.der",
+        &b64.decode(signature.certificate.as_deref().expect("certificate"))
+            .expect("base64"),
+    );
+    let public = openssl(&[
+        "x509".as_ref(),
+        "-inform".as_ref(),
+        "DER".as_ref(),
+        "-noout".as_ref(),
+        "-pubkey".as_ref(),
+        "-in".as_ref(),
+        cert.as_os_str(),
+    ]);
+    let public = file("public.pem", &public);
+    let value = file("value.bin", &b64.decode(&signature.value).expect("base64"));
+    let signed_info = file("signed-info.xml", &signature.signed_info);
+    openssl(&[
+        "dgst".as_ref(),
+        "-md_gost12_256".as_ref(),
+        "-verify".as_ref(),
+        public.as_os_str(),
+        "-signature".as_ref(),
+        value.as_os_str(),
+        signed_info.as_os_str(),
+    ]);
+}
+
+/// With `[crypto] smev_signature_key` (GOST R 34.10-2012), the gateway signs its answers as SMEV does:
+/// `SendRequestResponse` over `MessageMetadata`, `GetResponseResponse` over `Response`; `openssl` verifies
+/// digest and value, and the answers stay valid against the schemas. On both stores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_carry_an_smev_signature_openssl_verifies_on_both_stores() {
+    let gost = GostPki::new();
+    let key = gost.signer(&gateway_e2e::mchd::Person::new(
+        "Шлюзов",
+        "Ответ",
+        "Подписевич",
+    ));
+    for backend in BACKENDS {
+        let db = TestDb::fresh(backend).await;
+        let config = TestConfig::new(db.url()).with(&format!(
+            "[crypto]\nopenssl_conf = \"{}\"\nsmev_signature_key = \"{}\"\nsmev_signature_cert = \"{}\"\n",
+            gost.conf().display(),
+            key.key.display(),
+            key.cert.display(),
+        ));
+        let gw = GatewayProcess::spawn(&config).await;
+        let id = smev::message_id();
+        let request = smev::send_request("1.1", &id, &smev::test_payload("echo", "ответ подписан"));
+        let r = soap_as(&gw, request, gateway_e2e::TOKEN_A).await;
+        assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
+        smev::assert_valid_answer("1.1", &r.body);
+        openssl_checks_smev_signature(gost.conf(), &r.body, "MessageMetadata");
+
+        let mut answered = None;
+        for _ in 0..200 {
+            let r = soap_as(&gw, smev::get_response("1.1", None), gateway_e2e::TOKEN_A).await;
+            if smev::has_element(&r.body, "ResponseMessage") {
+                answered = Some(r);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let r = answered.expect("the echo is answered");
+        smev::assert_valid_answer("1.1", &r.body);
+        openssl_checks_smev_signature(gost.conf(), &r.body, "Response");
+        gw.stop();
+    }
+}

@@ -1,4 +1,5 @@
-//! `[crypto]` and `[crypto.ocsp]`: the trust store, its revocation lists and online revocation checks.
+//! `[crypto]` and `[crypto.ocsp]`: the trust store, its revocation lists and online revocation checks; the key
+//! that signs the gateway's answers.
 
 use std::path::PathBuf;
 
@@ -21,6 +22,12 @@ pub struct CryptoConfig {
     /// An OpenSSL config that loads the GOST engine (Debian `libengine-gost-openssl`), for GOST R 34.10-2012
     /// signatures. Default: none (RSA and ECDSA only).
     pub openssl_conf: Option<PathBuf>,
+    /// The private key (PEM) the gateway signs its SOAP answers with, as `SMEVSignature` (exclusive c14n and
+    /// the SMEV transform): GOST R 34.10-2012 (needs `openssl_conf`), RSA or ECDSA. Set with
+    /// `smev_signature_cert`. Default: none (answers unsigned, as the schemas allow).
+    pub smev_signature_key: Option<PathBuf>,
+    /// The certificate (PEM) of `smev_signature_key`, sent in each signature's `KeyInfo`.
+    pub smev_signature_cert: Option<PathBuf>,
     /// `[crypto.ocsp]`: online revocation checks.
     pub ocsp: OcspConfig,
 }

@@ -323,6 +323,14 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     for f in &c.crypto.trust_store {
         must_exist(c, "[crypto] trust_store", f, p);
     }
+    match (&c.crypto.smev_signature_key, &c.crypto.smev_signature_cert) {
+        (Some(key), Some(cert)) => {
+            must_exist(c, "[crypto] smev_signature_key", key, p);
+            must_exist(c, "[crypto] smev_signature_cert", cert, p);
+        }
+        (None, None) => {}
+        _ => p.push("[crypto] smev_signature_key and smev_signature_cert go together".into()),
+    }
     for f in &c.crypto.crl_files {
         must_exist(c, "[crypto] crl_files", f, p);
     }

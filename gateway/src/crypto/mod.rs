@@ -14,9 +14,10 @@
 //! verified offline is also checked online ([`ocsp`]).
 //!
 //! Layout: this file (the trust store, CMS verification, CRLs, the signer's identity), `ocsp`, `xmldsig` (XMLDSig
-//! signatures of SMEV envelopes).
+//! signatures of SMEV envelopes, checked), `smev_signature` (the gateway's own answers, signed).
 
 pub mod ocsp;
+pub mod smev_signature;
 pub mod xmldsig;
 
 use std::path::{Path, PathBuf};

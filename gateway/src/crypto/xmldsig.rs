@@ -23,9 +23,9 @@ const SMEV_TRANSFORM: &str = "urn://smev-gov-ru/xmldsig/transform";
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
 /// OpenSSL's NIDs of GOST R 34.10-2001 and 34.10-2012 (256 and 512 bit) keys.
-const NID_GOST2001: i32 = 811;
-const NID_GOST2012_256: i32 = 979;
-const NID_GOST2012_512: i32 = 980;
+pub(crate) const NID_GOST2001: i32 = 811;
+pub(crate) const NID_GOST2012_256: i32 = 979;
+pub(crate) const NID_GOST2012_512: i32 = 980;
 
 /// Why a signature was refused: the fault's reason, and what a log or the fault's description says.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

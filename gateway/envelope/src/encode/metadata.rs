@@ -9,10 +9,18 @@ use crate::xsd::format_date_time;
 /// `DestinationName` when the recipient is unknown (1.1/1.2 require the element).
 const UNKNOWN_DESTINATION: &str = "unknown";
 
-/// Writes `smev:MessageMetadata` for `version`.
-pub(crate) fn write(w: &mut XmlWriter, version: SmevVersion, md: &MessageMetadata) {
+/// Writes `smev:MessageMetadata` for `version`, with `id` as its `Id` when given.
+pub(crate) fn write(
+    w: &mut XmlWriter,
+    version: SmevVersion,
+    md: &MessageMetadata,
+    id: Option<&str>,
+) {
     let legacy = matches!(version, SmevVersion::V1_1 | SmevVersion::V1_2);
-    w.open("smev:MessageMetadata", &[]);
+    match id {
+        Some(id) => w.open("smev:MessageMetadata", &[("Id", id)]),
+        None => w.open("smev:MessageMetadata", &[]),
+    };
     match (valid_uuid(md.message_id.as_deref()), version) {
         (Some(id), _) => {
             w.leaf("smev:MessageId", id);

@@ -3,7 +3,8 @@
 //!
 //! Prefixes: `soap` for the envelope, `smev` for the types namespace, `basic` for the basic
 //! namespace. No default namespace is declared, so reply payloads inserted verbatim keep their
-//! meaning. Signatures (`SMEVSignature`, ...) are optional in the schemas and are omitted.
+//! meaning. Signatures (`SMEVSignature`) are optional in the schemas: the gateway adds them after encoding,
+//! over the elements written with `Id="SIGNED_BY_SMEV"`, when it has a key.
 
 mod metadata;
 mod reply;
@@ -59,7 +60,8 @@ pub(crate) fn valid_uuid(value: Option<&str>) -> Option<&str> {
     value.filter(|v| is_uuid_pattern(v))
 }
 
-/// `SendRequestResponse`: the request is accepted; `md` says how.
+/// `SendRequestResponse`: the request is accepted; `md` says how. `MessageMetadata` carries
+/// `Id="SIGNED_BY_SMEV"`, as real SMEV's does: the element its `SMEVSignature` signs.
 ///
 /// Per version: 1.3 writes the metadata as given. 1.1 and 1.2 require more: a missing
 /// `Sender` is written with empty names, `DestinationName` is the recipient's mnemonic (or
@@ -69,7 +71,7 @@ pub(crate) fn valid_uuid(value: Option<&str>) -> Option<&str> {
 pub fn encode_send_request_response(version: SmevVersion, md: &MessageMetadata) -> Vec<u8> {
     envelope(|w| {
         w.open("smev:SendRequestResponse", &smev_namespaces(version));
-        metadata::write(w, version, md);
+        metadata::write(w, version, md, Some(SMEV_SIGNED_ID));
         w.close("smev:SendRequestResponse");
     })
 }

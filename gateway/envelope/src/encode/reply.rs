@@ -80,7 +80,7 @@ fn response_message(w: &mut XmlWriter, version: SmevVersion, msg: &ResponseMessa
     w.leaf("smev:To", truncate_chars(&msg.to, 4000));
     content(w, version, &msg.content, &attachments);
     w.close("smev:SenderProvidedResponseData");
-    metadata::write(w, version, &msg.metadata);
+    metadata::write(w, version, &msg.metadata, None);
     w.close("smev:Response");
     if !attachments.is_empty() {
         w.open("basic:AttachmentContentList", &[]);
