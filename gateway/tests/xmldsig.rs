@@ -3,7 +3,6 @@
 //! copies: each way to fail gives the `SignatureVerificationFault` reason SMEV gives.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Once;
 
 use gateway::crypto::xmldsig::{SignaturePlace, verify};
@@ -14,20 +13,9 @@ use smev_envelope::SignatureFailure;
 fn gost() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let out = Command::new("openssl").args(["version", "-e"]).output().expect("openssl is installed");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let engine = PathBuf::from(text.split('"').nth(1).expect("ENGINESDIR")).join("gost.so");
-        assert!(engine.exists(), "the gost engine is missing: apt-get install libengine-gost-openssl");
-        let conf = std::env::temp_dir().join(format!("gateway-xmldsig-test-{}.cnf", std::process::id()));
-        std::fs::write(
-            &conf,
-            format!(
-                "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n[engine_section]\n\
-                 gost = gost_section\n[gost_section]\nengine_id = gost\ndynamic_path = {}\ndefault_algorithms = ALL\n",
-                engine.display()
-            ),
-        )
-        .expect("write config");
+        let dir = std::env::temp_dir().join(format!("gateway-xmldsig-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let conf = gateway::crypto::engine::write_gost_config(&dir).expect("the gost engine");
         // SAFETY: set once, before this process first uses OpenSSL (every test calls `gost()` first).
         unsafe { std::env::set_var("OPENSSL_CONF", conf) };
     });

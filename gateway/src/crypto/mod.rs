@@ -14,8 +14,9 @@
 //! verified offline is also checked online ([`ocsp`]).
 //!
 //! Layout: this file (the trust store, CMS verification, CRLs, the signer's identity), `ocsp`, `xmldsig` (XMLDSig
-//! signatures of SMEV envelopes, checked), `smev_signature` (the gateway's own answers, signed).
+//! signatures of SMEV envelopes, checked), `smev_signature` (the gateway's own answers, signed), `engine` (a config loading the gost engine).
 
+pub mod engine;
 pub mod ocsp;
 pub mod smev_signature;
 pub mod xmldsig;

@@ -122,17 +122,35 @@ impl AnswerSigner {
     /// When the answer cannot be read or OpenSSL cannot sign: the gateway wrote both, so this is a fault of its
     /// own.
     pub fn sign(&self, answer: Vec<u8>, parent_close: &str) -> anyhow::Result<Vec<u8>> {
+        self.sign_element(answer, SMEV_SIGNED_ID, "smev:SMEVSignature", parent_close)
+    }
+
+    /// `answer` with a signature over its element `Id="{id}"` in a new `container` element (a qualified name
+    /// whose prefix `answer` binds there), put before `parent_close`; `answer` as it is without
+    /// `parent_close`. [`AnswerSigner::sign`] is this for SMEV's answers; a client's
+    /// `CallerInformationSystemSignature` is made the same way (tests and benchmarks use it).
+    ///
+    /// # Errors
+    ///
+    /// As [`AnswerSigner::sign`].
+    pub fn sign_element(
+        &self,
+        answer: Vec<u8>,
+        id: &str,
+        container: &str,
+        parent_close: &str,
+    ) -> anyhow::Result<Vec<u8>> {
         let Some(at) = find(&answer, parent_close.as_bytes()) else {
             return Ok(answer);
         };
         let a = self.algorithms;
         let md = MessageDigest::from_name(a.md).context("digest")?;
-        let transformed = smev_transform(&answer, SMEV_SIGNED_ID, false)?;
+        let transformed = smev_transform(&answer, id, false)?;
         let b64 = base64::engine::general_purpose::STANDARD;
         let digest = b64.encode(openssl::hash::hash(md, &transformed)?);
         let signed_info = format!(
             "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
-             <ds:SignatureMethod Algorithm=\"{method}\"/><ds:Reference URI=\"#{SMEV_SIGNED_ID}\"><ds:Transforms>\
+             <ds:SignatureMethod Algorithm=\"{method}\"/><ds:Reference URI=\"#{id}\"><ds:Transforms>\
              <ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
              <ds:Transform Algorithm=\"urn://smev-gov-ru/xmldsig/transform\"/></ds:Transforms>\
              <ds:DigestMethod Algorithm=\"{digest_uri}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>\
@@ -142,9 +160,9 @@ impl AnswerSigner {
         );
         let element = |value: &str| {
             format!(
-                "<smev:SMEVSignature><ds:Signature xmlns:ds=\"{DSIG_NS}\">{signed_info}<ds:SignatureValue>{value}\
+                "<{container}><ds:Signature xmlns:ds=\"{DSIG_NS}\">{signed_info}<ds:SignatureValue>{value}\
                  </ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate>\
-                 </ds:X509Data></ds:KeyInfo></ds:Signature></smev:SMEVSignature>",
+                 </ds:X509Data></ds:KeyInfo></ds:Signature></{container}>",
                 cert = self.certificate_b64,
             )
         };
@@ -157,10 +175,11 @@ impl AnswerSigner {
         };
         // The canonical SignedInfo as a verifier reads it in place (its namespace context included).
         let template = with("");
+        let local = container.rsplit(':').next().unwrap_or(container);
         let canonical = signatures(&template)?
             .into_iter()
-            .find(|s| s.container == "SMEVSignature")
-            .context("the SMEVSignature just written")?
+            .find(|s| s.container == local)
+            .context("the signature just written")?
             .signed_info;
         let mut signer = Signer::new(md, &self.key)?;
         let value = signer.sign_oneshot_to_vec(&canonical)?;

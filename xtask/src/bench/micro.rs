@@ -20,6 +20,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("gateway-schema", "validate"),
     ("gateway-host", "invoke"),
     ("gateway", "tokens"),
+    ("gateway", "xmldsig"),
     ("gateway-e2e", "mchd"),
 ];
 
