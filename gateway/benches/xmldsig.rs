@@ -93,6 +93,7 @@ fn xmldsig(c: &mut Criterion) {
         )
         .expect("sign the request");
     let place = SignaturePlace {
+        parent: &["Envelope", "Body", "SendRequestRequest"],
         container: "CallerInformationSystemSignature",
         target: "SenderProvidedRequestData",
     };

@@ -12,13 +12,14 @@ use crate::error::Failure;
 /// The container of a caller's signature in every SMEV request.
 const CONTAINER: &str = "CallerInformationSystemSignature";
 
-/// The element the caller's signature of `request` covers.
-fn signed_element(request: &SoapRequest) -> &'static str {
+/// The operation's element (the SOAP body's child) and the element the caller's signature of `request` covers,
+/// both by local name: the signature and the signed element are children of the operation's element.
+fn signed_element(request: &SoapRequest) -> (&'static str, &'static str) {
     match request {
-        SoapRequest::SendRequest(_) => "SenderProvidedRequestData",
-        SoapRequest::GetResponse(_) => "MessageTypeSelector",
-        SoapRequest::Ack(_) => "AckTargetMessage",
-        SoapRequest::GetStatus(_) => "Timestamp",
+        SoapRequest::SendRequest(_) => ("SendRequestRequest", "SenderProvidedRequestData"),
+        SoapRequest::GetResponse(_) => ("GetResponseRequest", "MessageTypeSelector"),
+        SoapRequest::Ack(_) => ("AckRequest", "AckTargetMessage"),
+        SoapRequest::GetStatus(_) => ("GetStatusRequest", "Timestamp"),
     }
 }
 
@@ -38,9 +39,12 @@ pub fn check(
     let Some(registered) = &sender.signature_cert_sha256 else {
         return Ok(());
     };
+    let (operation, target) = signed_element(request);
+    let parent = ["Envelope", "Body", operation];
     let place = SignaturePlace {
+        parent: &parent,
         container: CONTAINER,
-        target: signed_element(request),
+        target,
     };
     let refuse = |reason: SignatureFailure, detail: &str| {
         tracing::info!(sender = %sender.mnemonic, reason = reason.as_str(), detail, "caller signature refused");

@@ -53,47 +53,60 @@ const CALLER: &str = "CallerInformationSystemSignature";
 #[test]
 fn signatures_real_clients_and_smev_made_verify() {
     gost();
-    for (file, container, target) in [
+    const SEND_REQUEST: &[&str] = &["Envelope", "Body", "SendRequestRequest"];
+    const ACK: &[&str] = &["Envelope", "Body", "AckRequest"];
+    for (file, parent, container, target) in [
         (
             "Pirat-777__ConsoleSMEV_VS00648v001-PFR001__SendRequestRequest-signed.xml",
+            SEND_REQUEST,
             CALLER,
             "SenderProvidedRequestData",
         ),
         (
             "Pirat-777__ConsoleSMEV_VS00648v001-PFR001__AckRequest-signed.xml",
+            ACK,
             CALLER,
             "AckTargetMessage",
         ),
         (
             "Roland4444__sm3__AckRequest.xml",
+            ACK,
             CALLER,
             "AckTargetMessage",
         ),
         (
             "Roland4444__sm3__GetRequestRequestWithFilter.xml",
+            &["Envelope", "Body", "GetRequestRequest"],
             CALLER,
             "MessageTypeSelector",
         ),
         (
             "Roland4444__sm3__SendResponseRequestNoAttach.xml",
+            &["Envelope", "Body", "SendResponseRequest"],
             CALLER,
             "SenderProvidedResponseData",
         ),
         (
             "Roland4444__sm3__x4t-15.xml",
+            &["Envelope", "Body", "SendRequestResponse"],
             "SMEVSignature",
             "MessageMetadata",
         ),
         (
             "Pirat-777__ConsoleSMEV_VS00648v001-PFR001__GetResponseResponse.xml",
+            &["Envelope", "Body", "GetResponseResponse", "ResponseMessage"],
             "SMEVSignature",
             "Response",
         ),
     ] {
         let document = corpus(file);
         let now = while_valid(&document, container);
-        let verified = verify(&document, SignaturePlace { container, target }, now)
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let place = SignaturePlace {
+            parent,
+            container,
+            target,
+        };
+        let verified = verify(&document, place, now).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(verified.certificate.public_key().is_ok(), "{file}");
     }
 }
@@ -110,11 +123,21 @@ fn each_defect_gets_the_reason_smev_gives() {
         assert!(text.contains(from), "{from}");
         text.replace(from, to).into_bytes()
     };
+    const ACK: &[&str] = &["Envelope", "Body", "AckRequest"];
     let place = SignaturePlace {
+        parent: ACK,
         container: CALLER,
         target: "AckTargetMessage",
     };
     let now = while_valid(&document, CALLER);
+    // The signed element as published, and a forged one (another message id, no Id).
+    let signed = "<ns2:AckTargetMessage xmlns:ns2=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1\" \
+                  xmlns=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1\" Id=\"SIGNED_BY_CALLER\" \
+                  accepted=\"true\">0e8cfc01-5e81-11e4-a9ff-d4c9eff07b77</ns2:AckTargetMessage>";
+    assert!(text.contains(signed), "the corpus file as expected");
+    let forged = signed
+        .replace(" Id=\"SIGNED_BY_CALLER\"", "")
+        .replace("0e8cfc01", "deadbeef");
     let today = jiff::Timestamp::now().as_second();
     let cases: Vec<(&str, Vec<u8>, SignaturePlace<'_>, i64, SignatureFailure)> = vec![
         (
@@ -132,8 +155,18 @@ fn each_defect_gets_the_reason_smev_gives() {
             SignatureIsInvalid,
         ),
         (
-            "SignedInfo changed",
-            edit("<ds:DigestValue>PXd1", "<ds:DigestValue>PXd2"),
+            "SignedInfo changed, its digests intact (the value covers SignedInfo)",
+            edit("<ds:SignedInfo>", "<ds:SignedInfo Id=\"added\">"),
+            place,
+            now,
+            SignatureIsInvalid,
+        ),
+        (
+            "a SignatureMethod of another key type than the certificate's (GOST 2012 over a 2001 key)",
+            edit(
+                "http://www.w3.org/2001/04/xmldsig-more#gostr34102001-gostr3411",
+                "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256",
+            ),
             place,
             now,
             SignatureIsInvalid,
@@ -152,6 +185,7 @@ fn each_defect_gets_the_reason_smev_gives() {
             "the reference resolves to another element than the operation signs",
             document.clone(),
             SignaturePlace {
+                parent: ACK,
                 container: CALLER,
                 target: "MessageID",
             },
@@ -169,9 +203,42 @@ fn each_defect_gets_the_reason_smev_gives() {
             IncorrectSignatureTarget,
         ),
         (
+            "the signed element moved to the header, a forged one read in its place (wrapping)",
+            text.replace(signed, &forged)
+                .replace(
+                    "<soapenv:Header/>",
+                    &format!("<soapenv:Header>{signed}</soapenv:Header>"),
+                )
+                .into_bytes(),
+            place,
+            now,
+            IncorrectSignatureTarget,
+        ),
+        (
+            "a forged element beside the signed one (the decoder might read either)",
+            edit(signed, &format!("{forged}{signed}")),
+            place,
+            now,
+            IncorrectSignatureTarget,
+        ),
+        (
+            "the signature held by another element than the container",
+            text.replace(
+                "<soapenv:Header/>",
+                "<soapenv:Header><ns:CallerInformationSystemSignature/></soapenv:Header>",
+            )
+            .replace("<ns:CallerInformationSystemSignature>", "<ns:Elsewhere>")
+            .replace("</ns:CallerInformationSystemSignature>", "</ns:Elsewhere>")
+            .into_bytes(),
+            place,
+            now,
+            NoSignatureFound,
+        ),
+        (
             "no signature where the operation expects one",
             document.clone(),
             SignaturePlace {
+                parent: ACK,
                 container: "PersonalSignature",
                 target: "AckTargetMessage",
             },
@@ -196,6 +263,16 @@ fn each_defect_gets_the_reason_smev_gives() {
     for (label, variant, place, at, expected) in cases {
         let refused = verify(&variant, place, at).expect_err(label);
         assert_eq!(refused.failure, expected, "{label}: {refused}");
+        // Each refused at the step meant, not earlier.
+        let step = match label {
+            l if l.starts_with("SignedInfo changed") => Some("SignatureValue does not verify"),
+            l if l.starts_with("a SignatureMethod of another") => Some("does not fit"),
+            l if l.starts_with("content changed") => Some("does not match its digest"),
+            _ => None,
+        };
+        if let Some(step) = step {
+            assert!(refused.detail.contains(step), "{label}: {refused}");
+        }
     }
 }
 
@@ -206,6 +283,7 @@ fn signed_info_pretty_printed_after_signing_does_not_verify() {
     // whitespace), the signature value over SignedInfo does not.
     let document = corpus("Roland4444__sm3__SendRequestResponseOK.xml");
     let place = SignaturePlace {
+        parent: &["Envelope", "Body", "SendRequestResponse"],
         container: "SMEVSignature",
         target: "MessageMetadata",
     };

@@ -78,12 +78,17 @@ impl AnswerSigner {
                 method_uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
                 ecdsa_width: None,
             },
-            Id::EC => Algorithms {
-                md: "sha256",
-                digest_uri: "http://www.w3.org/2001/04/xmlenc#sha256",
-                method_uri: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-                ecdsa_width: Some(key.bits().div_ceil(8) as usize),
-            },
+            Id::EC
+                if key.ec_key()?.group().curve_name()
+                    == Some(openssl::nid::Nid::X9_62_PRIME256V1) =>
+            {
+                Algorithms {
+                    md: "sha256",
+                    digest_uri: "http://www.w3.org/2001/04/xmlenc#sha256",
+                    method_uri: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+                    ecdsa_width: Some(32),
+                }
+            }
             id if id.as_raw() == NID_GOST2012_256 => Algorithms {
                 md: "md_gost12_256",
                 digest_uri: "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256",
@@ -140,7 +145,7 @@ impl AnswerSigner {
         container: &str,
         parent_close: &str,
     ) -> anyhow::Result<Vec<u8>> {
-        let Some(at) = find(&answer, parent_close.as_bytes()) else {
+        let Some(at) = find_last(&answer, parent_close.as_bytes()) else {
             return Ok(answer);
         };
         let a = self.algorithms;
@@ -196,6 +201,7 @@ impl AnswerSigner {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The last occurrence: a payload inside the signed element may hold the same tag, the parent closes after it.
+fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }

@@ -8,7 +8,7 @@
 //! (P-256, `r‖s`) serve tests and non-GOST deployments.
 
 use base64::Engine;
-use gateway_xmldsig::{Signature, elements_with_id, signatures, smev_transform};
+use gateway_xmldsig::{Signature, elements_at, elements_with_id, signatures, smev_transform};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
@@ -52,10 +52,23 @@ pub struct Verified {
 /// Where a signature is and what it must sign.
 #[derive(Debug, Clone, Copy)]
 pub struct SignaturePlace<'a> {
+    /// The local names from the document element down to the element that holds both the container and the
+    /// target (e.g. `Envelope`, `Body`, `SendRequestRequest`): where the decoder reads them. A signed element
+    /// moved elsewhere, with another in its place, is signature wrapping.
+    pub parent: &'a [&'a str],
     /// The local name of the element that holds the `ds:Signature` (e.g. `CallerInformationSystemSignature`).
     pub container: &'a str,
     /// The local name of the element its reference must resolve to (e.g. `SenderProvidedRequestData`).
     pub target: &'a str,
+}
+
+impl SignaturePlace<'_> {
+    /// The path of `child` under the parent.
+    fn path_of<'p>(&'p self, child: &'p str) -> Vec<&'p str> {
+        let mut path = self.parent.to_vec();
+        path.push(child);
+        path
+    }
 }
 
 /// The signature algorithm of a `SignatureMethod` URI: its digest and the key type it needs.
@@ -97,7 +110,12 @@ enum KeyKind {
 fn key_kind(key: &PKey<Public>) -> Option<KeyKind> {
     match key.id() {
         Id::RSA => Some(KeyKind::Rsa),
-        Id::EC => Some(KeyKind::Ecdsa),
+        // `ecdsa-sha256` here means P-256, whose `r‖s` is 64 bytes.
+        Id::EC => key
+            .ec_key()
+            .ok()
+            .filter(|ec| ec.group().curve_name() == Some(openssl::nid::Nid::X9_62_PRIME256V1))
+            .map(|_| KeyKind::Ecdsa),
         other => {
             let nid = other.as_raw();
             [NID_GOST2001, NID_GOST2012_256, NID_GOST2012_512]
@@ -131,7 +149,10 @@ pub fn verify(
 ) -> Result<Verified, SignatureRejected> {
     let invalid = |detail: String| rejected(SignatureFailure::SignatureIsInvalid, detail);
     let all = signatures(document).map_err(|e| invalid(e.to_string()))?;
-    let mut found = all.into_iter().filter(|s| s.container == place.container);
+    let container_path = place.path_of(place.container);
+    let mut found = all
+        .into_iter()
+        .filter(|s| s.container_path == container_path);
     let signature = found.next().ok_or_else(|| {
         rejected(
             SignatureFailure::NoSignatureFound,
@@ -190,12 +211,23 @@ fn check_reference(
         .filter(|id| !id.is_empty() && !id.contains([':', ' ', '(', '/']))
         .ok_or_else(|| wrong_target(format!("Reference URI {:?} is not #Id", reference.uri)))?;
     let targets = elements_with_id(document, id).map_err(|e| invalid(e.to_string()))?;
+    let target_path = place.path_of(place.target);
     match targets.as_slice() {
-        [one] if one.local == place.target => {}
+        [one] if one.path == target_path => {
+            // One element at that place, or the decoder might read another than the one signed.
+            let there = elements_at(document, &target_path).map_err(|e| invalid(e.to_string()))?;
+            if there != 1 {
+                return Err(wrong_target(format!(
+                    "{there} elements {} where one is signed",
+                    place.target
+                )));
+            }
+        }
         [one] => {
             return Err(wrong_target(format!(
                 "#{id} is {}, not {}",
-                one.local, place.target
+                one.path.join("/"),
+                target_path.join("/")
             )));
         }
         [] => return Err(wrong_target(format!("no element has Id {id}"))),
@@ -278,9 +310,9 @@ fn check_value(signature: &Signature) -> Result<X509, SignatureRejected> {
     }
 }
 
-/// XMLDSig's ECDSA value (`r‖s`, equal halves) as the DER OpenSSL verifies.
+/// XMLDSig's ECDSA P-256 value (`r‖s`, 32 bytes each) as the DER OpenSSL verifies.
 fn ecdsa_der(value: &[u8]) -> Option<Vec<u8>> {
-    if value.is_empty() || !value.len().is_multiple_of(2) {
+    if value.len() != 64 {
         return None;
     }
     let (r, s) = value.split_at(value.len() / 2);

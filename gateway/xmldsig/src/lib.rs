@@ -24,7 +24,7 @@ mod signature;
 mod transform;
 
 pub use error::TransformError;
-pub use ids::{IdElement, elements_with_id};
+pub use ids::{IdElement, elements_at, elements_with_id};
 pub use read::DSIG_NS;
 pub use signature::{Reference, Signature, signatures};
 pub use transform::smev_transform;

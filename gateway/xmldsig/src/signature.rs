@@ -18,6 +18,8 @@ use crate::read::{self, DSIG_NS, declarations, malformed, predefined, resolve};
 pub struct Signature {
     /// The local name of the element that holds it (e.g. `CallerInformationSystemSignature`).
     pub container: String,
+    /// The local names from the document element down to the container, inclusive.
+    pub container_path: Vec<String>,
     /// `SignedInfo/CanonicalizationMethod/@Algorithm`.
     pub canonicalization: String,
     /// `SignedInfo/SignatureMethod/@Algorithm`.
@@ -86,6 +88,7 @@ pub fn signatures(document: &[u8]) -> Result<Vec<Signature>, TransformError> {
                             .last()
                             .map(|n| local_of(n).to_owned())
                             .unwrap_or_default(),
+                        container_path: names.iter().map(|n| local_of(n).to_owned()).collect(),
                         canonicalization: String::new(),
                         method: String::new(),
                         references: Vec::new(),
@@ -94,36 +97,46 @@ pub fn signatures(document: &[u8]) -> Result<Vec<Signature>, TransformError> {
                         certificate: None,
                     });
                 } else if in_dsig
-                    && let (Some(_), Some(signature)) = (signature_depth, out.last_mut())
+                    && let (Some(depth), Some(signature)) = (signature_depth, out.last_mut())
                 {
+                    // Each part is read only where XMLDSig puts it (a `SignedInfo` or a method inside
+                    // `ds:Object` is not the signed one); a second `SignedInfo` is not read.
+                    let within: Vec<&str> =
+                        names[depth + 1..].iter().map(|n| local_of(n)).collect();
                     let algorithm = || attribute(&tag, "Algorithm");
-                    match local {
-                        "SignedInfo" if c14n.is_none() => {
+                    match (within.as_slice(), local) {
+                        ([], "SignedInfo")
+                            if c14n.is_none() && signature.signed_info.is_empty() =>
+                        {
                             let mut canonical = Canonical::default();
                             canonical.start(&tag, &scopes)?;
                             c14n = Some((names.len(), canonical));
                         }
-                        "CanonicalizationMethod" => signature.canonicalization = algorithm()?,
-                        "SignatureMethod" => signature.method = algorithm()?,
-                        "Reference" => signature.references.push(Reference {
+                        (["SignedInfo"], "CanonicalizationMethod") => {
+                            signature.canonicalization = algorithm()?;
+                        }
+                        (["SignedInfo"], "SignatureMethod") => signature.method = algorithm()?,
+                        (["SignedInfo"], "Reference") => signature.references.push(Reference {
                             uri: attribute(&tag, "URI")?,
                             transforms: Vec::new(),
                             digest_method: String::new(),
                             digest_value: String::new(),
                         }),
-                        "Transform" => {
+                        (["SignedInfo", "Reference", "Transforms"], "Transform") => {
                             if let Some(r) = signature.references.last_mut() {
                                 r.transforms.push(algorithm()?);
                             }
                         }
-                        "DigestMethod" => {
+                        (["SignedInfo", "Reference"], "DigestMethod") => {
                             if let Some(r) = signature.references.last_mut() {
                                 r.digest_method = algorithm()?;
                             }
                         }
-                        "DigestValue" => field = Field::DigestValue,
-                        "SignatureValue" => field = Field::SignatureValue,
-                        "X509Certificate" if signature.certificate.is_none() => {
+                        (["SignedInfo", "Reference"], "DigestValue") => field = Field::DigestValue,
+                        ([], "SignatureValue") => field = Field::SignatureValue,
+                        (["KeyInfo", "X509Data"], "X509Certificate")
+                            if signature.certificate.is_none() =>
+                        {
                             signature.certificate = Some(String::new());
                             field = Field::Certificate;
                         }
@@ -415,5 +428,24 @@ mod tests {
              </CanonicalizationMethod></SignedInfo>"
         );
         assert_eq!(found[0].canonicalization, "a&b");
+    }
+
+    #[test]
+    fn parts_outside_their_place_are_not_read() {
+        // A method or a second SignedInfo inside ds:Object is not the signed one.
+        let xml = "<a><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>\
+                   <ds:SignatureMethod Algorithm=\"good\"/><ds:Reference URI=\"#x\"><ds:DigestMethod Algorithm=\"d\"/>\
+                   <ds:DigestValue>AA==</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>BB\
+                   </ds:SignatureValue><ds:Object><ds:SignedInfo><ds:SignatureMethod Algorithm=\"evil\"/>\
+                   <ds:Reference URI=\"#y\"/></ds:SignedInfo><ds:DigestMethod Algorithm=\"evil\"/>\
+                   <ds:X509Certificate>EVIL</ds:X509Certificate></ds:Object></ds:Signature></a>";
+        let found = signatures(xml.as_bytes()).expect("read");
+        let signature = &found[0];
+        assert_eq!(signature.method, "good");
+        assert_eq!(signature.references.len(), 1);
+        assert_eq!(signature.references[0].digest_method, "d");
+        assert_eq!(signature.certificate, None);
+        assert!(!String::from_utf8_lossy(&signature.signed_info).contains("evil"));
+        assert_eq!(signature.container_path, ["a"]);
     }
 }
