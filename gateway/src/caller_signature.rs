@@ -3,7 +3,7 @@
 //! (the XSD's annotations, `docs/smev-xmldsig.md` §1), made with the registered certificate and valid now. An
 //! identity beside mTLS and bearer tokens: the transport says who connected, the signature who sent the message.
 
-use smev_envelope::{Fault, SignatureFailure, SoapRequest};
+use smev_envelope::{Fault, Operation, SignatureFailure, SoapRequest};
 
 use crate::auth::{Sender, sha256_hex};
 use crate::crypto::xmldsig::{self, SignaturePlace};
@@ -12,14 +12,13 @@ use crate::error::Failure;
 /// The container of a caller's signature in every SMEV request.
 const CONTAINER: &str = "CallerInformationSystemSignature";
 
-/// The operation's element (the SOAP body's child) and the element the caller's signature of `request` covers,
-/// both by local name: the signature and the signed element are children of the operation's element.
-fn signed_element(request: &SoapRequest) -> (&'static str, &'static str) {
-    match request {
-        SoapRequest::SendRequest(_) => ("SendRequestRequest", "SenderProvidedRequestData"),
-        SoapRequest::GetResponse(_) => ("GetResponseRequest", "MessageTypeSelector"),
-        SoapRequest::Ack(_) => ("AckRequest", "AckTargetMessage"),
-        SoapRequest::GetStatus(_) => ("GetStatusRequest", "Timestamp"),
+/// The element the caller's signature of `op` covers (a sibling of the signature, in the operation's element).
+fn signed_element(op: Operation) -> &'static str {
+    match op {
+        Operation::SendRequest => "SenderProvidedRequestData",
+        Operation::GetResponse => "MessageTypeSelector",
+        Operation::Ack => "AckTargetMessage",
+        Operation::GetStatus => "Timestamp",
     }
 }
 
@@ -39,12 +38,12 @@ pub fn check(
     let Some(registered) = &sender.signature_cert_sha256 else {
         return Ok(());
     };
-    let (operation, target) = signed_element(request);
-    let parent = ["Envelope", "Body", operation];
+    let op = request.operation();
+    let parent = ["Envelope", "Body", op.request_element()];
     let place = SignaturePlace {
         parent: &parent,
         container: CONTAINER,
-        target,
+        target: signed_element(op),
     };
     let refuse = |reason: SignatureFailure, detail: &str| {
         tracing::info!(sender = %sender.mnemonic, reason = reason.as_str(), detail, "caller signature refused");

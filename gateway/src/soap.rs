@@ -70,7 +70,7 @@ pub async fn handle(
     };
     let now = jiff::Timestamp::now().as_second();
     if let Err(f) = caller_signature::check(&call.sender, &decoded, &body, now) {
-        let op = operation(&decoded);
+        let op = decoded.operation();
         if op == Operation::SendRequest {
             journal_fault(app, &call, op, &f);
         }
@@ -117,15 +117,6 @@ fn signed(app: &App, answer: Vec<u8>, parent_close: &str) -> Result<Vec<u8>, Fai
             .sign(answer, parent_close)
             .map_err(|e| Failure::internal("signing the answer", &e)),
         None => Ok(answer),
-    }
-}
-
-fn operation(request: &SoapRequest) -> Operation {
-    match request {
-        SoapRequest::SendRequest(_) => Operation::SendRequest,
-        SoapRequest::GetResponse(_) => Operation::GetResponse,
-        SoapRequest::Ack(_) => Operation::Ack,
-        SoapRequest::GetStatus(_) => Operation::GetStatus,
     }
 }
 

@@ -4,6 +4,7 @@
 //! process, its `[crypto] openssl_conf` loading the gost engine (for the corpus's GOST signatures).
 
 use base64::Engine;
+use gateway::crypto::smev_signature::AnswerSigner;
 use gateway_e2e::artifacts::repo_root;
 use gateway_e2e::gateway::{GatewayProcess, TestConfig};
 use gateway_e2e::mchd::gost::GostPki;
@@ -12,18 +13,15 @@ use gateway_e2e::{BACKENDS, Client, Reply, db::TestDb};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey};
-use openssl::ecdsa::EcdsaSig;
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkey::{Id, PKey, Private};
+use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::sign::Signer;
 use openssl::x509::{X509, X509NameBuilder};
 
 const TOKEN_S: &str = "token-of-signing-sender-s";
 /// A sender that signs with ECDSA (P-256).
 const TOKEN_E: &str = "token-of-ecdsa-signing-sender-e";
-const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 /// Which kind of key signs.
 #[derive(Clone, Copy)]
@@ -67,55 +65,24 @@ fn signer(name: &str, kind: Kind) -> (PKey<Private>, X509) {
 }
 
 /// `envelope` with a `CallerInformationSystemSignature` over the element with `Id="{id}"`, put before the closing
-/// tag `close` of the operation's element (RSA-SHA256 or ECDSA-SHA256 by the key, exclusive c14n and the SMEV
-/// transform).
+/// tag `close` of the operation's element: made by the gateway's own signer (RSA-SHA256 or ECDSA-SHA256 by the
+/// key, exclusive c14n and the SMEV transform), the way a client signs.
 fn sign(envelope: &str, id: &str, close: &str, key: &PKey<Private>, cert: &X509) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let transformed =
-        gateway_xmldsig::smev_transform(envelope.as_bytes(), id, false).expect("transform");
-    let digest =
-        b64.encode(openssl::hash::hash(MessageDigest::sha256(), &transformed).expect("sha256"));
-    let ecdsa = key.id() == Id::EC;
-    let method = if ecdsa {
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-    } else {
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-    };
-    let signed_info = format!(
-        "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
-         <ds:SignatureMethod Algorithm=\"{method}\"/>\
-         <ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
-         <ds:Transform Algorithm=\"urn://smev-gov-ru/xmldsig/transform\"/></ds:Transforms>\
-         <ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\
-         <ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"
-    );
-    let with = |value: &str| {
-        let signature = format!(
-            "<ns:CallerInformationSystemSignature><ds:Signature xmlns:ds=\"{DSIG}\">{signed_info}\
-             <ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}\
-             </ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature></ns:CallerInformationSystemSignature>",
-            cert = b64.encode(cert.to_der().expect("der")),
-        );
-        assert!(envelope.contains(close), "{close}");
-        envelope.replacen(close, &format!("{signature}{close}"), 1)
-    };
-    let template = with("");
-    let canonical = gateway_xmldsig::signatures(template.as_bytes())
-        .expect("read")
-        .remove(0)
-        .signed_info;
-    let mut s = Signer::new(MessageDigest::sha256(), key).expect("signer");
-    let value = s.sign_oneshot_to_vec(&canonical).expect("sign");
-    let value = if ecdsa {
-        // OpenSSL gives DER; XMLDSig wants r‖s at the curve's width.
-        let sig = EcdsaSig::from_der(&value).expect("ECDSA DER");
-        let mut raw = sig.r().to_vec_padded(32).expect("r");
-        raw.extend(sig.s().to_vec_padded(32).expect("s"));
-        raw
-    } else {
-        value
-    };
-    with(&b64.encode(value))
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (key_path, cert_path) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    std::fs::write(&key_path, key.private_key_to_pem_pkcs8().expect("key PEM")).expect("write");
+    std::fs::write(&cert_path, cert.to_pem().expect("cert PEM")).expect("write");
+    let signer = AnswerSigner::load(&key_path, &cert_path).expect("the key signs");
+    let signed = signer
+        .sign_element(
+            envelope.as_bytes().to_vec(),
+            id,
+            "ns:CallerInformationSystemSignature",
+            close,
+        )
+        .expect("sign");
+    assert_ne!(signed, envelope.as_bytes(), "{close} is in the envelope");
+    String::from_utf8(signed).expect("utf-8")
 }
 
 async fn soap_as(gw: &GatewayProcess, body: String, token: &str) -> Reply {

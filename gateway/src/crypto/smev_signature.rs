@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use base64::Engine;
-use gateway_xmldsig::{signatures, smev_transform};
+use gateway_xmldsig::smev_transform;
 use openssl::ecdsa::EcdsaSig;
 use openssl::hash::MessageDigest;
 use openssl::pkey::{Id, PKey, Private};
@@ -153,15 +153,24 @@ impl AnswerSigner {
         let transformed = smev_transform(&answer, id, false)?;
         let b64 = base64::engine::general_purpose::STANDARD;
         let digest = b64.encode(openssl::hash::hash(md, &transformed)?);
+        // SignedInfo written already in its exclusive canonical form (end tags, one attribute each, no text to
+        // escape: the id is an NCName, the digest base64), so the bytes signed need no second reading of the
+        // answer: only the `ds` declaration, which c14n renders on SignedInfo, is added for them.
         let signed_info = format!(
-            "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
-             <ds:SignatureMethod Algorithm=\"{method}\"/><ds:Reference URI=\"#{id}\"><ds:Transforms>\
-             <ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
-             <ds:Transform Algorithm=\"urn://smev-gov-ru/xmldsig/transform\"/></ds:Transforms>\
-             <ds:DigestMethod Algorithm=\"{digest_uri}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>\
-             </ds:SignedInfo>",
+            "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">\
+             </ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"{method}\"></ds:SignatureMethod>\
+             <ds:Reference URI=\"#{id}\"><ds:Transforms>\
+             <ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform>\
+             <ds:Transform Algorithm=\"urn://smev-gov-ru/xmldsig/transform\"></ds:Transform></ds:Transforms>\
+             <ds:DigestMethod Algorithm=\"{digest_uri}\"></ds:DigestMethod><ds:DigestValue>{digest}</ds:DigestValue>\
+             </ds:Reference></ds:SignedInfo>",
             method = a.method_uri,
             digest_uri = a.digest_uri,
+        );
+        let canonical = signed_info.replacen(
+            "<ds:SignedInfo>",
+            &format!("<ds:SignedInfo xmlns:ds=\"{DSIG_NS}\">"),
+            1,
         );
         let element = |value: &str| {
             format!(
@@ -171,23 +180,8 @@ impl AnswerSigner {
                 cert = self.certificate_b64,
             )
         };
-        let with = |value: &str| {
-            let mut out = Vec::with_capacity(answer.len() + 2048);
-            out.extend_from_slice(&answer[..at]);
-            out.extend_from_slice(element(value).as_bytes());
-            out.extend_from_slice(&answer[at..]);
-            out
-        };
-        // The canonical SignedInfo as a verifier reads it in place (its namespace context included).
-        let template = with("");
-        let local = container.rsplit(':').next().unwrap_or(container);
-        let canonical = signatures(&template)?
-            .into_iter()
-            .find(|s| s.container == local)
-            .context("the signature just written")?
-            .signed_info;
         let mut signer = Signer::new(md, &self.key)?;
-        let value = signer.sign_oneshot_to_vec(&canonical)?;
+        let value = signer.sign_oneshot_to_vec(canonical.as_bytes())?;
         let value = match a.ecdsa_width {
             Some(width) => {
                 let sig = EcdsaSig::from_der(&value)?;
@@ -197,11 +191,74 @@ impl AnswerSigner {
             }
             None => value,
         };
-        Ok(with(&b64.encode(value)))
+        let mut out = Vec::with_capacity(answer.len() + 2048);
+        out.extend_from_slice(&answer[..at]);
+        out.extend_from_slice(element(&b64.encode(value)).as_bytes());
+        out.extend_from_slice(&answer[at..]);
+        Ok(out)
     }
 }
 
 /// The last occurrence: a payload inside the signed element may hold the same tag, the parent closes after it.
 fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SignedInfo the signer writes is, read back in place, exactly the canonical form it signed.
+    #[test]
+    fn the_signed_bytes_are_the_canonical_signed_info_a_verifier_reads() {
+        use openssl::ec::{EcGroup, EcKey};
+        use openssl::nid::Nid;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = PKey::from_ec_key(
+            EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256"))
+                .expect("ec"),
+        )
+        .expect("key");
+        let mut name = openssl::x509::X509NameBuilder::new().expect("name");
+        name.append_entry_by_text("CN", "answers").expect("CN");
+        let name = name.build();
+        let mut cert = X509::builder().expect("builder");
+        cert.set_subject_name(&name).expect("subject");
+        cert.set_issuer_name(&name).expect("issuer");
+        cert.set_pubkey(&key).expect("pubkey");
+        cert.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).expect("t"))
+            .expect("nb");
+        cert.set_not_after(&openssl::asn1::Asn1Time::days_from_now(1).expect("t"))
+            .expect("na");
+        cert.sign(&key, MessageDigest::sha256()).expect("sign");
+        let (key_path, cert_path) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+        std::fs::write(&key_path, key.private_key_to_pem_pkcs8().expect("pem")).expect("write");
+        std::fs::write(&cert_path, cert.build().to_pem().expect("pem")).expect("write");
+        let signer = AnswerSigner::load(&key_path, &cert_path).expect("load");
+
+        let answer = b"<s:E xmlns:s=\"urn:s\" xmlns:smev=\"urn:t\"><s:B><smev:R><smev:M Id=\"SIGNED_BY_SMEV\">x</smev:M>\
+                       </smev:R></s:B></s:E>"
+            .to_vec();
+        let signed = signer.sign(answer, "</smev:R>").expect("sign");
+        let found = gateway_xmldsig::signatures(&signed).expect("read");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].container_path, ["E", "B", "R", "SMEVSignature"]);
+        let canonical = &found[0].signed_info;
+        let value = base64::engine::general_purpose::STANDARD
+            .decode(&found[0].value)
+            .expect("b64");
+        assert_eq!(value.len(), 64, "r‖s");
+        let sig = EcdsaSig::from_private_components(
+            openssl::bn::BigNum::from_slice(&value[..32]).expect("r"),
+            openssl::bn::BigNum::from_slice(&value[32..]).expect("s"),
+        )
+        .expect("sig");
+        let mut verifier =
+            openssl::sign::Verifier::new(MessageDigest::sha256(), &key).expect("verifier");
+        assert!(
+            verifier
+                .verify_oneshot(&sig.to_der().expect("der"), canonical)
+                .expect("verify")
+        );
+    }
 }
