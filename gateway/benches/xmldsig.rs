@@ -95,7 +95,7 @@ fn xmldsig(c: &mut Criterion) {
     let place = SignaturePlace {
         parent: &["Envelope", "Body", "SendRequestRequest"],
         container: "CallerInformationSystemSignature",
-        target: "SenderProvidedRequestData",
+        target: &["SenderProvidedRequestData"],
     };
     let now = jiff::Timestamp::now().as_second();
     verify(&request, place, now).expect("the signed request verifies");

@@ -68,8 +68,11 @@ pub async fn handle(
             return fault(v, None, &Failure::client(e.fault()));
         }
     };
-    let now = jiff::Timestamp::now().as_second();
-    if let Err(f) = caller_signature::check(&call.sender, &decoded, &body, now) {
+    let policy = caller_signature::Policy {
+        now: jiff::Timestamp::now().as_second(),
+        timestamp_window: app.config.smev.signed_timestamp_window.get(),
+    };
+    if let Err(f) = caller_signature::check(&call.sender, &decoded, &body, policy) {
         let op = decoded.operation();
         if op == Operation::SendRequest {
             journal_fault(app, &call, op, &f);

@@ -104,7 +104,7 @@ fn signatures_real_clients_and_smev_made_verify() {
         let place = SignaturePlace {
             parent,
             container,
-            target,
+            target: &[target],
         };
         let verified = verify(&document, place, now).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(verified.certificate.public_key().is_ok(), "{file}");
@@ -127,7 +127,7 @@ fn each_defect_gets_the_reason_smev_gives() {
     let place = SignaturePlace {
         parent: ACK,
         container: CALLER,
-        target: "AckTargetMessage",
+        target: &["AckTargetMessage"],
     };
     let now = while_valid(&document, CALLER);
     // The signed element as published, and a forged one (another message id, no Id).
@@ -187,7 +187,7 @@ fn each_defect_gets_the_reason_smev_gives() {
             SignaturePlace {
                 parent: ACK,
                 container: CALLER,
-                target: "MessageID",
+                target: &["MessageID"],
             },
             now,
             IncorrectSignatureTarget,
@@ -240,7 +240,7 @@ fn each_defect_gets_the_reason_smev_gives() {
             SignaturePlace {
                 parent: ACK,
                 container: "PersonalSignature",
-                target: "AckTargetMessage",
+                target: &["AckTargetMessage"],
             },
             now,
             NoSignatureFound,
@@ -285,10 +285,43 @@ fn signed_info_pretty_printed_after_signing_does_not_verify() {
     let place = SignaturePlace {
         parent: &["Envelope", "Body", "SendRequestResponse"],
         container: "SMEVSignature",
-        target: "MessageMetadata",
+        target: &["MessageMetadata"],
     };
     let now = while_valid(&document, "SMEVSignature");
     let refused = verify(&document, place, now).expect_err("pretty-printed SignedInfo");
     assert_eq!(refused.failure, SignatureFailure::SignatureIsInvalid);
     assert!(refused.detail.contains("SignatureValue"), "{refused}");
+}
+
+/// A `PersonalSignature` signs the payload's root, two levels below its container's parent: the place resolves
+/// and the check reaches the digest, which fails here because the publisher replaced the official's name after
+/// signing (`SOURCES.md`); the caller's signature beside it is read as its own, not as this one.
+#[test]
+fn a_personal_signature_is_checked_over_the_payload_root() {
+    gost();
+    let document = corpus("Roland4444__sm3__SendRequestRequestPersonalSignature.xml");
+    let data: &[&str] = &[
+        "Envelope",
+        "Body",
+        "SendRequestRequest",
+        "SenderProvidedRequestData",
+    ];
+    let now = while_valid(&document, "PersonalSignature");
+    let place = SignaturePlace {
+        parent: data,
+        container: "PersonalSignature",
+        target: &["MessagePrimaryContent", "BreachRequest"],
+    };
+    let refused = verify(&document, place, now).expect_err("edited after signing");
+    assert_eq!(refused.failure, SignatureFailure::SignatureIsInvalid);
+    assert!(refused.detail.contains("PERSONAL_SIGNATURE"), "{refused}");
+    assert!(refused.detail.contains("digest"), "{refused}");
+
+    // The same signature said to sign the request data itself is a wrong target.
+    let place = SignaturePlace {
+        target: &["MessageID"],
+        ..place
+    };
+    let refused = verify(&document, place, now).expect_err("wrong target");
+    assert_eq!(refused.failure, SignatureFailure::IncorrectSignatureTarget);
 }

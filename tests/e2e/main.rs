@@ -21,6 +21,7 @@ mod soap;
 mod svo;
 mod tls;
 mod wsdl;
+mod xmldsig_oracle;
 
 use gateway_e2e::{Backend, Client, TestConfig, TestDb, TestGateway};
 

@@ -242,6 +242,164 @@ async fn a_sender_registered_to_sign_is_held_to_its_signature_on_both_stores() {
     }
 }
 
+/// What a sender's signature vouches for is checked too (issue 11, items 4 and 5): a `PersonalSignature` over the
+/// payload, where present, and the signed `Timestamp` of GetResponse and GetStatus, which must be near the
+/// gateway's clock (`[smev] signed_timestamp_window`, 5 minutes by default). On both stores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signing_senders_personal_signatures_and_timestamps_are_checked_on_both_stores() {
+    let (key, cert) = signer("Signing sender S", Kind::Rsa);
+    let (person_key, person_cert) = signer("Иванов Иван Иванович", Kind::Ecdsa);
+    let gost = GostPki::new();
+    for backend in BACKENDS {
+        let db = TestDb::fresh(backend).await;
+        let config = TestConfig::new(db.url()).with(&format!(
+            "[crypto]\nopenssl_conf = \"{conf}\"\n[[senders]]\nmnemonic = \"S\"\nbearer_token_sha256 = \"{token}\"\n\
+             signature_cert_sha256 = \"{cert}\"\nmay_send = [\"*\"]\n",
+            conf = gost.conf().display(),
+            token = sha256_hex(TOKEN_S.as_bytes()),
+            cert = sha256_hex(&cert.to_der().expect("der")),
+        ));
+        let gw = GatewayProcess::spawn(&config).await;
+        let post = |body: String| soap_as(&gw, body, TOKEN_S);
+        let caller = |envelope: &str, id: &str, close: &str| sign(envelope, id, close, &key, &cert);
+        let refused = |r: &Reply, what: &str, fault: &str, reason: Option<&str>| {
+            assert_eq!(r.status, 500, "{backend:?}, {what}: {}", r.text());
+            assert_eq!(
+                fault_name(&r.body).as_deref(),
+                Some(fault),
+                "{backend:?}, {what}: {}",
+                r.text()
+            );
+            if let Some(reason) = reason {
+                assert!(
+                    r.text().contains(&format!(">{reason}</")),
+                    "{backend:?}, {what}: wanted {reason}: {}",
+                    r.text()
+                );
+            }
+            smev::assert_valid_answer("1.1", &r.body);
+        };
+
+        // A person's signature over the payload (ЭП-СП), then the system's over the whole request data.
+        let payload = smev::test_payload("echo", "подписано лицом").replacen(
+            "<t:TestRequest ",
+            "<t:TestRequest Id=\"PERSONAL_SIGNATURE\" ",
+            1,
+        );
+        let personal = |id: &str, target: &str| {
+            let request = smev::send_request("1.1", id, &payload);
+            let signed = AnswerSigner::load(
+                &write_pem(&person_key.private_key_to_pem_pkcs8().expect("pem")),
+                &write_pem(&person_cert.to_pem().expect("pem")),
+            )
+            .expect("the person's key signs")
+            .sign_element(
+                request.into_bytes(),
+                target,
+                "ns:PersonalSignature",
+                "</ns:SenderProvidedRequestData>",
+            )
+            .expect("sign");
+            String::from_utf8(signed).expect("utf-8")
+        };
+        const CLOSE: &str = "</ns:SendRequestRequest>";
+        let id = smev::message_id();
+        let r = post(caller(
+            &personal(&id, "PERSONAL_SIGNATURE"),
+            "SIGNED_BY_CONSUMER",
+            CLOSE,
+        ))
+        .await;
+        assert_eq!(
+            fault_name(&r.body),
+            None,
+            "{backend:?}, personal: {}",
+            r.text()
+        );
+
+        // The payload changed after the person signed, the system's signature made afterwards: refused.
+        let changed = personal(&smev::message_id(), "PERSONAL_SIGNATURE")
+            .replace("подписано лицом", "подменено");
+        let r = post(caller(&changed, "SIGNED_BY_CONSUMER", CLOSE)).await;
+        refused(
+            &r,
+            "payload changed after the person signed",
+            "SignatureVerificationFault",
+            Some("SignatureIsInvalid"),
+        );
+
+        // A person's signature over another element than the payload's root.
+        let elsewhere = personal(&smev::message_id(), "PERSONAL_SIGNATURE")
+            .replace(" Id=\"PERSONAL_SIGNATURE\"", "")
+            .replace("<t:Text>", "<t:Text Id=\"PERSONAL_SIGNATURE\">");
+        let r = post(caller(&elsewhere, "SIGNED_BY_CONSUMER", CLOSE)).await;
+        refused(
+            &r,
+            "person signed a child",
+            "SignatureVerificationFault",
+            Some("IncorrectSignatureTarget"),
+        );
+
+        // Signed Timestamps: now is answered, an hour ago or ahead is a replay.
+        let at = |offset_s: i64| {
+            jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + offset_s)
+                .expect("time")
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
+        let get = |at: &str| {
+            caller(
+                &smev::get_response_at("1.1", None, at),
+                "SIGNED_BY_CALLER",
+                "</ns:GetResponseRequest>",
+            )
+        };
+        let status = |at: &str| {
+            caller(
+                &smev::get_status_to_sign("1.1", at),
+                "SIGNED_BY_CALLER",
+                "</ns:GetStatusRequest>",
+            )
+        };
+        for body in [get(&at(0)), get(&at(-60)), status(&at(0))] {
+            let r = post(body).await;
+            assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
+            smev::assert_valid_answer("1.1", &r.body);
+        }
+        for (what, body) in [
+            ("GetResponse an hour old", get(&at(-3_600))),
+            ("GetResponse an hour ahead", get(&at(3_600))),
+            ("GetStatus an hour old", status(&at(-3_600))),
+        ] {
+            refused(&post(body).await, what, "InvalidContent", None);
+        }
+        // GetStatus signed by no one, or its Timestamp changed after signing.
+        refused(
+            &post(smev::get_status("1.1", &at(0))).await,
+            "GetStatus with an empty ds:Signature",
+            "SignatureVerificationFault",
+            Some("SignatureIsInvalid"),
+        );
+        let now = at(0);
+        let later = status(&now).replace(&now, &at(1));
+        refused(
+            &post(later).await,
+            "GetStatus Timestamp changed",
+            "SignatureVerificationFault",
+            Some("SignatureIsInvalid"),
+        );
+        gw.stop();
+    }
+}
+
+/// `pem` in a file that lives as long as the test process.
+fn write_pem(pem: &[u8]) -> std::path::PathBuf {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), pem).expect("write");
+    let (_, path) = file.keep().expect("keep");
+    path
+}
+
 /// What `openssl` (the CLI, with the gost engine) says of the `SMEVSignature` of `answer`: the digest of the
 /// transformed `target` and the value over the canonical `SignedInfo`. Panics with the reason when either fails.
 fn openssl_checks_smev_signature(conf: &std::path::Path, answer: &[u8], target: &str) {
@@ -329,16 +487,20 @@ fn openssl_checks_smev_signature(conf: &std::path::Path, answer: &[u8], target: 
 }
 
 /// With `[crypto] smev_signature_key` (GOST R 34.10-2012), the gateway signs its answers as SMEV does:
-/// `SendRequestResponse` over `MessageMetadata`, `GetResponseResponse` over `Response`; `openssl` verifies
-/// digest and value, and the answers stay valid against the schemas. On both stores.
+/// `SendRequestResponse` over `MessageMetadata`, `GetResponseResponse` over `Response`, `GetStatusResponse` over
+/// `AsyncProcessingStatusData`, in 1.1, 1.2 and 1.3. `openssl` verifies digest and value of each, the independent
+/// harness (`tests/py/smev_xmldsig.py`) verifies them again with its own c14n and transform, and the answers stay
+/// valid against the schemas. On both stores.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_carry_an_smev_signature_openssl_verifies_on_both_stores() {
+async fn answers_carry_an_smev_signature_openssl_and_the_harness_verify_on_both_stores() {
     let gost = GostPki::new();
     let key = gost.signer(&gateway_e2e::mchd::Person::new(
         "Шлюзов",
         "Ответ",
         "Подписевич",
     ));
+    let answers = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
     for backend in BACKENDS {
         let db = TestDb::fresh(backend).await;
         let config = TestConfig::new(db.url()).with(&format!(
@@ -348,25 +510,74 @@ async fn answers_carry_an_smev_signature_openssl_verifies_on_both_stores() {
             key.cert.display(),
         ));
         let gw = GatewayProcess::spawn(&config).await;
-        let id = smev::message_id();
-        let request = smev::send_request("1.1", &id, &smev::test_payload("echo", "ответ подписан"));
-        let r = soap_as(&gw, request, gateway_e2e::TOKEN_A).await;
-        assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
-        smev::assert_valid_answer("1.1", &r.body);
-        openssl_checks_smev_signature(gost.conf(), &r.body, "MessageMetadata");
+        for v in ["1.1", "1.2", "1.3"] {
+            let post = |body: String| {
+                let url = gw.url(&format!("/smev/{v}"));
+                async move {
+                    Client::new()
+                        .post(
+                            &url,
+                            "text/xml; charset=utf-8",
+                            body,
+                            Some(gateway_e2e::TOKEN_A),
+                        )
+                        .await
+                }
+            };
+            let id = smev::message_id();
+            let request = smev::send_request(v, &id, &smev::test_payload("echo", "ответ подписан"));
+            let sent = post(request).await;
+            assert_eq!(
+                fault_name(&sent.body),
+                None,
+                "{backend:?} {v}: {}",
+                sent.text()
+            );
+            openssl_checks_smev_signature(gost.conf(), &sent.body, "MessageMetadata");
 
-        let mut answered = None;
-        for _ in 0..200 {
-            let r = soap_as(&gw, smev::get_response("1.1", None), gateway_e2e::TOKEN_A).await;
-            if smev::has_element(&r.body, "ResponseMessage") {
-                answered = Some(r);
-                break;
+            let mut answered = None;
+            for _ in 0..200 {
+                let r = post(smev::get_response(v, None)).await;
+                if smev::has_element(&r.body, "ResponseMessage") {
+                    answered = Some(r);
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            let answered = answered.expect("the echo is answered");
+            openssl_checks_smev_signature(gost.conf(), &answered.body, "Response");
+
+            let status = post(smev::get_status(v, &smev::now())).await;
+            assert!(
+                smev::has_element(&status.body, "AsyncProcessingStatus"),
+                "{backend:?} {v}: {}",
+                status.text()
+            );
+            openssl_checks_smev_signature(gost.conf(), &status.body, "AsyncProcessingStatusData");
+            for (name, r) in [
+                ("sent", &sent),
+                ("answered", &answered),
+                ("status", &status),
+            ] {
+                smev::assert_valid_answer(v, &r.body);
+                let path = answers.path().join(format!("{backend:?}-{v}-{name}.xml"));
+                std::fs::write(&path, &r.body).expect("write");
+                files.push(path);
+            }
         }
-        let r = answered.expect("the echo is answered");
-        smev::assert_valid_answer("1.1", &r.body);
-        openssl_checks_smev_signature(gost.conf(), &r.body, "Response");
         gw.stop();
+    }
+    let reports = gateway_e2e::oracle::check(&files, Some(gost.conf()));
+    assert_eq!(reports.len(), 18);
+    for report in reports {
+        let [signature] = report.signatures.as_slice() else {
+            panic!("{}: one signature: {report:?}", report.file.display())
+        };
+        assert_eq!(signature.container, "SMEVSignature");
+        assert!(
+            signature.all_ok(),
+            "{}: the harness refuses the gateway's signature: {signature:?}",
+            report.file.display()
+        );
     }
 }

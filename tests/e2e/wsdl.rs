@@ -3,21 +3,11 @@
 
 use std::process::Command;
 
-use gateway_e2e::artifacts::repo_root;
+use gateway_e2e::artifacts::{python, repo_root};
 use gateway_e2e::smev::has_element;
 use gateway_e2e::{Backend, Client, TOKEN_A};
 
 use crate::start;
-
-/// The Python of the tests' environment (`cargo xtask setup` makes it).
-fn python() -> String {
-    std::env::var("GATEWAY_TEST_PYTHON").unwrap_or_else(|_| {
-        repo_root()
-            .join("target/pyenv/bin/python")
-            .display()
-            .to_string()
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wsdl_is_served_without_provider_operations() {

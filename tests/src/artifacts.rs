@@ -12,6 +12,16 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The tests' Python (`GATEWAY_TEST_PYTHON`, else `target/pyenv/bin/python`, which `cargo xtask setup` makes).
+pub fn python() -> String {
+    std::env::var("GATEWAY_TEST_PYTHON").unwrap_or_else(|_| {
+        repo_root()
+            .join("target/pyenv/bin/python")
+            .display()
+            .to_string()
+    })
+}
+
 /// The directory of the plugin components (`<name>.wasm`), built on first use unless `GATEWAY_PLUGIN_DIR` names
 /// prebuilt ones.
 pub fn plugin_dir() -> &'static Path {

@@ -10,6 +10,7 @@
 //! - `client`: a small HTTP client.
 //! - `smev`: SOAP envelopes for requests and helpers to read and schema-check the answers.
 //! - `mchd`: synthetic, signed powers of attorney (МЧД) and the negative set; `goscan`: their config and registry.
+//! - `oracle`: the independent XMLDSig checker (`tests/py/smev_xmldsig.py`).
 
 pub mod artifacts;
 pub mod client;
@@ -17,6 +18,7 @@ pub mod db;
 pub mod gateway;
 pub mod goscan;
 pub mod mchd;
+pub mod oracle;
 pub mod pii;
 pub mod pki;
 pub mod sim;

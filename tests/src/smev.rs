@@ -50,13 +50,45 @@ pub fn send_request(v: &str, id: &str, payload: &str) -> String {
     )
 }
 
-/// A GetResponseRequest of version `v`, optionally with a type selector (namespace, local name).
+/// A GetResponseRequest of version `v`, optionally with a type selector (namespace, local name); its
+/// `Timestamp` is now.
 pub fn get_response(v: &str, selector: Option<(&str, &str)>) -> String {
+    get_response_at(v, selector, &now())
+}
+
+/// A GetResponseRequest of version `v` whose selector's `Timestamp` is `at`.
+pub fn get_response_at(v: &str, selector: Option<(&str, &str)>, at: &str) -> String {
     let sel = selector
         .map(|(ns, local)| format!("<b:NamespaceURI>{ns}</b:NamespaceURI><b:RootElementLocalName>{local}</b:RootElementLocalName>"))
         .unwrap_or_default();
     format!(
-        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{t}" xmlns:b="{b}"><soap:Body><ns:GetResponseRequest><b:MessageTypeSelector Id="SIGNED_BY_CALLER">{sel}<b:Timestamp>2026-01-01T00:00:00.000+03:00</b:Timestamp></b:MessageTypeSelector></ns:GetResponseRequest></soap:Body></soap:Envelope>"#,
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{t}" xmlns:b="{b}"><soap:Body><ns:GetResponseRequest><b:MessageTypeSelector Id="SIGNED_BY_CALLER">{sel}<b:Timestamp>{at}</b:Timestamp></b:MessageTypeSelector></ns:GetResponseRequest></soap:Body></soap:Envelope>"#,
+        t = types_ns(v),
+        b = basic_ns(v),
+    )
+}
+
+/// The current time as `xs:dateTime` (UTC, milliseconds).
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// A GetStatusRequest of version `v` whose `Timestamp` is `at`, with the empty `CallerInformationSystemSignature`
+/// every schema requires (a sender not registered to sign is not checked).
+pub fn get_status(v: &str, at: &str) -> String {
+    get_status_to_sign(v, at).replace(
+        "</ns:GetStatusRequest>",
+        r#"<ns:CallerInformationSystemSignature><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/></ns:CallerInformationSystemSignature></ns:GetStatusRequest>"#,
+    )
+}
+
+/// A GetStatusRequest of version `v` whose `Timestamp` (`Id="SIGNED_BY_CALLER"`) is `at`, without its signature:
+/// the caller signs it before `</ns:GetStatusRequest>`.
+pub fn get_status_to_sign(v: &str, at: &str) -> String {
+    format!(
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="{t}" xmlns:b="{b}"><soap:Body><ns:GetStatusRequest><b:Timestamp Id="SIGNED_BY_CALLER">{at}</b:Timestamp></ns:GetStatusRequest></soap:Body></soap:Envelope>"#,
         t = types_ns(v),
         b = basic_ns(v),
     )

@@ -26,8 +26,16 @@ const PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// Python packages the tests use (zeep: a SOAP client built from the served WSDL; aiosmtpd: a real SMTP
-/// server; openpyxl: an independent reader of the reports).
-const PYTHON: &[&str] = &["zeep", "aiosmtpd", "openpyxl"];
+/// server; openpyxl: an independent reader of the reports; lxml, gostcrypto and cryptography: the independent
+/// XMLDSig checker `tests/py/smev_xmldsig.py`). Each name is both the package and the module it installs.
+const PYTHON: &[&str] = &[
+    "zeep",
+    "aiosmtpd",
+    "openpyxl",
+    "lxml",
+    "gostcrypto",
+    "cryptography",
+];
 
 /// Installs whatever is missing.
 pub fn ensure() -> Result<()> {

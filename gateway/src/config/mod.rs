@@ -314,6 +314,10 @@ pub struct SmevConfig {
     pub mnemonic: String,
     /// The gateway's human-readable name in message metadata.
     pub name: String,
+    /// How far the signed `Timestamp` of a GetResponse (`MessageTypeSelector/Timestamp`) or GetStatus request of a
+    /// sender registered to sign may lie from the gateway's clock, either way. Such a request is its sender's
+    /// signed word "now": outside this window it is a replay, refused with `InvalidContent`. Default 5 minutes.
+    pub signed_timestamp_window: Dur,
 }
 
 impl Default for SmevConfig {
@@ -322,6 +326,7 @@ impl Default for SmevConfig {
             require_uuid_v1: true,
             mnemonic: "GATEWAY".into(),
             name: "Шлюз межведомственного взаимодействия".into(),
+            signed_timestamp_window: Dur::mins(5),
         }
     }
 }

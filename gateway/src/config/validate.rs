@@ -320,6 +320,9 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     if c.host.epoch_tick.get().is_zero() {
         p.push("[host] epoch_tick must be positive".into());
     }
+    if c.smev.signed_timestamp_window.get() < std::time::Duration::from_secs(1) {
+        p.push("[smev] signed_timestamp_window must be at least 1s".into());
+    }
     for f in &c.crypto.trust_store {
         must_exist(c, "[crypto] trust_store", f, p);
     }

@@ -58,16 +58,23 @@ pub struct SignaturePlace<'a> {
     pub parent: &'a [&'a str],
     /// The local name of the element that holds the `ds:Signature` (e.g. `CallerInformationSystemSignature`).
     pub container: &'a str,
-    /// The local name of the element its reference must resolve to (e.g. `SenderProvidedRequestData`).
-    pub target: &'a str,
+    /// The local names from the parent down to the element its reference must resolve to: a sibling of the
+    /// container (`["SenderProvidedRequestData"]`), or deeper (`PersonalSignature` signs
+    /// `["MessagePrimaryContent", "<payload root>"]`).
+    pub target: &'a [&'a str],
 }
 
 impl SignaturePlace<'_> {
-    /// The path of `child` under the parent.
-    fn path_of<'p>(&'p self, child: &'p str) -> Vec<&'p str> {
+    /// The path of `below` under the parent.
+    fn path_of<'p>(&'p self, below: &[&'p str]) -> Vec<&'p str> {
         let mut path = self.parent.to_vec();
-        path.push(child);
+        path.extend_from_slice(below);
         path
+    }
+
+    /// The signed element's local name.
+    fn target_name(&self) -> &str {
+        self.target.last().copied().unwrap_or_default()
     }
 }
 
@@ -149,7 +156,7 @@ pub fn verify(
 ) -> Result<Verified, SignatureRejected> {
     let invalid = |detail: String| rejected(SignatureFailure::SignatureIsInvalid, detail);
     let all = signatures(document).map_err(|e| invalid(e.to_string()))?;
-    let container_path = place.path_of(place.container);
+    let container_path = place.path_of(&[place.container]);
     let mut found = all
         .into_iter()
         .filter(|s| s.container_path == container_path);
@@ -219,7 +226,7 @@ fn check_reference(
             if there != 1 {
                 return Err(wrong_target(format!(
                     "{there} elements {} where one is signed",
-                    place.target
+                    place.target_name()
                 )));
             }
         }

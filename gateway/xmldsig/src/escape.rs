@@ -1,7 +1,8 @@
 //! The SMEV transform's escaping (rule 9): what the reference implementation's writer (Woodstox) does.
 //!
-//! - Text shorter than 12 UTF-16 units: `&` → `&amp;`, `<` → `&lt;`, CR → `&#xd;`; `>` → `&gt;` only as the
-//!   first character or right after `]`.
+//! - Text shorter than 12 UTF-16 units: `&` → `&amp;`, `<` → `&lt;`, CR → `&#xd;`, the C1 controls U+007F–U+009F
+//!   → `&#x7f;`…`&#x9f;` (Woodstox's `QUOTABLE_TEXT_CHARS`); `>` → `&gt;` only as the first character or right
+//!   after `]`.
 //! - Longer text: the same, in chunks of 512 UTF-16 units, where `>` is also escaped as the first character of
 //!   a chunk and right after any character that was itself escaped.
 //! - Attribute values: `&`, `<`, `"`, TAB, LF, CR escaped; `>` never.
@@ -22,6 +23,7 @@ pub(crate) fn text(text: &str, out: &mut String) {
                 '<' => out.push_str("&lt;"),
                 '\r' => out.push_str("&#xd;"),
                 '>' if i == 0 || previous == Some(']') => out.push_str("&gt;"),
+                c if is_c1(c) => push_reference(c, out),
                 c => out.push(c),
             }
             previous = Some(c);
@@ -44,14 +46,29 @@ pub(crate) fn text(text: &str, out: &mut String) {
             '>' if chunk_start || previous == Some(']') || previous_escaped => Some("&gt;"),
             _ => None,
         };
+        previous_escaped = true;
         match escaped {
             Some(entity) => out.push_str(entity),
-            None => out.push(c),
+            None if is_c1(c) => push_reference(c, out),
+            None => {
+                out.push(c);
+                previous_escaped = false;
+            }
         }
-        previous_escaped = escaped.is_some();
         previous = Some(c);
         in_chunk += width;
     }
+}
+
+/// U+007F–U+009F: written as character references in text (never in attribute values).
+fn is_c1(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// `c` as a lowercase hexadecimal character reference, as Woodstox's `writeAsEntity` writes it.
+fn push_reference(c: char, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(out, "&#x{:x};", u32::from(c));
 }
 
 /// `value` escaped as the reference writer writes an attribute value.
@@ -99,6 +116,20 @@ mod tests {
         // The second chunk starts at unit 512: a `>` there is escaped.
         let at_chunk = format!("{}>{}", "y".repeat(512), "z".repeat(20));
         assert!(t(&at_chunk).contains("y&gt;z"), "{}", t(&at_chunk));
+    }
+
+    #[test]
+    fn c1_controls_are_references_in_text_and_count_as_escaped() {
+        assert_eq!(t("a\u{85}b"), "a&#x85;b");
+        assert_eq!(
+            t("\u{7f}>"),
+            "&#x7f;>",
+            "short text: > only first or after ]"
+        );
+        assert_eq!(t("0123456789\u{9f}>"), "0123456789&#x9f;&gt;");
+        let mut out = String::new();
+        attribute("a\u{85}b", &mut out);
+        assert_eq!(out, "a\u{85}b");
     }
 
     #[test]

@@ -28,15 +28,7 @@ pub const SOLE_TRADER: &str = "321770000000120";
 /// A valid ОГРН the profile registry does not know.
 pub const UNKNOWN: &str = "1257800005055";
 
-/// The test Python (`GATEWAY_TEST_PYTHON`, else `target/pyenv/bin/python` made by `cargo xtask setup`).
-pub fn python() -> String {
-    std::env::var("GATEWAY_TEST_PYTHON").unwrap_or_else(|_| {
-        repo_root()
-            .join("target/pyenv/bin/python")
-            .display()
-            .to_string()
-    })
-}
+pub use gateway_e2e::artifacts::python;
 
 /// A real SMTP server in its own process; every accepted message becomes a `.eml` file.
 pub struct Sink {
