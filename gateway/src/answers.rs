@@ -2,11 +2,11 @@
 //! `/get` both render what [`read`] gives. An answer whose data was purged on time (a 5-minute QR fetched
 //! too late) reads as a `NO_DATA` rejection.
 
-use gateway_host::RejectCode;
+use gateway_host::{Attachment, RejectCode};
 use gateway_store::{Format, QueuedResponse, ResponseKind};
 
 use crate::convert::reject_code_from_name;
-use crate::queued::StoredNotice;
+use crate::queued::{StoredNotice, read_reply};
 
 /// What the sender is told of a purged answer.
 pub const PURGED: &str = "Данные ответа удалены по истечении срока хранения";
@@ -14,8 +14,12 @@ pub const PURGED: &str = "Данные ответа удалены по исте
 /// A queued answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer<'a> {
-    /// The plugin's content, in the encoding of the request.
-    Reply { format: Format, body: &'a [u8] },
+    /// The plugin's content, in the encoding of the request, and the files it attached.
+    Reply {
+        format: Format,
+        body: &'a [u8],
+        attachments: Vec<Attachment>,
+    },
     /// `RequestRejected`.
     Rejected {
         code: RejectCode,
@@ -34,9 +38,13 @@ pub enum Answer<'a> {
 pub fn read(q: &QueuedResponse) -> Answer<'_> {
     let notice = || serde_json::from_slice::<StoredNotice>(&q.body).ok();
     match q.kind {
-        ResponseKind::Reply => Answer::Reply {
-            format: q.format,
-            body: &q.body,
+        ResponseKind::Reply => match read_reply(&q.body) {
+            Some((body, attachments)) => Answer::Reply {
+                format: q.format,
+                body,
+                attachments,
+            },
+            None => purged(),
         },
         ResponseKind::Status => match notice() {
             Some(n) => Answer::Status {
@@ -125,7 +133,27 @@ mod tests {
             read(&q),
             Answer::Reply {
                 format: Format::Json,
-                body: b"{}"
+                body: b"{}",
+                attachments: Vec::new(),
+            }
+        );
+        let file = Attachment {
+            content_id: "f".into(),
+            mime_type: "text/plain".into(),
+            data: b"x".to_vec(),
+        };
+        let (kind, body) = outcome_body(&Outcome::Reply(gateway_host::Reply {
+            message_type: gateway_host::QName::new("urn:t", "R"),
+            payload: b"<R/>".to_vec(),
+            expires_at: None,
+            attachments: vec![file.clone()],
+        }));
+        assert_eq!(
+            read(&queued(kind, body)),
+            Answer::Reply {
+                format: Format::Json,
+                body: b"<R/>",
+                attachments: vec![file],
             }
         );
     }

@@ -181,6 +181,11 @@ pub async fn load_plugins(
             max_memory_per_instance: max_memory,
             epoch_tick: config.host.epoch_tick.get(),
             cache_dir: config.host.cache_dir.as_ref().map(|d| config.resolve(d)),
+            // A reply's files are held to the limits of a request's.
+            reply_attachments: gateway_host::AttachmentLimits {
+                max_files: config.limits.max_attachments,
+                max_bytes: config.limits.max_attachment_bytes.bytes() as usize,
+            },
         },
         services,
     )

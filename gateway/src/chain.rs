@@ -22,6 +22,7 @@ pub fn request(message_id: &str, route: &Route, sender: &str, envelope: QueuedEn
         payload: envelope.payload,
         namespaces: envelope.namespaces,
         attachments: envelope.attachments,
+        references: envelope.references,
         sender: sender.to_owned(),
         test_message: envelope.test_message,
         annotations: Vec::new(),

@@ -46,13 +46,14 @@ impl Protocol {
 #[derive(Debug)]
 pub enum Payload {
     /// An XML payload: its root element's name and bytes as received, the same as a standalone document (for
-    /// the schema check), the namespaces it inherits, and the attachments.
+    /// the schema check), the namespaces it inherits, the attachments, and the files it names by reference.
     Xml {
         root: QName,
         xml: Vec<u8>,
         standalone: Vec<u8>,
         namespaces: Vec<(String, String)>,
         attachments: Vec<Attachment>,
+        references: Vec<gateway_host::AttachmentReference>,
     },
     /// A JSON payload and the message type the caller named (`{namespace}LocalName`).
     Json {
@@ -163,6 +164,7 @@ pub async fn accept(
             standalone,
             namespaces,
             attachments,
+            references,
             ..
         } => {
             edge::check_xml(&route, &engine.schemas, standalone).await?;
@@ -172,6 +174,7 @@ pub async fn accept(
                 namespaces,
                 attachments,
                 test_message: incoming.test_message,
+                references,
             }
         }
         Payload::Json { value, .. } => {
@@ -187,6 +190,7 @@ pub async fn accept(
                 namespaces: Vec::new(),
                 attachments: Vec::new(),
                 test_message: incoming.test_message,
+                references: Vec::new(),
             }
         }
     };

@@ -10,8 +10,9 @@ use hyper::body::Incoming as HttpBody;
 use hyper::{Request as HttpRequest, Response};
 use serde::de::DeserializeOwned;
 use smev_envelope::json::{
-    Accepted, AckCall, FindAnswer, FindCall, GetAnswer, GetCall, JournalRecord, MessageAnswer,
-    MessageCall, Problem, QueuedAnswer, RejectionBody, SendCall, StatusBody, problem_type,
+    Accepted, AckCall, AttachmentBody, FindAnswer, FindCall, GetAnswer, GetCall, JournalRecord,
+    MessageAnswer, MessageCall, Problem, QueuedAnswer, RejectionBody, SendCall, StatusBody,
+    problem_type,
 };
 use smev_envelope::{Fault, FaultKind};
 
@@ -116,6 +117,7 @@ fn answer(outcome: Outcome, message_id: &str) -> Response<Body> {
                     original_message_id: message_id.to_owned(),
                     message_type: host_clark(&r.message_type),
                     payload,
+                    attachments: r.attachments.into_iter().map(attachment_body).collect(),
                 },
             ),
             Err(e) => problem(
@@ -275,6 +277,7 @@ fn queued_answer(q: &QueuedResponse) -> QueuedAnswer {
         kind: q.kind.as_str().into(),
         payload: None,
         payload_xml: None,
+        attachments: Vec::new(),
         rejection: None,
         status: None,
         deliveries: q.deliveries,
@@ -282,11 +285,15 @@ fn queued_answer(q: &QueuedResponse) -> QueuedAnswer {
     };
     match answers::read(q) {
         Answer::Reply {
-            format: Format::Json,
+            format,
             body,
-        } => a.payload = serde_json::from_slice(body).ok(),
-        Answer::Reply { body, .. } => {
-            a.payload_xml = Some(String::from_utf8_lossy(body).into_owned())
+            attachments,
+        } => {
+            match format {
+                Format::Json => a.payload = serde_json::from_slice(body).ok(),
+                _ => a.payload_xml = Some(String::from_utf8_lossy(body).into_owned()),
+            }
+            a.attachments = attachments.into_iter().map(attachment_body).collect();
         }
         Answer::Status {
             code,
@@ -310,6 +317,16 @@ fn queued_answer(q: &QueuedResponse) -> QueuedAnswer {
         }
     }
     a
+}
+
+/// A file attached to an answer, as JSON carries it.
+fn attachment_body(a: gateway_host::Attachment) -> AttachmentBody {
+    use base64::Engine;
+    AttachmentBody {
+        content_id: a.content_id,
+        mime_type: a.mime_type,
+        data: base64::engine::general_purpose::STANDARD.encode(a.data),
+    }
 }
 
 /// `POST /api/v1/ack`.

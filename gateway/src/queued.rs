@@ -1,10 +1,13 @@
 //! How queued envelopes and answers are kept in the store's opaque byte columns.
 //!
 //! A request waiting for its chain is kept as a small length-prefixed binary record (format, payload,
-//! inherited namespaces, attachments, test flag), written once and read once. An answer is kept as the reply's
-//! payload bytes (kind `reply`) or a JSON object for a rejection or status.
+//! inherited namespaces, attachments, test flag, attachment references), written once and read once. An
+//! answer is kept as the reply's payload bytes (kind `reply`), or, when the plugin attached files, as a
+//! record of the payload and the files ([`QueuedReply`]); a rejection or status as a JSON object.
 
-use gateway_host::{Attachment, Outcome, PayloadFormat, RejectCode, Rejection, Status};
+use gateway_host::{
+    Attachment, AttachmentReference, Outcome, PayloadFormat, RejectCode, Rejection, Status,
+};
 use gateway_store::ResponseKind;
 
 use crate::convert::reject_code_name;
@@ -18,13 +21,32 @@ pub struct QueuedEnvelope {
     pub namespaces: Vec<(String, String)>,
     pub attachments: Vec<Attachment>,
     pub test_message: bool,
+    /// `RefAttachmentHeaderList`: files named, not carried.
+    pub references: Vec<AttachmentReference>,
 }
 
-const MAGIC: &[u8; 4] = b"GQE1";
+/// The record's format: version 2 appends the references; version 1 (a request queued by an older node) has
+/// none.
+const MAGIC: &[u8; 4] = b"GQE2";
+const MAGIC_V1: &[u8; 4] = b"GQE1";
 
 fn put(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_le_bytes());
     out.extend_from_slice(b);
+}
+
+fn put_opt(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    out.push(u8::from(b.is_some()));
+    put(out, b.unwrap_or_default());
+}
+
+fn put_attachments(out: &mut Vec<u8>, attachments: &[Attachment]) {
+    out.extend_from_slice(&(attachments.len() as u32).to_le_bytes());
+    for a in attachments {
+        put(out, a.content_id.as_bytes());
+        put(out, a.mime_type.as_bytes());
+        put(out, &a.data);
+    }
 }
 
 struct Cursor<'a>(&'a [u8]);
@@ -45,6 +67,46 @@ impl<'a> Cursor<'a> {
         self.0 = self.0.get(4..)?;
         Some(n)
     }
+    fn flag(&mut self) -> Option<bool> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b == 1)
+    }
+    fn opt(&mut self) -> Option<Option<&'a [u8]>> {
+        let present = self.flag()?;
+        let b = self.take()?;
+        Some(present.then_some(b))
+    }
+    fn attachments(&mut self) -> Option<Vec<Attachment>> {
+        let n = self.count()?;
+        let mut attachments = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            attachments.push(Attachment {
+                content_id: self.string()?,
+                mime_type: self.string()?,
+                data: self.take()?.to_vec(),
+            });
+        }
+        Some(attachments)
+    }
+    fn references(&mut self) -> Option<Vec<AttachmentReference>> {
+        let n = self.count()?;
+        let mut references = Vec::with_capacity(n.min(64));
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
+        for _ in 0..n {
+            references.push(AttachmentReference {
+                uuid: self.string()?,
+                file_name: match self.opt()? {
+                    Some(b) => Some(text(b)?),
+                    None => None,
+                },
+                hash: self.string()?,
+                mime_type: self.string()?,
+                signature_pkcs7: self.opt()?.map(<[u8]>::to_vec),
+            });
+        }
+        Some(references)
+    }
 }
 
 impl QueuedEnvelope {
@@ -63,20 +125,25 @@ impl QueuedEnvelope {
             put(&mut out, p.as_bytes());
             put(&mut out, u.as_bytes());
         }
-        out.extend_from_slice(&(self.attachments.len() as u32).to_le_bytes());
-        for a in &self.attachments {
-            put(&mut out, a.content_id.as_bytes());
-            put(&mut out, a.mime_type.as_bytes());
-            put(&mut out, &a.data);
+        put_attachments(&mut out, &self.attachments);
+        out.extend_from_slice(&(self.references.len() as u32).to_le_bytes());
+        for r in &self.references {
+            put(&mut out, r.uuid.as_bytes());
+            put_opt(&mut out, r.file_name.as_deref().map(str::as_bytes));
+            put(&mut out, r.hash.as_bytes());
+            put(&mut out, r.mime_type.as_bytes());
+            put_opt(&mut out, r.signature_pkcs7.as_deref());
         }
         out
     }
 
     /// Reads a record written by [`encode`](Self::encode).
     pub fn decode(b: &[u8]) -> Option<QueuedEnvelope> {
-        if b.get(..4)? != MAGIC {
-            return None;
-        }
+        let version_2 = match b.get(..4)? {
+            m if m == MAGIC => true,
+            m if m == MAGIC_V1 => false,
+            _ => return None,
+        };
         let format = match b.get(4)? {
             b'x' => PayloadFormat::Xml,
             b'j' => PayloadFormat::Json,
@@ -90,23 +157,49 @@ impl QueuedEnvelope {
         for _ in 0..n {
             namespaces.push((c.string()?, c.string()?));
         }
-        let n = c.count()?;
-        let mut attachments = Vec::with_capacity(n.min(64));
-        for _ in 0..n {
-            attachments.push(Attachment {
-                content_id: c.string()?,
-                mime_type: c.string()?,
-                data: c.take()?.to_vec(),
-            });
-        }
+        let attachments = c.attachments()?;
+        let references = if version_2 {
+            c.references()?
+        } else {
+            Vec::new()
+        };
         Some(QueuedEnvelope {
             format,
             payload,
             namespaces,
             attachments,
             test_message,
+            references,
         })
     }
+}
+
+/// A reply with files attached, as stored: `GQR1`, the payload, the files. A reply without files is stored as
+/// its payload bytes alone (XML or JSON never starts with these four bytes).
+const REPLY_MAGIC: &[u8; 4] = b"GQR1";
+
+/// The stored body of a reply: its payload, with its files when it has any.
+pub fn reply_body(payload: &[u8], attachments: &[Attachment]) -> Vec<u8> {
+    if attachments.is_empty() {
+        return payload.to_vec();
+    }
+    let size: usize = attachments.iter().map(|a| a.data.len() + 64).sum();
+    let mut out = Vec::with_capacity(payload.len() + size + 8);
+    out.extend_from_slice(REPLY_MAGIC);
+    put(&mut out, payload);
+    put_attachments(&mut out, attachments);
+    out
+}
+
+/// A stored reply's payload and files; `None` for a damaged record.
+pub fn read_reply(body: &[u8]) -> Option<(&[u8], Vec<Attachment>)> {
+    let Some(record) = body.strip_prefix(REPLY_MAGIC) else {
+        return Some((body, Vec::new()));
+    };
+    let mut c = Cursor(record);
+    let payload = c.take()?;
+    let attachments = c.attachments()?;
+    c.0.is_empty().then_some((payload, attachments))
 }
 
 /// A stored rejection or status.
@@ -129,7 +222,7 @@ pub struct StoredNotice {
 /// The store's `kind` and body for an outcome (reply, rejected or status).
 pub fn outcome_body(o: &Outcome) -> (ResponseKind, Vec<u8>) {
     match o {
-        Outcome::Reply(r) => (ResponseKind::Reply, r.payload.clone()),
+        Outcome::Reply(r) => (ResponseKind::Reply, reply_body(&r.payload, &r.attachments)),
         Outcome::Rejected(r) => (ResponseKind::Rejected, notice_json(&rejection_notice(r))),
         Outcome::Status(s) => (ResponseKind::Status, notice_json(&status_notice(s))),
         Outcome::Proceed(_) | Outcome::Deny(_) => (
@@ -185,6 +278,22 @@ mod tests {
                 data: vec![0, 1, 2],
             }],
             test_message: true,
+            references: vec![
+                AttachmentReference {
+                    uuid: "u-1".into(),
+                    file_name: Some("скан.pdf".into()),
+                    hash: "h".into(),
+                    mime_type: "application/pdf".into(),
+                    signature_pkcs7: Some(vec![0x30, 0x80]),
+                },
+                AttachmentReference {
+                    uuid: "u-2".into(),
+                    file_name: None,
+                    hash: "h2".into(),
+                    mime_type: "image/png".into(),
+                    signature_pkcs7: None,
+                },
+            ],
         };
         assert_eq!(QueuedEnvelope::decode(&e.encode()), Some(e.clone()));
         let bytes = e.encode();
@@ -195,5 +304,28 @@ mod tests {
                 "truncated at {cut}"
             );
         }
+        // A record of version 1 (queued by an older node, without the count of references) reads too.
+        let no_references = QueuedEnvelope {
+            references: Vec::new(),
+            ..e
+        };
+        let mut v1 = no_references.encode();
+        v1.truncate(v1.len() - 4);
+        v1[..4].copy_from_slice(MAGIC_V1);
+        assert_eq!(QueuedEnvelope::decode(&v1), Some(no_references));
+    }
+
+    #[test]
+    fn replies_keep_their_files() {
+        let files = vec![Attachment {
+            content_id: "text".into(),
+            mime_type: "text/plain".into(),
+            data: "скан".as_bytes().to_vec(),
+        }];
+        let body = reply_body(b"<r/>", &files);
+        assert_eq!(read_reply(&body), Some((b"<r/>".as_slice(), files)));
+        assert_eq!(reply_body(b"{}", &[]), b"{}");
+        assert_eq!(read_reply(b"{}"), Some((b"{}".as_slice(), Vec::new())));
+        assert_eq!(read_reply(&body[..body.len() - 1]), None);
     }
 }

@@ -91,6 +91,15 @@ pub fn respond(status: u16, content_type: &'static str, body: impl Into<Bytes>) 
     r
 }
 
+/// A response whose content type is made at run time (an MTOM answer's carries its boundary).
+pub fn respond_typed(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = respond(status, "application/octet-stream", body);
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, value);
+    }
+    r
+}
+
 /// A JSON response.
 pub fn json(status: u16, value: &impl serde::Serialize) -> Response<Body> {
     respond(

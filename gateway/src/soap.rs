@@ -52,8 +52,10 @@ pub async fn handle(
         Ok(b) => b,
         Err(e) => return fault(v, None, &Failure::from(e)),
     };
-    // MTOM: the envelope and its attachments' parts become the plain envelope the decoder reads.
-    let body = if smev_envelope::mtom::is_multipart(&content_type) {
+    // MTOM: the envelope and its attachments' parts become the plain envelope the decoder reads. A client that
+    // asks in MTOM gets its answer's attachments as MTOM parts too.
+    let mtom = smev_envelope::mtom::is_multipart(&content_type);
+    let body = if mtom {
         match smev_envelope::mtom::resolve(&content_type, &body) {
             Ok(envelope) => bytes::Bytes::from(envelope),
             Err(e) => return fault(v, None, &Failure::client(e.fault())),
@@ -82,7 +84,7 @@ pub async fn handle(
     match decoded {
         SoapRequest::SendRequest(r) => {
             let op = Operation::SendRequest;
-            let answer = send_request(app, v, &call, r).await;
+            let answer = send_request(app, v, &call, *r).await;
             match answer.and_then(|b| signed(app, b, "</smev:SendRequestResponse>")) {
                 Ok(bytes) => ok(bytes),
                 Err(f) => {
@@ -91,11 +93,19 @@ pub async fn handle(
                 }
             }
         }
-        SoapRequest::GetResponse(r) => match get_response(app, v, &call, r)
+        SoapRequest::GetResponse(r) => match get_response(app, v, &call, r, mtom)
             .await
-            .and_then(|b| signed(app, b, "</smev:ResponseMessage>"))
+            .and_then(|a| Ok((signed(app, a.envelope, "</smev:ResponseMessage>")?, a.parts)))
         {
-            Ok(bytes) => ok(bytes),
+            Ok((bytes, parts)) if parts.is_empty() => ok(bytes),
+            Ok((bytes, parts)) => {
+                let parts: Vec<(&str, &[u8])> = parts
+                    .iter()
+                    .map(|a| (a.mime_type.as_str(), a.data.as_slice()))
+                    .collect();
+                let (content_type, body) = smev_envelope::mtom::package(&bytes, &parts);
+                respond::respond_typed(200, &content_type, body)
+            }
             Err(f) => fault(v, Some(Operation::GetResponse), &f),
         },
         SoapRequest::Ack(r) => match ack(app, v, &call, r).await {
@@ -193,6 +203,17 @@ async fn send_request(
                     data: a.data,
                 })
                 .collect(),
+            references: r
+                .references
+                .into_iter()
+                .map(|r| gateway_host::AttachmentReference {
+                    uuid: r.uuid,
+                    file_name: r.file_name,
+                    hash: r.hash,
+                    mime_type: r.mime_type,
+                    signature_pkcs7: r.signature_pkcs7,
+                })
+                .collect(),
         },
     };
     intake::accept(&app.engine, &app.config.smev, call, incoming)
@@ -211,12 +232,20 @@ async fn send_request(
     Ok(smev_envelope::encode_send_request_response(v, &md))
 }
 
+/// A GetResponse's answer: the envelope, and the attachments' bytes when they travel as MTOM parts (then the
+/// envelope names them with `xop:Include`s).
+struct GetResponseAnswer {
+    envelope: Vec<u8>,
+    parts: Vec<smev_envelope::Attachment>,
+}
+
 async fn get_response(
     app: &App,
     v: SmevVersion,
     call: &Call,
     r: GetResponse,
-) -> Result<Vec<u8>, Failure> {
+    mtom: bool,
+) -> Result<GetResponseAnswer, Failure> {
     let sender = &call.sender;
     let selector = r.selector.map(|q| q.to_string());
     if let Some(t) = &selector
@@ -237,11 +266,26 @@ async fn get_response(
         )
         .await?;
     let Some(q) = taken else {
-        return Ok(smev_envelope::encode_get_response_response(v, None));
+        return Ok(GetResponseAnswer {
+            envelope: smev_envelope::encode_get_response_response(v, None),
+            parts: Vec::new(),
+        });
     };
     journal_delivery(app, call, &q);
     let msg = response_message(app, sender, &q);
-    Ok(smev_envelope::encode_get_response_response(v, Some(&msg)))
+    let with_parts =
+        mtom && !msg.attachments.is_empty() && matches!(msg.content, ResponseContent::Primary(_));
+    Ok(if with_parts {
+        GetResponseAnswer {
+            envelope: smev_envelope::encode_get_response_response_mtom(v, Some(&msg)),
+            parts: msg.attachments,
+        }
+    } else {
+        GetResponseAnswer {
+            envelope: smev_envelope::encode_get_response_response(v, Some(&msg)),
+            parts: Vec::new(),
+        }
+    })
 }
 
 fn journal_delivery(app: &App, call: &Call, q: &QueuedResponse) {
@@ -260,19 +304,26 @@ fn journal_delivery(app: &App, call: &Call, q: &QueuedResponse) {
 /// `MessagePrimaryContent`.
 const JSON_WRAPPER_NS: &str = "urn://gateway/json-payload/1.0";
 
-fn response_content(q: &QueuedResponse) -> ResponseContent {
-    match answers::read(q) {
+/// The content of `q`'s answer and the files attached to it.
+fn response_content(q: &QueuedResponse) -> (ResponseContent, Vec<smev_envelope::Attachment>) {
+    let (content, attachments) = match answers::read(q) {
         Answer::Reply {
-            format: Format::Xml,
+            format,
             body,
-        } => ResponseContent::Primary(body.to_vec()),
-        Answer::Reply { body, .. } => {
-            let text = String::from_utf8_lossy(body);
-            let escaped = quick_xml::escape::escape(text.as_ref());
-            ResponseContent::Primary(
-                format!("<JsonPayload xmlns=\"{JSON_WRAPPER_NS}\">{escaped}</JsonPayload>")
-                    .into_bytes(),
-            )
+            attachments,
+        } => {
+            let content = match format {
+                Format::Xml => ResponseContent::Primary(body.to_vec()),
+                Format::Json => {
+                    let text = String::from_utf8_lossy(body);
+                    let escaped = quick_xml::escape::escape(text.as_ref());
+                    ResponseContent::Primary(
+                        format!("<JsonPayload xmlns=\"{JSON_WRAPPER_NS}\">{escaped}</JsonPayload>")
+                            .into_bytes(),
+                    )
+                }
+            };
+            (content, attachments)
         }
         Answer::Status {
             code,
@@ -283,20 +334,34 @@ fn response_content(q: &QueuedResponse) -> ResponseContent {
             if let Some(ms) = retry_after_ms {
                 parameters.push(("RetryAfterSeconds".into(), ms.div_ceil(1000).to_string()));
             }
-            ResponseContent::Status {
+            let status = ResponseContent::Status {
                 code,
                 description,
                 parameters,
-            }
+            };
+            (status, Vec::new())
         }
-        Answer::Rejected { code, description } => ResponseContent::Rejected(vec![Rejection {
-            code: crate::convert::reject_code(code),
-            description,
-        }]),
-    }
+        Answer::Rejected { code, description } => {
+            let rejected = ResponseContent::Rejected(vec![Rejection {
+                code: crate::convert::reject_code(code),
+                description,
+            }]);
+            (rejected, Vec::new())
+        }
+    };
+    let attachments = attachments
+        .into_iter()
+        .map(|a| smev_envelope::Attachment {
+            content_id: a.content_id,
+            mime_type: a.mime_type,
+            data: a.data,
+        })
+        .collect();
+    (content, attachments)
 }
 
 fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseMessage {
+    let (content, attachments) = response_content(q);
     let created =
         jiff::Timestamp::from_millisecond(q.created_at).unwrap_or_else(|_| jiff::Timestamp::now());
     ResponseMessage {
@@ -308,7 +373,7 @@ fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseM
             .reply_to
             .clone()
             .unwrap_or_else(|| sender.mnemonic.clone()),
-        content: response_content(q),
+        content,
         metadata: MessageMetadata {
             message_id: Some(q.id.clone()),
             message_type: MessageType::Response,
@@ -318,7 +383,7 @@ fn response_message(app: &App, sender: &Sender, q: &QueuedResponse) -> ResponseM
             delivery_timestamp: Some(jiff::Timestamp::now()),
             status: Some(InteractionStatus::MessageIsDelivered),
         },
-        attachments: Vec::new(),
+        attachments,
     }
 }
 

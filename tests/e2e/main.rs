@@ -3,6 +3,7 @@
 //! concern.
 
 mod adapter_tls;
+mod attachments;
 mod auth;
 mod check;
 mod corpus;

@@ -486,6 +486,16 @@ fn openssl_checks_smev_signature(conf: &std::path::Path, answer: &[u8], target: 
     ]);
 }
 
+/// The `[crypto]` section that signs answers with `key` (GOST R 34.10-2012 through the engine `gost` loads).
+fn signing_answers(gost: &GostPki, key: &gateway_e2e::mchd::gost::GostSigner) -> String {
+    format!(
+        "[crypto]\nopenssl_conf = \"{}\"\nsmev_signature_key = \"{}\"\nsmev_signature_cert = \"{}\"\n",
+        gost.conf().display(),
+        key.key.display(),
+        key.cert.display(),
+    )
+}
+
 /// With `[crypto] smev_signature_key` (GOST R 34.10-2012), the gateway signs its answers as SMEV does:
 /// `SendRequestResponse` over `MessageMetadata`, `GetResponseResponse` over `Response`, `GetStatusResponse` over
 /// `AsyncProcessingStatusData`, in 1.1, 1.2 and 1.3. `openssl` verifies digest and value of each, the independent
@@ -503,12 +513,7 @@ async fn answers_carry_an_smev_signature_openssl_and_the_harness_verify_on_both_
     let mut files = Vec::new();
     for backend in BACKENDS {
         let db = TestDb::fresh(backend).await;
-        let config = TestConfig::new(db.url()).with(&format!(
-            "[crypto]\nopenssl_conf = \"{}\"\nsmev_signature_key = \"{}\"\nsmev_signature_cert = \"{}\"\n",
-            gost.conf().display(),
-            key.key.display(),
-            key.cert.display(),
-        ));
+        let config = TestConfig::new(db.url()).with(&signing_answers(&gost, &key));
         let gw = GatewayProcess::spawn(&config).await;
         for v in ["1.1", "1.2", "1.3"] {
             let post = |body: String| {
@@ -580,4 +585,59 @@ async fn answers_carry_an_smev_signature_openssl_and_the_harness_verify_on_both_
             report.file.display()
         );
     }
+}
+
+/// A signed answer sent as MTOM: the `SMEVSignature` covers `Response` (with the attachments' headers), the
+/// contents travel as parts outside it, and the root part verifies with `openssl` and the harness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_mtom_answer_verifies_with_its_files_as_parts() {
+    let gost = GostPki::new();
+    let key = gost.signer(&gateway_e2e::mchd::Person::new(
+        "Частей",
+        "Ответ",
+        "Мимович",
+    ));
+    let db = TestDb::fresh(gateway_e2e::Backend::Sqlite).await;
+    let config = TestConfig::new(db.url()).with(&signing_answers(&gost, &key));
+    let gw = GatewayProcess::spawn(&config).await;
+    let url = gw.url("/smev/1.3");
+    let request =
+        crate::attachments::request_with_files("1.3", &smev::message_id(), "подписанные части");
+    let r = Client::new()
+        .post(
+            &url,
+            "text/xml; charset=utf-8",
+            request,
+            Some(gateway_e2e::TOKEN_A),
+        )
+        .await;
+    assert_eq!(fault_name(&r.body), None, "{}", r.text());
+    let mut answered = None;
+    for _ in 0..200 {
+        let r = crate::attachments::post_as_mtom(&url, &smev::get_response("1.3", None)).await;
+        if r.header("content-type")
+            .is_some_and(|t| t.starts_with("multipart/related"))
+        {
+            answered = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let r = answered.expect("the files come as MTOM parts");
+    let root = smev_envelope::mtom::resolve(&r.header("content-type").expect("type"), &r.body)
+        .expect("MTOM body");
+    smev::assert_valid_answer("1.3", &root);
+    assert_eq!(smev::texts_of(&root, "contentId"), ["back-scan", "text"]);
+    openssl_checks_smev_signature(gost.conf(), &root, "Response");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mtom-root.xml");
+    std::fs::write(&path, &root).expect("write");
+    let [report] = gateway_e2e::oracle::check(&[path], Some(gost.conf()))
+        .try_into()
+        .expect("one report");
+    assert!(
+        report.signatures.iter().all(|s| s.all_ok()) && report.signatures.len() == 1,
+        "{report:?}"
+    );
+    gw.stop();
 }

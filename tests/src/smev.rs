@@ -112,7 +112,16 @@ pub fn test_payload(action: &str, text: &str) -> String {
 
 /// The text of the first element named `local` (any namespace) in `xml`.
 pub fn text_of(xml: &[u8], local: &str) -> Option<String> {
-    let mut r = Reader::from_str(std::str::from_utf8(xml).ok()?);
+    texts_of(xml, local).into_iter().next()
+}
+
+/// The texts of every element named `local` (any namespace) in `xml`, in document order.
+pub fn texts_of(xml: &[u8], local: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(text) = std::str::from_utf8(xml) else {
+        return found;
+    };
+    let mut r = Reader::from_str(text);
     let mut inside = false;
     let mut out = String::new();
     loop {
@@ -130,8 +139,11 @@ pub fn text_of(xml: &[u8], local: &str) -> Option<String> {
                     _ => "",
                 });
             }
-            Ok(Event::End(e)) if inside && e.local_name().as_ref() == local => return Some(out),
-            Ok(Event::Eof) | Err(_) => return None,
+            Ok(Event::End(e)) if inside && e.local_name().as_ref() == local => {
+                inside = false;
+                found.push(std::mem::take(&mut out));
+            }
+            Ok(Event::Eof) | Err(_) => return found,
             _ => {}
         }
     }

@@ -41,6 +41,21 @@ pub struct MessageAnswer {
     pub message_type: String,
     /// The answer's payload, exactly as the plugin wrote it (field order kept, not parsed into a tree).
     pub payload: Box<serde_json::value::RawValue>,
+    /// Files the plugin attached to the answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentBody>,
+}
+
+/// A file attached to an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentBody {
+    /// Its id, unique within the answer.
+    pub content_id: String,
+    /// Its MIME type.
+    pub mime_type: String,
+    /// Its bytes, base64 (standard alphabet, padded).
+    pub data: String,
 }
 
 /// `POST /api/v1/send`: queue a message (the twin of SendRequest).
@@ -109,6 +124,9 @@ pub struct QueuedAnswer {
     /// A reply's payload as XML text (requests sent as SOAP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_xml: Option<String>,
+    /// Files attached to a reply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<RejectionBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

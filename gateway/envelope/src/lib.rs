@@ -46,8 +46,8 @@ mod xsd;
 
 pub use decode::{DecodeError, decode_request};
 pub use encode::{
-    EncodeError, encode_ack_response, encode_get_response_response, encode_get_status_response,
-    encode_send_request_response,
+    EncodeError, encode_ack_response, encode_get_response_response,
+    encode_get_response_response_mtom, encode_get_status_response, encode_send_request_response,
 };
 pub use fault::{
     Fault, FaultDetail, FaultExtension, FaultKind, FaultShape, Operation, SignatureFailure,
@@ -56,7 +56,9 @@ pub use fault::{
 pub use limits::Limits;
 pub use message_id::{check_message_id, new_message_id};
 pub use qname::{QName, QNameError};
-pub use request::{Ack, Attachment, GetResponse, GetStatus, Payload, SendRequest, SoapRequest};
+pub use request::{
+    Ack, Attachment, AttachmentReference, GetResponse, GetStatus, Payload, SendRequest, SoapRequest,
+};
 pub use response::{
     InteractionStatus, MessageMetadata, MessageType, Party, RejectCode, Rejection, ResponseContent,
     ResponseMessage, StatusMessage,

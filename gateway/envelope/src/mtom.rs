@@ -3,6 +3,9 @@
 //! from the envelope by `<xop:Include href="cid:…"/>` (W3C XOP). [`resolve`] turns such a body back into the
 //! plain envelope the decoder reads: every `xop:Include` is replaced by the base64 of the part it names, so
 //! attachments reach plugins exactly as inline ones do. No I/O: the body was read within the size limit.
+//!
+//! Answers go the other way: [`package`] wraps an envelope written with `xop:Include`s of [`part_id`]s
+//! ([`crate::encode_get_response_response_mtom`]) and the attachments' bytes into such a body.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -21,6 +24,50 @@ pub fn is_multipart(content_type: &str) -> bool {
         .trim_start()
         .to_ascii_lowercase()
         .starts_with("multipart/related")
+}
+
+/// The Content-ID of the root part of an answer [`package`] makes.
+const ROOT_ID: &str = "root.message@smev-gateway";
+
+/// The Content-ID of the `index`th (from 0) attachment part of an answer [`package`] makes.
+pub fn part_id(index: usize) -> String {
+    format!("attachment-{}@smev-gateway", index + 1)
+}
+
+/// An MTOM answer: the `Content-Type` header's value (with its boundary) and the `multipart/related` body of
+/// the SOAP envelope `root`, whose `xop:Include`s name [`part_id`]s, and the `parts` (MIME type, bytes) in
+/// that order, sent as binary.
+pub fn package(root: &[u8], parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = format!("uuid:{}", uuid::Uuid::new_v4());
+    let size: usize = parts.iter().map(|(_, data)| data.len() + 160).sum();
+    let mut body = Vec::with_capacity(root.len() + size + 320);
+    let mut part = |headers: String, data: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        format!(
+            "Content-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n\
+             Content-Transfer-Encoding: binary\r\nContent-ID: <{ROOT_ID}>\r\n"
+        ),
+        root,
+    );
+    for (i, (mime_type, data)) in parts.iter().enumerate() {
+        part(
+            format!(
+                "Content-Type: {mime_type}\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <{}>\r\n",
+                part_id(i)
+            ),
+            data,
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let content_type = format!(
+        "multipart/related; type=\"application/xop+xml\"; boundary=\"{boundary}\"; \
+         start=\"<{ROOT_ID}>\"; start-info=\"text/xml\""
+    );
+    (content_type, body)
 }
 
 /// One MIME part.
@@ -274,6 +321,31 @@ mod tests {
         // Without `start` the first part is the root.
         let (ct, body) = mtom(&[("root", ROOT), ("a@b", binary), ("two", b"xyz")], None);
         assert!(resolve(&ct, &body).is_ok());
+    }
+
+    #[test]
+    fn a_packaged_answer_reads_back_as_its_envelope_with_the_parts_inline() {
+        let root = format!(
+            "<e xmlns:xop=\"{XOP_NS}\"><c><xop:Include href=\"cid:{}\"/></c><d><xop:Include href=\"cid:{}\"/></d></e>",
+            part_id(0),
+            part_id(1)
+        );
+        let bytes: Vec<u8> = (0..=255).collect();
+        let (content_type, body) = package(
+            root.as_bytes(),
+            &[("application/pdf", b"%PDF\r\n--"), ("image/png", &bytes)],
+        );
+        assert!(is_multipart(&content_type), "{content_type}");
+        let envelope =
+            String::from_utf8(resolve(&content_type, &body).expect("resolves")).expect("utf-8");
+        assert_eq!(
+            envelope,
+            format!(
+                "<e xmlns:xop=\"{XOP_NS}\"><c>{}</c><d>{}</d></e>",
+                STANDARD.encode(b"%PDF\r\n--"),
+                STANDARD.encode(&bytes)
+            )
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::qname::QName;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SoapRequest {
     /// `SendRequestRequest`.
-    SendRequest(SendRequest),
+    SendRequest(Box<SendRequest>),
     /// `GetResponseRequest`.
     GetResponse(GetResponse),
     /// `AckRequest`.
@@ -49,6 +49,8 @@ pub struct SendRequest {
     /// The attachments: each header (`contentId`, `MimeType`) with its content (`Id`,
     /// `Content`), in header order.
     pub attachments: Vec<Attachment>,
+    /// `RefAttachmentHeaderList`: large files named by reference, their content on SMEV's file storage.
+    pub references: Vec<AttachmentReference>,
     /// The raw bytes of the `PersonalSignature` element, if any.
     pub personal_signature: Option<Vec<u8>>,
     /// The raw bytes of the `CallerInformationSystemSignature` element, if any.
@@ -121,6 +123,21 @@ pub struct Attachment {
     pub mime_type: String,
     /// The decoded `AttachmentContent/Content`.
     pub data: Vec<u8>,
+}
+
+/// A file named by reference (`RefAttachmentHeader`): on SMEV's file storage, not in the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentReference {
+    /// `uuid`: the file's identifier on the storage.
+    pub uuid: String,
+    /// `FileName` (1.3).
+    pub file_name: Option<String>,
+    /// `Hash` as declared.
+    pub hash: String,
+    /// `MimeType` (RFC 2046).
+    pub mime_type: String,
+    /// `SignaturePKCS7`, decoded.
+    pub signature_pkcs7: Option<Vec<u8>>,
 }
 
 /// `GetResponseRequest`: fetch the next reply.

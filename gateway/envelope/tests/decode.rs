@@ -19,7 +19,7 @@ fn decode(v: SmevVersion, xml: &str) -> Result<SoapRequest, DecodeError> {
 
 fn decode_send(v: SmevVersion, xml: &str) -> SendRequest {
     match decode(v, xml) {
-        Ok(SoapRequest::SendRequest(r)) => r,
+        Ok(SoapRequest::SendRequest(r)) => *r,
         other => panic!("not a SendRequest: {other:?}\n{xml}"),
     }
 }
@@ -261,6 +261,62 @@ fn attachments_are_matched_and_decoded() {
             )],
         );
     }
+}
+
+/// `RefAttachmentHeaderList`: large files named by reference, read with what the version's type holds (1.3 adds
+/// `FileName`, `NamespaceUri`, `Archive`); the content is not in the message. Valid per the schema.
+#[test]
+fn references_are_read_as_the_version_writes_them() {
+    for v in SmevVersion::ALL {
+        let extra = if v == SmevVersion::V1_3 {
+            "<ns1:FileName>скан.zip</ns1:FileName><ns1:NamespaceUri>urn:doc</ns1:NamespaceUri>"
+        } else {
+            ""
+        };
+        let references = format!(
+            "<ns1:RefAttachmentHeaderList>\
+             <ns1:RefAttachmentHeader><ns1:uuid>4d7f0d4e-2f7c-4e88-9b8e-1b2c3d4e5f60</ns1:uuid>{extra}\
+             <ns1:Hash>6fWn+3RdOvxOpnNVH4UHOyq1vyd9ahPpx6KqKN/Kzz0=</ns1:Hash><ns1:MimeType>application/zip</ns1:MimeType>\
+             <ns1:SignaturePKCS7>MIIB\nAA==</ns1:SignaturePKCS7></ns1:RefAttachmentHeader>\
+             <ns1:RefAttachmentHeader><ns1:uuid>second</ns1:uuid><ns1:Hash>h</ns1:Hash>\
+             <ns1:MimeType>image/png</ns1:MimeType></ns1:RefAttachmentHeader></ns1:RefAttachmentHeaderList>"
+        );
+        let xml = send_request(v, &qr_payload(), &references, "");
+        let r = decode_send(v, &xml);
+        assert!(r.attachments.is_empty(), "{v}");
+        assert_eq!(r.references.len(), 2, "{v}");
+        let first = &r.references[0];
+        assert_eq!(first.uuid, "4d7f0d4e-2f7c-4e88-9b8e-1b2c3d4e5f60");
+        assert_eq!(
+            first.file_name.as_deref(),
+            (v == SmevVersion::V1_3).then_some("скан.zip")
+        );
+        assert_eq!(first.hash, "6fWn+3RdOvxOpnNVH4UHOyq1vyd9ahPpx6KqKN/Kzz0=");
+        assert_eq!(first.mime_type, "application/zip");
+        assert_eq!(
+            first.signature_pkcs7.as_deref(),
+            Some([0x30, 0x82, 0x01, 0x00].as_slice())
+        );
+        assert_eq!(r.references[1].signature_pkcs7, None);
+        xmllint(
+            Some(&schema(v, "types")),
+            &[(
+                format!("references-{v}"),
+                body_child(xml.as_bytes()).into_bytes(),
+            )],
+        );
+    }
+    // A MIME type outside RFC 2046's pattern is refused, as in AttachmentHeader.
+    let v = SmevVersion::V1_1;
+    let bad = "<ns1:RefAttachmentHeaderList><ns1:RefAttachmentHeader><ns1:uuid>u</ns1:uuid><ns1:Hash>h</ns1:Hash>\
+               <ns1:MimeType>pdf</ns1:MimeType></ns1:RefAttachmentHeader></ns1:RefAttachmentHeaderList>";
+    let refused = smev_envelope::decode_request(
+        v,
+        send_request(v, &qr_payload(), bad, "").as_bytes(),
+        &smev_envelope::Limits::default(),
+    )
+    .expect_err("not RFC 2046");
+    assert!(refused.to_string().contains("RFC 2046"), "{refused}");
 }
 
 fn attachment_xml(v: SmevVersion, header_ids: &[&str], contents: &[(&str, &str)]) -> String {

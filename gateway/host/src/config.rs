@@ -25,6 +25,27 @@ pub struct HostConfig {
     /// A directory for compiled plugins (wasmtime's cache), so that a restart does not compile again.
     /// Default none (compile at every start).
     pub cache_dir: Option<PathBuf>,
+    /// How many files, and bytes in all, a plugin may attach to one reply (`attachments.attach`). Default 16
+    /// files, 5 MiB: the gateway sets its `[limits]` for request attachments here too.
+    pub reply_attachments: AttachmentLimits,
+}
+
+/// Limits of the files attached to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachmentLimits {
+    /// The most files.
+    pub max_files: usize,
+    /// The most bytes, all files together.
+    pub max_bytes: usize,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> Self {
+        Self {
+            max_files: 16,
+            max_bytes: 5 << 20,
+        }
+    }
 }
 
 impl Default for HostConfig {
@@ -34,6 +55,7 @@ impl Default for HostConfig {
             max_memory_per_instance: DEFAULT_MEMORY_LIMIT,
             epoch_tick: Duration::from_millis(1),
             cache_dir: None,
+            reply_attachments: AttachmentLimits::default(),
         }
     }
 }

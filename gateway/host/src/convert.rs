@@ -118,6 +118,8 @@ impl From<wit::Outcome> for Outcome {
                 message_type: reply.message_type.into(),
                 payload: reply.payload,
                 expires_at: reply.expires_at,
+                // Attached through the `attachments` interface; the host adds them after the call.
+                attachments: Vec::new(),
             }),
             wit::Outcome::Rejected(rejection) => Outcome::Rejected(Rejection {
                 code: match rejection.code {

@@ -74,6 +74,7 @@ impl PluginHost {
                 services,
                 epoch_tick: cfg.epoch_tick,
                 max_instances: cfg.max_instances,
+                reply_attachments: cfg.reply_attachments,
             },
             linker,
             config: cfg.clone(),
@@ -148,23 +149,33 @@ impl PluginHost {
             message_id: request.message_id.clone(),
             sender: request.sender.clone(),
         };
+        let mut request = request;
+        let references = std::mem::take(&mut request.references);
         let finished = self
             .runtime
             .run(
                 &loaded.meta,
                 &loaded.pre,
                 cx,
-                Call::Handle(Box::new(request.into())),
+                Call::Handle(Box::new(request.into()), references),
                 deadline,
             )
             .await;
         let result = finished.and_then(|finished| match finished.returned {
             Returned::Outcome(Ok(outcome)) => {
-                let outcome = checked_outcome(
+                let mut outcome = checked_outcome(
                     &loaded.description,
                     &loaded.meta.name,
                     Outcome::from(outcome),
                 )?;
+                match &mut outcome {
+                    Outcome::Reply(reply) => reply.attachments = finished.attachments,
+                    _ if !finished.attachments.is_empty() => tracing::debug!(
+                        plugin = %loaded.meta.name,
+                        "attachments dropped: the outcome is not a reply"
+                    ),
+                    _ => {}
+                }
                 Ok(Invocation {
                     outcome,
                     facts: finished.facts,
@@ -310,6 +321,7 @@ mod tests {
             message_type: QName::new("urn:t", local),
             payload: vec![],
             expires_at: None,
+            attachments: vec![],
         })
     }
 

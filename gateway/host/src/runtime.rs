@@ -13,11 +13,12 @@ use wasmtime::{Engine, PoolConcurrencyLimitError, Store};
 
 use crate::bindings::exports::smev_gateway::plugin::page as wit_page;
 use crate::bindings::smev_gateway::plugin::types as wit;
+use crate::config::AttachmentLimits;
 use crate::error::InvokeError;
 use crate::exports::PluginPre;
 use crate::services::{CallContext, HostServices};
 use crate::state::{DeadlineReached, EpochBudget, PluginMeta, StoreState};
-use crate::types::{Description, Fact};
+use crate::types::{Attachment, AttachmentReference, Description, Fact};
 
 /// Epoch ticks a running guest may use before it yields to the executor once.
 const YIELD_SLICE_TICKS: u64 = 1;
@@ -33,7 +34,8 @@ pub(crate) struct LoadedPlugin {
 pub(crate) enum Call {
     /// `handler.describe`; also type-checks the `page` export of a plugin that has one.
     Describe,
-    Handle(Box<wit::Request>),
+    /// `handler.handle`, with the references the `attachments` interface hands out.
+    Handle(Box<wit::Request>, Vec<AttachmentReference>),
     /// `page.render`; the caller checked that the plugin exports `page`.
     Render(Box<wit_page::PageRequest>),
 }
@@ -49,6 +51,8 @@ pub(crate) enum Returned {
 pub(crate) struct Finished {
     pub(crate) returned: Returned,
     pub(crate) facts: Vec<Fact>,
+    /// The files attached to the reply (`attachments.attach`).
+    pub(crate) attachments: Vec<Attachment>,
 }
 
 /// The parts of the host every call uses.
@@ -57,6 +61,7 @@ pub(crate) struct Runtime {
     pub(crate) services: Arc<dyn HostServices>,
     pub(crate) epoch_tick: Duration,
     pub(crate) max_instances: u32,
+    pub(crate) reply_attachments: AttachmentLimits,
 }
 
 impl Runtime {
@@ -90,7 +95,8 @@ impl Runtime {
             ticks(deadline, self.epoch_tick).saturating_add(1),
             YIELD_SLICE_TICKS,
         );
-        let state = StoreState::new(Arc::clone(meta), Arc::clone(&self.services), cx, budget);
+        let mut state = StoreState::new(Arc::clone(meta), Arc::clone(&self.services), cx, budget);
+        state.attachments.limits = self.reply_attachments;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         let first_slice = store.data_mut().budget.first_slice();
@@ -109,9 +115,9 @@ impl Runtime {
                     .map(Returned::Description),
                 Err(error) => return Err(InvokeError::Instantiate(chain(&error))),
             },
-            Call::Handle(request) => match pre.handler(&mut store, &instance) {
+            Call::Handle(request, references) => match pre.handler(&mut store, &instance) {
                 Ok(handler) => handler
-                    .call_handle(&mut store, &request)
+                    .call_handle(&mut *prepared(&mut store, references), &request)
                     .await
                     .map(Returned::Outcome),
                 Err(error) => return Err(InvokeError::Instantiate(chain(&error))),
@@ -129,6 +135,7 @@ impl Runtime {
             Ok(returned) => Ok(Finished {
                 returned,
                 facts: std::mem::take(&mut store.data_mut().facts),
+                attachments: std::mem::take(&mut store.data_mut().attachments.attached),
             }),
             Err(error) => Err(call_failure(&error, store.data(), deadline)),
         }
@@ -154,6 +161,15 @@ impl Runtime {
             InvokeError::Instantiate(chain(error))
         }
     }
+}
+
+/// `store` with the request's references in place for the `attachments` interface.
+fn prepared(
+    store: &mut Store<StoreState>,
+    references: Vec<AttachmentReference>,
+) -> &mut Store<StoreState> {
+    store.data_mut().attachments.references = references;
+    store
 }
 
 /// The `handler` export of `instance`, after type-checking the `page` export too when the plugin has one (so

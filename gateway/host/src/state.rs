@@ -12,9 +12,10 @@ use std::sync::Arc;
 use wasmtime::{ResourceLimiter, UpdateDeadline};
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
+use crate::config::AttachmentLimits;
 use crate::services::{CallContext, HostServices};
 use crate::stdio::StderrCapture;
-use crate::types::Fact;
+use crate::types::{Attachment, AttachmentReference, Fact};
 
 /// What the host knows about a loaded plugin that capabilities need during a call.
 #[derive(Debug)]
@@ -37,8 +38,19 @@ pub(crate) struct StoreState {
     pub(crate) services: Arc<dyn HostServices>,
     pub(crate) cx: CallContext,
     pub(crate) facts: Vec<Fact>,
+    pub(crate) attachments: CallAttachments,
     pub(crate) log_lines: u32,
     pub(crate) stderr: StderrCapture,
+}
+
+/// The `attachments` interface's side of one call: the request's references, and the files attached to the
+/// reply within the limits.
+#[derive(Debug, Default)]
+pub(crate) struct CallAttachments {
+    pub(crate) references: Vec<AttachmentReference>,
+    pub(crate) attached: Vec<Attachment>,
+    pub(crate) bytes: usize,
+    pub(crate) limits: AttachmentLimits,
 }
 
 impl StoreState {
@@ -67,6 +79,7 @@ impl StoreState {
             services,
             cx,
             facts: Vec::new(),
+            attachments: CallAttachments::default(),
             log_lines: 0,
             stderr,
         }

@@ -67,6 +67,22 @@ pub struct Attachment {
     pub data: Vec<u8>,
 }
 
+/// A file a request names but does not carry (SMEV `RefAttachmentHeader`): its content lies on the exchange's
+/// file storage. Plugins read these through the `attachments` interface (contract 1.2.0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentReference {
+    /// `uuid`: the file's identifier on the storage.
+    pub uuid: String,
+    /// `FileName`, when given.
+    pub file_name: Option<String>,
+    /// `Hash` as the sender declared it (base64).
+    pub hash: String,
+    /// `MimeType`.
+    pub mime_type: String,
+    /// `SignaturePKCS7` (DER), when given.
+    pub signature_pkcs7: Option<Vec<u8>>,
+}
+
 /// A note left by a policy step for the steps after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Annotation {
@@ -103,6 +119,9 @@ pub struct Request {
     pub namespaces: Vec<(String, String)>,
     /// Attached files.
     pub attachments: Vec<Attachment>,
+    /// Files named by reference (`RefAttachmentHeaderList`), handed to the plugin through the `attachments`
+    /// interface.
+    pub references: Vec<AttachmentReference>,
     /// Mnemonic of the authenticated sender.
     pub sender: String,
     /// SMEV `TestMessage`: the plugin must not change data.
@@ -130,6 +149,7 @@ impl Request {
             payload: payload.into(),
             namespaces: Vec::new(),
             attachments: Vec::new(),
+            references: Vec::new(),
             sender: sender.into(),
             test_message: false,
             annotations: Vec::new(),
@@ -147,6 +167,8 @@ pub struct Reply {
     pub payload: Vec<u8>,
     /// Unix milliseconds after which the answer must no longer exist (delete it unfetched then).
     pub expires_at: Option<u64>,
+    /// Files the plugin attached to the answer (`attachments.attach`, contract 1.2.0).
+    pub attachments: Vec<Attachment>,
 }
 
 /// SMEV `RequestRejected` codes.

@@ -1,5 +1,5 @@
 //! Host capabilities, called by test-doc through fake gateway services: registry, facts, tokens, QR, config,
-//! crypto, XML Schema, ids.
+//! crypto, XML Schema, ids, attachments.
 
 mod common;
 
@@ -216,4 +216,79 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_millis() as u64
+}
+
+/// `attachments` (contract 1.2.0): the plugin reads the request's references and attaches files to its reply,
+/// within the host's limits; a reply carries them, another outcome does not.
+#[tokio::test]
+async fn references_reach_the_plugin_and_attached_files_the_reply() {
+    let limits = gateway_host::AttachmentLimits {
+        max_files: 2,
+        max_bytes: 64,
+    };
+    let (host, _services) = common::host_with(
+        gateway_host::HostConfig {
+            reply_attachments: limits,
+            ..common::test_config(8)
+        },
+        "{}",
+    )
+    .await;
+    let mut request = json_request(json!({"action": "attachments", "text": "скан"}));
+    request.attachments = vec![gateway_host::Attachment {
+        content_id: "scan".into(),
+        mime_type: "application/pdf".into(),
+        data: b"%PDF".to_vec(),
+    }];
+    request.references = vec![gateway_host::AttachmentReference {
+        uuid: "0b6e1c5a-7f3d-4d52-9a39-2f1d5b8c7e10".into(),
+        file_name: Some("big.zip".into()),
+        hash: "AAAA".into(),
+        mime_type: "application/zip".into(),
+        signature_pkcs7: None,
+    }];
+    let invocation = host
+        .invoke("test-doc", request.clone(), DEADLINE)
+        .await
+        .expect("answers");
+    let gateway_host::Outcome::Reply(reply) = &invocation.outcome else {
+        panic!("a reply: {:?}", invocation.outcome)
+    };
+    assert_eq!(
+        json_reply(&invocation.outcome)["output"],
+        "scan application/pdf 4 37\nref 0b6e1c5a-7f3d-4d52-9a39-2f1d5b8c7e10 application/zip AAAA big.zip"
+    );
+    let attached: Vec<_> = reply
+        .attachments
+        .iter()
+        .map(|a| {
+            (
+                a.content_id.as_str(),
+                a.mime_type.as_str(),
+                a.data.as_slice(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attached,
+        [
+            ("back-scan", "application/pdf", b"%PDF".as_slice()),
+            ("text", "text/plain", "скан".as_bytes()),
+        ]
+    );
+
+    // One file more than the limit: the plugin's attach fails, and so does its call.
+    request.attachments.push(gateway_host::Attachment {
+        content_id: "second".into(),
+        mime_type: "image/png".into(),
+        data: vec![1],
+    });
+    let refused = host
+        .invoke("test-doc", request, DEADLINE)
+        .await
+        .expect_err("three files where two are allowed");
+    assert!(
+        refused.to_string().contains("at most 2 attachments"),
+        "{refused}"
+    );
 }

@@ -10,7 +10,7 @@ use super::cursor::{Cursor, Element};
 use super::error::DecodeError;
 use super::sequence::{Ns, Particle, Sequence, many, one, opt};
 use crate::limits::Limits;
-use crate::request::Attachment;
+use crate::request::{Attachment, AttachmentReference};
 use crate::version::SmevVersion;
 use crate::xsd::{is_rfc2046_mime_type, trim_xml};
 
@@ -78,17 +78,7 @@ fn header(
     while let Some(child) = cursor.next_child(element.local)? {
         match seq.accept(&child)? {
             "contentId" => content_id = cursor.read_text(&child)?,
-            "MimeType" => {
-                mime_type = cursor.read_text(&child)?;
-                if !is_rfc2046_mime_type(&mime_type) {
-                    return Err(DecodeError::InvalidValue {
-                        element: "MimeType".into(),
-                        reason: format!(
-                            "{mime_type:?} не является типом RFC 2046 (text|image|audio|video|application)/..."
-                        ),
-                    });
-                }
-            }
+            "MimeType" => mime_type = self::mime_type(cursor, &child)?,
             _ => {
                 cursor.skip(&child)?;
             }
@@ -99,6 +89,101 @@ fn header(
         content_id,
         mime_type,
     })
+}
+
+const REFERENCE_1_1: [Particle; 4] = [
+    one(Ns::Basic, "uuid"),
+    one(Ns::Basic, "Hash"),
+    one(Ns::Basic, "MimeType"),
+    opt(Ns::Basic, "SignaturePKCS7"),
+];
+const REFERENCE_1_3: [Particle; 7] = [
+    one(Ns::Basic, "uuid"),
+    opt(Ns::Basic, "FileName"),
+    opt(Ns::Basic, "NamespaceUri"),
+    one(Ns::Basic, "Hash"),
+    one(Ns::Basic, "MimeType"),
+    opt(Ns::Basic, "SignaturePKCS7"),
+    opt(Ns::Basic, "Archive"),
+];
+
+/// Reads `RefAttachmentHeaderList`: files named by reference (at most `limits.max_attachments`).
+pub(crate) fn reference_list(
+    cursor: &mut Cursor<'_>,
+    version: SmevVersion,
+    limits: &Limits,
+    list: &Element<'_>,
+) -> Result<Vec<AttachmentReference>, DecodeError> {
+    let particles = [many(Ns::Basic, "RefAttachmentHeader")];
+    let mut seq = Sequence::new(version, "RefAttachmentHeaderList", &particles);
+    let mut references = Vec::new();
+    while let Some(child) = cursor.next_child(list.local)? {
+        seq.accept(&child)?;
+        if references.len() == limits.max_attachments {
+            return Err(DecodeError::TooManyAttachments {
+                limit: limits.max_attachments,
+                found: references.len() + 1,
+            });
+        }
+        references.push(reference(cursor, version, &child)?);
+    }
+    seq.finish()?;
+    Ok(references)
+}
+
+fn reference(
+    cursor: &mut Cursor<'_>,
+    version: SmevVersion,
+    element: &Element<'_>,
+) -> Result<AttachmentReference, DecodeError> {
+    let particles: &[Particle] = match version {
+        SmevVersion::V1_3 => &REFERENCE_1_3,
+        SmevVersion::V1_1 | SmevVersion::V1_2 => &REFERENCE_1_1,
+    };
+    let mut seq = Sequence::new(version, "RefAttachmentHeader", particles);
+    let mut r = AttachmentReference {
+        uuid: String::new(),
+        file_name: None,
+        hash: String::new(),
+        mime_type: String::new(),
+        signature_pkcs7: None,
+    };
+    while let Some(child) = cursor.next_child(element.local)? {
+        match seq.accept(&child)? {
+            "uuid" => r.uuid = trim_xml(&cursor.read_text(&child)?).to_owned(),
+            "FileName" => r.file_name = Some(cursor.read_text(&child)?),
+            "Hash" => r.hash = trim_xml(&cursor.read_text(&child)?).to_owned(),
+            "MimeType" => r.mime_type = mime_type(cursor, &child)?,
+            "SignaturePKCS7" => {
+                let mut text = cursor.read_text(&child)?;
+                text.retain(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'));
+                let der = STANDARD.decode(&text).map_err(|e| DecodeError::BadBase64 {
+                    id: r.uuid.clone(),
+                    reason: e.to_string(),
+                })?;
+                r.signature_pkcs7 = Some(der);
+            }
+            _ => {
+                cursor.skip(&child)?;
+            }
+        }
+    }
+    seq.finish()?;
+    Ok(r)
+}
+
+/// A `MimeType`: RFC 2046's pattern, as SMEV's schema requires.
+fn mime_type(cursor: &mut Cursor<'_>, element: &Element<'_>) -> Result<String, DecodeError> {
+    let mime_type = cursor.read_text(element)?;
+    if !is_rfc2046_mime_type(&mime_type) {
+        return Err(DecodeError::InvalidValue {
+            element: "MimeType".into(),
+            reason: format!(
+                "{mime_type:?} не является типом RFC 2046 (text|image|audio|video|application)/..."
+            ),
+        });
+    }
+    Ok(mime_type)
 }
 
 /// Reads `AttachmentContentList`, decoding contents while their total stays within the limit

@@ -142,9 +142,8 @@ fn operation(
         });
     }
     match Operation::from_request_element(op.local) {
-        Some(Operation::SendRequest) => {
-            send_request::decode(cursor, version, limits, op).map(SoapRequest::SendRequest)
-        }
+        Some(Operation::SendRequest) => send_request::decode(cursor, version, limits, op)
+            .map(|r| SoapRequest::SendRequest(Box::new(r))),
         Some(Operation::GetResponse) => {
             queries::get_response(cursor, version, op).map(SoapRequest::GetResponse)
         }

@@ -6,7 +6,7 @@ use super::error::DecodeError;
 use super::sequence::{Ns, Particle, Sequence, one, opt};
 use super::values;
 use crate::limits::Limits;
-use crate::request::{Payload, SendRequest};
+use crate::request::{AttachmentReference, Payload, SendRequest};
 use crate::version::SmevVersion;
 
 const REQUEST_1_1: [Particle; 3] = [
@@ -52,6 +52,7 @@ struct RequestData {
     payload: Option<Payload>,
     personal_signature: Option<Vec<u8>>,
     headers: Vec<Header>,
+    references: Vec<AttachmentReference>,
     test_message: bool,
 }
 
@@ -104,6 +105,7 @@ pub(crate) fn decode(
         test_message: data.test_message,
         payload,
         attachments: attachments::pair(data.headers, contents)?,
+        references: data.references,
         personal_signature: data.personal_signature,
         caller_signature,
     })
@@ -126,6 +128,7 @@ fn request_data(
         payload: None,
         personal_signature: None,
         headers: Vec::new(),
+        references: Vec::new(),
         test_message: false,
     };
     while let Some(child) = cursor.next_child(element.local)? {
@@ -141,6 +144,9 @@ fn request_data(
             }
             "AttachmentHeaderList" => {
                 d.headers = attachments::header_list(cursor, version, limits, &child)?
+            }
+            "RefAttachmentHeaderList" => {
+                d.references = attachments::reference_list(cursor, version, limits, &child)?
             }
             "TestMessage" => {
                 expect_empty(cursor, &child)?;

@@ -10,7 +10,7 @@ mod metadata;
 mod reply;
 mod status;
 
-pub use reply::encode_get_response_response;
+pub use reply::{encode_get_response_response, encode_get_response_response_mtom};
 pub use status::encode_get_status_response;
 
 use crate::message_id::is_uuid_pattern;

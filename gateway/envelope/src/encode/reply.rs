@@ -32,19 +32,47 @@ pub fn encode_get_response_response(
     version: SmevVersion,
     msg: Option<&ResponseMessage>,
 ) -> Vec<u8> {
+    encode(version, msg, Contents::Inline)
+}
+
+/// [`encode_get_response_response`] for an MTOM answer: each `AttachmentContent/Content` is an
+/// `xop:Include` of [`crate::mtom::part_id`] of the attachment's index in `msg.attachments`, and
+/// [`crate::mtom::package`] puts this envelope (signed or not) and the attachments' bytes together.
+pub fn encode_get_response_response_mtom(
+    version: SmevVersion,
+    msg: Option<&ResponseMessage>,
+) -> Vec<u8> {
+    encode(version, msg, Contents::Xop)
+}
+
+/// How attachment contents are written.
+#[derive(Clone, Copy)]
+enum Contents {
+    /// Base64 in the envelope.
+    Inline,
+    /// `xop:Include`s of MIME parts.
+    Xop,
+}
+
+fn encode(version: SmevVersion, msg: Option<&ResponseMessage>, contents: Contents) -> Vec<u8> {
     envelope(|w| match msg {
         None => {
             w.empty("smev:GetResponseResponse", &smev_namespaces(version));
         }
         Some(msg) => {
             w.open("smev:GetResponseResponse", &smev_namespaces(version));
-            response_message(w, version, msg);
+            response_message(w, version, msg, contents);
             w.close("smev:GetResponseResponse");
         }
     })
 }
 
-fn response_message(w: &mut XmlWriter, version: SmevVersion, msg: &ResponseMessage) {
+fn response_message(
+    w: &mut XmlWriter,
+    version: SmevVersion,
+    msg: &ResponseMessage,
+    contents: Contents,
+) {
     let v1_2 = version == SmevVersion::V1_2;
     let attachments = match &msg.content {
         ResponseContent::Primary(_) => xml_attachments(&msg.attachments),
@@ -84,10 +112,23 @@ fn response_message(w: &mut XmlWriter, version: SmevVersion, msg: &ResponseMessa
     w.close("smev:Response");
     if !attachments.is_empty() {
         w.open("basic:AttachmentContentList", &[]);
-        for a in &attachments {
+        for (i, a) in attachments.iter().enumerate() {
             w.open("basic:AttachmentContent", &[]);
             w.leaf("basic:Id", &a.id);
-            w.leaf("basic:Content", &STANDARD.encode(&a.attachment.data));
+            match contents {
+                Contents::Inline => {
+                    w.leaf("basic:Content", &STANDARD.encode(&a.attachment.data));
+                }
+                Contents::Xop => {
+                    let href = format!("cid:{}", crate::mtom::part_id(i));
+                    w.open("basic:Content", &[]);
+                    w.empty(
+                        "xop:Include",
+                        &[("xmlns:xop", crate::mtom::XOP_NS), ("href", &href)],
+                    );
+                    w.close("basic:Content");
+                }
+            }
             w.close("basic:AttachmentContent");
         }
         w.close("basic:AttachmentContentList");

@@ -3,10 +3,12 @@
 //!
 //! - Delegated to the gateway's [`HostServices`](crate::HostServices): `tokens`, `registry`, `crypto`,
 //!   `xml_schema`.
-//! - Implemented here: `facts` (buffered in the store, returned with the outcome), `qr` (PNG and SVG), `ids`
+//! - Implemented here: `facts` (buffered in the store, returned with the outcome), `attachments` (the request's
+//!   references; files attached to the reply, buffered like facts), `qr` (PNG and SVG), `ids`
 //!   (UUID v4, unix ms clock), `log` (to `tracing`, target `plugin`, identifiers masked), `config` (the plugin's
 //!   config JSON).
 
+mod attachments;
 mod config;
 mod crypto;
 mod facts;

@@ -3,6 +3,7 @@
 //! Each function calls the host: it works inside a plugin instance only (on a native target the underlying
 //! import panics). Errors are [`HostError`](crate::error::HostError) unless noted.
 
+pub mod attachments;
 pub mod config;
 pub mod crypto;
 pub mod facts;

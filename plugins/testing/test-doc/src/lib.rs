@@ -60,7 +60,7 @@ enum Action {
     TrySocket,
     /// Try to read environment variables: `ErrorKind` `refused` when there are none to read.
     TryEnv,
-    /// Answer the attachments received, one line each: content id, MIME type, size, the first byte.
+    /// Answer the attachments and references received, one line each; with `Text`, attach files to the reply.
     Attachments,
 }
 
@@ -283,7 +283,10 @@ impl Plugin for TestDoc {
                 answer.now_ms = Some(host::ids::now_ms());
             }
             Action::Attachments => {
-                let lines: Vec<String> = req
+                // Each attachment received, one line each: content id, MIME type, size, the first byte; then
+                // each reference (`ref uuid mime hash file-name`). With `Text`, the reply carries the received
+                // files back and one more holding the text (contract 1.2.0 `attachments`).
+                let mut lines: Vec<String> = req
                     .attachments
                     .iter()
                     .map(|a| {
@@ -296,7 +299,26 @@ impl Plugin for TestDoc {
                         )
                     })
                     .collect();
+                for r in host::attachments::references() {
+                    lines.push(format!(
+                        "ref {} {} {} {}",
+                        r.uuid,
+                        r.mime_type,
+                        r.hash,
+                        r.file_name.unwrap_or_default()
+                    ));
+                }
                 answer.output = Some(lines.join("\n"));
+                if !text.is_empty() {
+                    for a in &req.attachments {
+                        host::attachments::attach(
+                            format!("back-{}", a.content_id),
+                            a.mime_type.clone(),
+                            a.data.clone(),
+                        )?;
+                    }
+                    host::attachments::attach("text", "text/plain", text.as_bytes().to_vec())?;
+                }
             }
             Action::TryFile => {
                 let read = std::fs::read(&text);

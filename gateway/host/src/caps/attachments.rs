@@ -1,0 +1,63 @@
+//! `attachments` (contract 1.2.0): the references of the request being handled, and the files a plugin attaches
+//! to its reply, kept in the store within the limits and returned with the outcome.
+
+use crate::bindings::smev_gateway::plugin::attachments::{AttachmentReference, Host};
+use crate::bindings::smev_gateway::plugin::types::{Attachment, HostError};
+use crate::state::StoreState;
+
+impl Host for StoreState {
+    fn references(&mut self) -> Vec<AttachmentReference> {
+        self.attachments
+            .references
+            .iter()
+            .map(|r| AttachmentReference {
+                uuid: r.uuid.clone(),
+                file_name: r.file_name.clone(),
+                hash: r.hash.clone(),
+                mime_type: r.mime_type.clone(),
+                signature_pkcs7: r.signature_pkcs7.clone(),
+            })
+            .collect()
+    }
+
+    fn attach(&mut self, file: Attachment) -> Result<(), HostError> {
+        let state = &mut self.attachments;
+        let invalid = |why: String| Err(HostError::Invalid(why));
+        if file.content_id.trim().is_empty() {
+            return invalid("an attachment needs a content id".into());
+        }
+        if file.mime_type.trim().is_empty() {
+            return invalid(format!("attachment {}: no MIME type", file.content_id));
+        }
+        if state
+            .attached
+            .iter()
+            .any(|a| a.content_id == file.content_id)
+        {
+            return invalid(format!(
+                "attachment {} is attached already",
+                file.content_id
+            ));
+        }
+        if state.attached.len() >= state.limits.max_files {
+            return invalid(format!(
+                "a reply carries at most {} attachments",
+                state.limits.max_files
+            ));
+        }
+        let bytes = state.bytes.saturating_add(file.data.len());
+        if bytes > state.limits.max_bytes {
+            return invalid(format!(
+                "a reply's attachments hold at most {} bytes",
+                state.limits.max_bytes
+            ));
+        }
+        state.bytes = bytes;
+        state.attached.push(crate::types::Attachment {
+            content_id: file.content_id,
+            mime_type: file.mime_type,
+            data: file.data,
+        });
+        Ok(())
+    }
+}
