@@ -242,6 +242,67 @@ async fn a_sender_registered_to_sign_is_held_to_its_signature_on_both_stores() {
     }
 }
 
+/// The issue's own words: a SendRequest signed with the GOST R 34.10-2012 key of a sender registered with that
+/// certificate is accepted; the same with one byte of the signed element changed is `SignatureVerificationFault`
+/// (`SignatureIsInvalid`). Signed in this process through the gost engine, before any thread starts; on both
+/// stores.
+#[test]
+fn a_sender_registered_with_a_gost_certificate_is_accepted_and_one_changed_byte_refused() {
+    let gost = GostPki::new();
+    gost.load_in_process();
+    let key = gost.signer(&gateway_e2e::mchd::Person::new(
+        "Госткин",
+        "Отправитель",
+        "Подписевич",
+    ));
+    let signer = AnswerSigner::load(&key.key, &key.cert).expect("the GOST key signs");
+    let cert = X509::from_pem(&std::fs::read(&key.cert).expect("cert")).expect("PEM");
+    let signed = |id: &str| {
+        let request = smev::send_request("1.1", id, &smev::test_payload("echo", "подписано ГОСТ"));
+        let signed = signer
+            .sign_element(
+                request.into_bytes(),
+                "SIGNED_BY_CONSUMER",
+                "ns:CallerInformationSystemSignature",
+                "</ns:SendRequestRequest>",
+            )
+            .expect("sign");
+        String::from_utf8(signed).expect("utf-8")
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for backend in BACKENDS {
+            let db = TestDb::fresh(backend).await;
+            let config = TestConfig::new(db.url()).with(&format!(
+                "[crypto]\nopenssl_conf = \"{conf}\"\n[[senders]]\nmnemonic = \"G\"\nbearer_token_sha256 = \"{token}\"\n\
+                 signature_cert_sha256 = \"{cert}\"\nmay_send = [\"*\"]\n",
+                conf = gost.conf().display(),
+                token = sha256_hex(TOKEN_S.as_bytes()),
+                cert = sha256_hex(&cert.to_der().expect("der")),
+            ));
+            let gw = GatewayProcess::spawn(&config).await;
+            let good = signed(&smev::message_id());
+            assert!(good.contains("gostr34102012-gostr34112012-256"), "{good}");
+            let r = soap_as(&gw, good, TOKEN_S).await;
+            assert_eq!(fault_name(&r.body), None, "{backend:?}: {}", r.text());
+            assert!(smev::has_element(&r.body, "MessageMetadata"), "{backend:?}: {}", r.text());
+
+            // One byte of the signed element changed: a letter of the action.
+            let changed = signed(&smev::message_id()).replacen(">echo<", ">echO<", 1);
+            let r = soap_as(&gw, changed, TOKEN_S).await;
+            assert_eq!(r.status, 500, "{backend:?}: {}", r.text());
+            assert_eq!(fault_name(&r.body).as_deref(), Some("SignatureVerificationFault"), "{backend:?}");
+            assert!(r.text().contains(">SignatureIsInvalid</"), "{backend:?}: {}", r.text());
+            smev::assert_valid_answer("1.1", &r.body);
+            gw.stop();
+        }
+    });
+}
+
 /// What a sender's signature vouches for is checked too (issue 11, items 4 and 5): a `PersonalSignature` over the
 /// payload, where present, and the signed `Timestamp` of GetResponse and GetStatus, which must be near the
 /// gateway's clock (`[smev] signed_timestamp_window`, 5 minutes by default). On both stores.

@@ -23,12 +23,6 @@ use smev_envelope::SignatureFailure;
 
 const TEST_NS: &str = "urn://gateway/test/1.0";
 
-/// Loads the gost engine into this process before OpenSSL initialises (nextest runs each test in its own process).
-fn gost_in_process(gost: &GostPki) {
-    // SAFETY: set before this process first uses OpenSSL in-process (GostPki only runs the CLI).
-    unsafe { std::env::set_var("OPENSSL_CONF", gost.conf()) };
-}
-
 /// `text` as XML character data: markup escaped, CR as a reference (or the parser would drop it).
 fn text(s: &str) -> String {
     quick_xml::escape::escape(s).replace('\r', "&#13;")
@@ -230,7 +224,7 @@ fn self_signed(key: &openssl::pkey::PKey<openssl::pkey::Private>) -> openssl::x5
 #[test]
 fn edge_case_envelopes_the_gateway_signs_verify_with_the_independent_harness() {
     let gost = GostPki::new();
-    gost_in_process(&gost);
+    gost.load_in_process();
     let dir = tempfile::tempdir().expect("temp dir");
     let now = jiff::Timestamp::now().as_second();
     let mut files: Vec<(String, PathBuf, bool)> = Vec::new();
@@ -339,7 +333,7 @@ fn digest_of(uri: &str) -> MessageDigest {
 #[test]
 fn the_corpus_digests_the_same_with_the_gateway_and_the_harness() {
     let gost = GostPki::new();
-    gost_in_process(&gost);
+    gost.load_in_process();
     let corpus = repo_root().join("tests/fixtures/smev3-corpus");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
         .expect("corpus")

@@ -96,6 +96,15 @@ impl GostPki {
         &self.conf
     }
 
+    /// Loads the gost engine into this process too (for GOST keys in-process): sets `OPENSSL_CONF`, which
+    /// OpenSSL reads when it first initialises. Call it first thing in a test, before any thread starts and
+    /// before OpenSSL is used in-process (nextest runs each test in its own process; `GostPki` itself only runs
+    /// the `openssl` command).
+    pub fn load_in_process(&self) {
+        // SAFETY: called before the test starts threads or reads the environment elsewhere.
+        unsafe { std::env::set_var("OPENSSL_CONF", &self.conf) };
+    }
+
     /// The CA certificate (PEM).
     pub fn ca_pem(&self) -> &Path {
         &self.ca_cert
