@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::workspace::{self, Library};
 use crate::{Result, cargo, root, run};
 
 /// Debug or release.
@@ -12,28 +13,23 @@ pub enum Profile {
     Release,
 }
 
-/// The plugins shipped with the gateway (test plugins are built too, but not shipped).
-pub const BUNDLED_PLUGINS: &[&str] = &["svo-status", "mchd", "scan-report"];
-
-/// The adapters shipped with the gateway: (package, library file).
-pub const BUNDLED_ADAPTERS: &[(&str, &str)] = &[
-    ("mod-showcase-adapter", "libmod_showcase_adapter.so"),
-    ("mchd-registry-adapter", "libmchd_registry_adapter.so"),
-    ("org-profile-adapter", "liborg_profile_adapter.so"),
-];
-
-/// Where things were built.
+/// Where things were built, and what ships.
 pub struct Built {
     /// Directory of the `.wasm` components.
     pub plugin_dir: PathBuf,
     /// Directory of the adapter libraries and binaries.
     pub bin_dir: PathBuf,
+    /// The plugins shipped with the gateway (test plugins are built too, but not shipped).
+    pub plugins: Vec<Library>,
+    /// The adapters shipped with the gateway.
+    pub adapters: Vec<Library>,
 }
 
 /// Builds plugins (always release: they are small and the host's limits are measured on them), then adapters and
 /// binaries in `profile`.
 pub fn all(profile: Profile) -> Result<Built> {
     let plugin_dir = plugins()?;
+    let adapters = workspace::bundled_adapters()?;
     let mut c = cargo();
     c.args([
         "build",
@@ -45,14 +41,14 @@ pub fn all(profile: Profile) -> Result<Built> {
         "-p",
         "test-adapter",
     ]);
-    for (pkg, _) in BUNDLED_ADAPTERS {
-        c.args(["-p", pkg]);
+    for adapter in &adapters {
+        c.args(["-p", &adapter.package]);
     }
     if profile == Profile::Release {
         c.arg("--release");
     }
     run(&mut c)?;
-    let bin_dir = root().join("target").join(if profile == Profile::Release {
+    let bin_dir = workspace::target_dir()?.join(if profile == Profile::Release {
         "release"
     } else {
         "debug"
@@ -60,12 +56,14 @@ pub fn all(profile: Profile) -> Result<Built> {
     Ok(Built {
         plugin_dir,
         bin_dir,
+        plugins: workspace::bundled_plugins()?,
+        adapters,
     })
 }
 
-/// Builds the plugins workspace for `wasm32-wasip2` into `target/plugins`.
+/// Builds the plugins workspace for `wasm32-wasip2` into `plugins/` of the target directory.
 pub fn plugins() -> Result<PathBuf> {
-    let target_dir = root().join("target/plugins");
+    let target_dir = workspace::target_dir()?.join("plugins");
     run(cargo()
         .args([
             "build",

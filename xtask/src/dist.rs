@@ -17,7 +17,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::build::{self, BUNDLED_ADAPTERS, BUNDLED_PLUGINS, Profile};
+use crate::build::{self, Profile};
 use crate::{Result, root, setup};
 
 /// Builds the bundle and returns its directory.
@@ -42,15 +42,19 @@ pub fn run() -> Result<PathBuf> {
         &built.bin_dir.join("registry-sim"),
         &dist.join("registry-sim"),
     )?;
-    for p in BUNDLED_PLUGINS {
-        let file = format!("{}.wasm", p.replace('-', "_"));
+    for plugin in &built.plugins {
+        let file = plugin.wasm_file();
         copy(
             &built.plugin_dir.join(&file),
             &dist.join("plugins").join(&file),
         )?;
     }
-    for (_, lib) in BUNDLED_ADAPTERS {
-        copy(&built.bin_dir.join(lib), &dist.join("adapters").join(lib))?;
+    for adapter in &built.adapters {
+        let file = adapter.adapter_file();
+        copy(
+            &built.bin_dir.join(&file),
+            &dist.join("adapters").join(&file),
+        )?;
     }
     copy_dir(&root().join("schemas"), &dist.join("schemas"))?;
     copy_dir(

@@ -17,6 +17,7 @@ mod dist;
 mod pg;
 mod setup;
 mod test;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};

@@ -55,13 +55,14 @@ pub fn run(extra: &[String]) -> Result<()> {
         exec(&mut doc)?;
         // The plugins workspace, natively: the SDK's unit and integration tests, then its doc tests (the
         // crate docs' example must keep compiling); the plugins' unit tests only (`--lib`).
+        let plugins_native = crate::workspace::target_dir()?.join("plugins-native");
         let plugins = |args: &[&str]| -> Result<()> {
             exec(
                 cargo()
                     .args(["test", "--locked", "--manifest-path"])
                     .arg(root().join("plugins/Cargo.toml"))
                     .args(args)
-                    .env("CARGO_TARGET_DIR", root().join("target/plugins-native")),
+                    .env("CARGO_TARGET_DIR", &plugins_native),
             )
         };
         plugins(&["-p", SDK, "--tests"])?;

@@ -27,7 +27,7 @@ const BENCHES: &[(&str, &str)] = &[
 /// Runs every micro-benchmark (with the plugins and adapters of `built`) and reads the medians back from
 /// criterion's files.
 pub fn run(built: &Built, quick: bool) -> Result<Vec<Micro>> {
-    let dir = root().join("target/criterion");
+    let dir = crate::workspace::target_dir()?.join("criterion");
     let _ = std::fs::remove_dir_all(&dir);
     let timing: &[&str] = if quick {
         &["--warm-up-time", "1", "--measurement-time", "1"]

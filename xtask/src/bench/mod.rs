@@ -67,7 +67,10 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The release binaries directory.
+/// A release binary of the target directory (`CARGO_TARGET_DIR` honoured).
 pub fn release_bin(name: &str) -> PathBuf {
-    root().join("target/release").join(name)
+    crate::workspace::target_dir()
+        .unwrap_or_else(|_| root().join("target"))
+        .join("release")
+        .join(name)
 }
