@@ -56,15 +56,20 @@ impl Client {
 
     /// Sends `req`.
     pub async fn send(&self, req: Request<Full<Bytes>>) -> Reply {
-        let resp = self.inner.request(req).await.expect("the server answers");
+        self.try_send(req).await.expect("the server answers")
+    }
+
+    /// Sends `req`; `None` when the connection fails (a server that is not up, or went down).
+    pub async fn try_send(&self, req: Request<Full<Bytes>>) -> Option<Reply> {
+        let resp = self.inner.request(req).await.ok()?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.expect("body").to_bytes();
-        Reply {
+        let body = resp.into_body().collect().await.ok()?.to_bytes();
+        Some(Reply {
             status,
             headers,
             body,
-        }
+        })
     }
 
     /// `POST url` with `body` of `content_type`, bearer `token` if given.

@@ -262,8 +262,21 @@ impl TestGateway {
         }
     }
 
+    /// Starts the gateway with `config`, or says why it stopped before it was ready (the error and its causes).
+    pub async fn try_start(config: &TestConfig) -> Result<TestGateway, String> {
+        TestGateway::try_start_config(config.config()).await
+    }
+
     /// Starts the gateway with a parsed config.
     pub async fn start_config(config: Config) -> TestGateway {
+        match TestGateway::try_start_config(config).await {
+            Ok(gw) => gw,
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    /// Starts the gateway with a parsed config, or says why it stopped before it was ready.
+    pub async fn try_start_config(config: Config) -> Result<TestGateway, String> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -275,16 +288,20 @@ impl TestGateway {
             shutdown,
             task: Some(task),
         };
-        gw.wait_ready().await;
-        gw
+        gw.ready().await?;
+        Ok(gw)
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits until the gateway is ready; `Err` with the reason when it stopped first.
+    async fn ready(&mut self) -> Result<(), String> {
         let client = crate::Client::new();
         for _ in 0..300 {
             if self.task.as_ref().is_some_and(|t| t.is_finished()) {
                 let result = self.task.take().expect("checked").await;
-                panic!("the gateway stopped before it was ready: {result:?}");
+                return Err(match result {
+                    Ok(Err(e)) => format!("the gateway stopped before it was ready: {e:#}"),
+                    other => format!("the gateway stopped before it was ready: {other:?}"),
+                });
             }
             if let Ok(Ok(r)) = tokio::time::timeout(
                 std::time::Duration::from_secs(1),
@@ -293,14 +310,20 @@ impl TestGateway {
             .await
             {
                 drop(r);
-                let ready = client.get(&self.url("/readyz"), None).await;
-                if ready.status == 200 {
-                    return;
+                let request = hyper::Request::get(self.url("/readyz"))
+                    .body(http_body_util::Full::new(bytes::Bytes::new()))
+                    .expect("request");
+                if client
+                    .try_send(request)
+                    .await
+                    .is_some_and(|r| r.status == 200)
+                {
+                    return Ok(());
                 }
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the gateway did not become ready");
+        Err("the gateway did not become ready".into())
     }
 
     /// `http://127.0.0.1:PORT<path>`.

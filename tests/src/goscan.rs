@@ -55,6 +55,10 @@ adapters = ["mod-showcase"]
 [plugins.svo-status.config]
 qr_ttl = "5m"
 
+[plugins.large-family]
+path = "{large_family}"
+adapters = ["large-family-bank"]
+
 [plugins.mchd]
 path = "{mchd}"
 adapters = ["mchd-registry"]
@@ -76,6 +80,14 @@ path = "{showcase}"
 timeout = "400ms"
 breaker_failures = 1000
 [adapters.mod-showcase.config]
+base_url = "{sim}"
+timeout_ms = 350
+
+[adapters.large-family-bank]
+path = "{bank}"
+timeout = "400ms"
+breaker_failures = 1000
+[adapters.large-family-bank.config]
 base_url = "{sim}"
 timeout_ms = 350
 
@@ -106,6 +118,12 @@ deadline = "5s"
 identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
 
 [[routes]]
+type = "{{urn://gateway/large-family/1.0}}VerifyCertificateRequest"
+chain = ["mchd", "large-family"]
+deadline = "5s"
+identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
+
+[[routes]]
 type = "{{urn://gateway/mchd/1.0}}VerifyMchdRequest"
 chain = ["mchd-service"]
 deadline = "5s"
@@ -120,6 +138,8 @@ identifiers = {{ Scanner = "snils" }}
             trust = g.trust_store.display(),
             svo = plugin("svo-status").display(),
             mchd = plugin("mchd").display(),
+            large_family = plugin("large-family").display(),
+            bank = adapter("large_family_bank_adapter").display(),
             ttl = g.cache_ttl,
             showcase = adapter("mod_showcase_adapter").display(),
             registry = adapter("mchd_registry_adapter").display(),

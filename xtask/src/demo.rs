@@ -134,6 +134,13 @@ Then scan it on behalf of an organisation with the demo power of attorney (signe
 
 The QR link's page on this gateway: http://{GATEWAY}/somc2/GUID
 
+Scan a large-family certificate (the simulator's data bank also has 50-0000777, expired, and 78-0004242,
+annulled; add the same "onBehalfOf" to scan for the organisation and have the scan recorded):
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/large-family/1.0}}VerifyCertificateRequest", "payload": {{"qr": "https://www.gosuslugi.ru/mnogodet/77-0012345"}}}}'
+
 Ctrl-C stops both processes.
 "#
     );

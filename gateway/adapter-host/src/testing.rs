@@ -1,8 +1,7 @@
 //! Test support (feature `testing`): the workspace's adapter libraries, built once per test process.
 //!
 //! Tests need real `cdylib` files to load. [`adapter_dir`] runs
-//! `cargo build -p test-adapter -p mod-showcase-adapter -p mchd-registry-adapter -p org-profile-adapter` with its
-//! own target directory
+//! `cargo build -p test-adapter` and every bundled adapter with its own target directory
 //! (`<workspace>/target/adapters`, so it neither waits for nor disturbs the target directory of the
 //! running tests), once per process; set `GATEWAY_ADAPTER_DIR` to a directory of prebuilt libraries to skip
 //! the build. [`panic_abort_dir`] does the same for a second build of the test adapter with
@@ -80,6 +79,8 @@ pub fn adapter_dir() -> Result<&'static Path, BuildError> {
                     "mchd-registry-adapter",
                     "-p",
                     "org-profile-adapter",
+                    "-p",
+                    "large-family-bank-adapter",
                 ],
             )?;
             Ok(target.join("debug"))

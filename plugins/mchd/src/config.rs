@@ -47,7 +47,8 @@ pub struct Settings {
     #[serde(default)]
     pub role: Role,
     /// Policy role: the message types (`{namespace}LocalName`) of the scanning routes this step precedes.
-    /// Default: the SVO status `VerifyQrRequest`.
+    /// Default: every bundled scanning request (the SVO status `VerifyQrRequest`, the large-family
+    /// `VerifyCertificateRequest`).
     #[serde(default = "default_scan_types")]
     pub scan_types: Vec<String>,
     /// The adapter of the ФНС registry of powers of attorney. Default `mchd-registry`.
@@ -89,7 +90,10 @@ impl Default for Settings {
 }
 
 fn default_scan_types() -> Vec<String> {
-    vec!["{urn://gateway/svo-status/1.0}VerifyQrRequest".into()]
+    vec![
+        "{urn://gateway/svo-status/1.0}VerifyQrRequest".into(),
+        "{urn://gateway/large-family/1.0}VerifyCertificateRequest".into(),
+    ]
 }
 fn default_adapter() -> String {
     "mchd-registry".into()

@@ -12,8 +12,9 @@ use crate::reason::{CHECK_FAILED, Refusal};
 use crate::subject;
 use crate::verify::{self, Verified, VerifyError};
 
-/// Note: the ОГРН/ОГРНИП of the organisation the power of attorney was verified for.
-pub const ORGANISATION_NOTE: &str = "goscan.organisation";
+/// Note: the ОГРН/ОГРНИП of the organisation the power of attorney was verified for (the document plugins read
+/// it through the SDK's `goscan::scanned_for`).
+pub use gateway_plugin_sdk::goscan::ORGANISATION_NOTE;
 /// Note: the number of the verified power of attorney.
 pub const MCHD_NOTE: &str = "goscan.mchd";
 /// Note: the scanning employee's СНИЛС, 11 digits.

@@ -163,6 +163,7 @@
 //! - [`codec`]: XML/JSON payload codec (pure, tested natively).
 //! - [`serde_helpers`]: `one_or_many`, `base64`.
 //! - [`duration`], [`date`], [`guid`], [`identifiers`]: what plugins share (above), pure, tested natively.
+//! - [`goscan`]: what Goscan document plugins share (`OnBehalfOf`, the МЧД advice, scan facts).
 //! - [`host`]: safe wrappers of the host capabilities, one module each.
 //! - [`error`](mod@error): the SDK's error types.
 //! - `plugin`: the [`Plugin`] trait, the [`export_plugin!`] macro and the panic hook.
@@ -173,6 +174,7 @@ pub mod codec;
 pub mod date;
 pub mod duration;
 pub mod error;
+pub mod goscan;
 pub mod guid;
 pub mod host;
 pub mod html;

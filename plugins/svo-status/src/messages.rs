@@ -1,6 +1,7 @@
 //! The messages of `urn://gateway/svo-status/1.0` (schemas/svo-status/svo-status.xsd). Field order follows
 //! the XSD sequences.
 
+use gateway_plugin_sdk::goscan::OnBehalfOf;
 use serde::{Deserialize, Serialize};
 
 /// The namespace.
@@ -58,15 +59,6 @@ pub struct IssueQrResponse {
     pub participant: Option<Participant>,
     pub certificate_form_url: Option<String>,
     pub message: Option<String>,
-}
-
-/// Scanning on behalf of an organisation (`urn://gateway/goscan/1.0`); the power of attorney itself is
-/// checked by the МЧД policy step, which leaves its verdict in annotations.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct OnBehalfOf {
-    /// ОГРН or ОГРНИП.
-    pub organisation: String,
 }
 
 /// An employee verifies a scanned QR code.

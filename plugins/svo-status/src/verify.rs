@@ -4,6 +4,7 @@
 //! power of attorney is recorded as a fact for that organisation; a scan as a private person is not.
 
 use gateway_plugin_sdk::date::rfc3339;
+use gateway_plugin_sdk::goscan::{MCHD_ADVICE, record_scan, scanned_for};
 use gateway_plugin_sdk::guid;
 use gateway_plugin_sdk::host::tokens::Lookup;
 use gateway_plugin_sdk::prelude::*;
@@ -12,13 +13,6 @@ use crate::SCOPE;
 use crate::config::Settings;
 use crate::issue::stored;
 use crate::messages::{NS, VerifyQrRequest, VerifyQrResponse};
-
-/// The annotation the МЧД policy step leaves when the power of attorney is valid: the organisation's ОГРН.
-pub const ORGANISATION_NOTE: &str = "goscan.organisation";
-
-/// The seed's advice when the power of attorney is missing, invalid or expired.
-pub const MCHD_ADVICE: &str =
-    "Выберите другую организацию или отсканируйте код как физическое лицо";
 
 /// Handles one `VerifyQrRequest`.
 pub fn handle(req: &Request, _settings: &Settings) -> Result<Outcome, PluginError> {
@@ -57,14 +51,8 @@ pub fn handle(req: &Request, _settings: &Settings) -> Result<Outcome, PluginErro
                 ..VerifyQrResponse::default()
             };
             // Recorded only when the scan is made for an organisation whose power of attorney was checked.
-            if let (Some(_), Some(ogrn)) = (&input.on_behalf_of, req.annotation(ORGANISATION_NOTE))
-            {
-                let scan_id = host::ids::uuid();
-                let now = host::ids::now_ms();
-                host::facts::record(
-                    &Fact::new("scan", ogrn, "svo-status", now).attribute("id", scan_id.clone()),
-                );
-                answer.scan_id = Some(scan_id);
+            if let Some(ogrn) = scanned_for(req, input.on_behalf_of.as_ref()) {
+                answer.scan_id = Some(record_scan(ogrn, "svo-status"));
                 answer.organisation = Some(ogrn.to_owned());
             }
             answer

@@ -6,11 +6,13 @@
 //! check broken once), `retrust`, `registry` (revocation and the cache, an unavailable registry, the demo
 //! fixtures), `service` (`VerifyMchdRequest` on its own), `gost` (a GOST-signed МЧД in a gateway process),
 //! `forgery` (inline documents that are not the registered ones), `revocation` (CRLs of the trust store),
-//! `isolation` (plugins keep to their own token scopes).
+//! `isolation` (plugins keep to their own token scopes), `large_family` (the large-family certificate behind
+//! the same policy step).
 
 mod forgery;
 mod gost;
 mod isolation;
+mod large_family;
 mod negative;
 mod registry;
 mod retrust;

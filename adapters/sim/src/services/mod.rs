@@ -9,6 +9,7 @@ use std::path::Path;
 use hyper::{Method, StatusCode};
 use serde_json::Value;
 
+pub mod large_family_bank;
 pub mod mchd_registry;
 pub mod mod_showcase;
 pub mod org_profile;
@@ -78,7 +79,12 @@ impl Reply {
 pub type Loader = fn(&Path) -> anyhow::Result<Box<dyn Service>>;
 
 /// Every simulated registry, in the order `/__stats` lists them.
-pub const LOADERS: &[Loader] = &[mod_showcase::load, org_profile::load, mchd_registry::load];
+pub const LOADERS: &[Loader] = &[
+    mod_showcase::load,
+    org_profile::load,
+    mchd_registry::load,
+    large_family_bank::load,
+];
 
 /// Loads every service from `fixtures_dir`.
 pub fn load_all(fixtures_dir: &Path) -> anyhow::Result<Vec<Box<dyn Service>>> {
