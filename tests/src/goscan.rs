@@ -59,6 +59,10 @@ qr_ttl = "5m"
 path = "{large_family}"
 adapters = ["large-family-bank"]
 
+[plugins.digital-id]
+path = "{digital_id}"
+adapters = ["digital-id-issuer"]
+
 [plugins.mchd]
 path = "{mchd}"
 adapters = ["mchd-registry"]
@@ -88,6 +92,14 @@ path = "{bank}"
 timeout = "400ms"
 breaker_failures = 1000
 [adapters.large-family-bank.config]
+base_url = "{sim}"
+timeout_ms = 350
+
+[adapters.digital-id-issuer]
+path = "{issuer}"
+timeout = "400ms"
+breaker_failures = 1000
+[adapters.digital-id-issuer.config]
 base_url = "{sim}"
 timeout_ms = 350
 
@@ -124,6 +136,12 @@ deadline = "5s"
 identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
 
 [[routes]]
+type = "{{urn://gateway/digital-id/1.0}}VerifyDigitalIdRequest"
+chain = ["mchd", "digital-id"]
+deadline = "5s"
+identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
+
+[[routes]]
 type = "{{urn://gateway/mchd/1.0}}VerifyMchdRequest"
 chain = ["mchd-service"]
 deadline = "5s"
@@ -140,6 +158,8 @@ identifiers = {{ Scanner = "snils" }}
             mchd = plugin("mchd").display(),
             large_family = plugin("large-family").display(),
             bank = adapter("large_family_bank_adapter").display(),
+            digital_id = plugin("digital-id").display(),
+            issuer = adapter("digital_id_issuer_adapter").display(),
             ttl = g.cache_ttl,
             showcase = adapter("mod_showcase_adapter").display(),
             registry = adapter("mchd_registry_adapter").display(),

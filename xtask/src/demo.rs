@@ -141,6 +141,13 @@ annulled; add the same "onBehalfOf" to scan for the organisation and have the sc
     -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
     -d '{{"type": "{{urn://gateway/large-family/1.0}}VerifyCertificateRequest", "payload": {{"qr": "https://www.gosuslugi.ru/mnogodet/77-0012345"}}}}'
 
+Check a Digital ID age QR (adult and 21+, never the birth date; demo-passport-0001 is a passport QR, and the
+simulator makes fresh short-lived codes with POST http://{SIM}/digital-id/v1/issue):
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/digital-id/1.0}}VerifyDigitalIdRequest", "payload": {{"qr": "https://id.max.ru/age/demo-age-0001"}}}}'
+
 Ctrl-C stops both processes.
 "#
     );

@@ -81,6 +81,8 @@ pub fn adapter_dir() -> Result<&'static Path, BuildError> {
                     "org-profile-adapter",
                     "-p",
                     "large-family-bank-adapter",
+                    "-p",
+                    "digital-id-issuer-adapter",
                 ],
             )?;
             Ok(target.join("debug"))

@@ -48,7 +48,7 @@ pub struct Settings {
     pub role: Role,
     /// Policy role: the message types (`{namespace}LocalName`) of the scanning routes this step precedes.
     /// Default: every bundled scanning request (the SVO status `VerifyQrRequest`, the large-family
-    /// `VerifyCertificateRequest`).
+    /// `VerifyCertificateRequest`, the Digital ID `VerifyDigitalIdRequest`).
     #[serde(default = "default_scan_types")]
     pub scan_types: Vec<String>,
     /// The adapter of the ФНС registry of powers of attorney. Default `mchd-registry`.
@@ -93,6 +93,7 @@ fn default_scan_types() -> Vec<String> {
     vec![
         "{urn://gateway/svo-status/1.0}VerifyQrRequest".into(),
         "{urn://gateway/large-family/1.0}VerifyCertificateRequest".into(),
+        "{urn://gateway/digital-id/1.0}VerifyDigitalIdRequest".into(),
     ]
 }
 fn default_adapter() -> String {

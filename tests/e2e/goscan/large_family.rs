@@ -7,12 +7,11 @@
 
 use gateway_e2e::goscan::{facts, register_active};
 use gateway_e2e::mchd::{Kit, Mchd, Person};
-use gateway_e2e::smev::{self, text_of, texts_of};
-use gateway_e2e::{BACKENDS, Sim, TOKEN_A, TestDb, TestGateway};
+use gateway_e2e::smev::{text_of, texts_of};
+use gateway_e2e::{BACKENDS, Sim, TestDb, TestGateway};
 use serde_json::json;
 
 use super::*;
-use crate::{soap, wait_response};
 
 const VERIFY: &str = "{urn://gateway/large-family/1.0}VerifyCertificateRequest";
 const NS: &str = "urn://gateway/large-family/1.0";
@@ -109,18 +108,10 @@ async fn every_outcome_of_a_certificate_scan_on_both_stores() {
         let payload = format!(
             r#"<f:VerifyCertificateRequest xmlns:f="{NS}"><f:Qr>{ACTIVE}</f:Qr></f:VerifyCertificateRequest>"#
         );
-        let r = soap(
-            &gw,
-            "1.3",
-            smev::send_request("1.3", &smev::message_id(), &payload),
-        )
-        .await;
-        assert_eq!(r.status, 200, "{}", r.text());
-        let got = wait_response(&gw, "1.3", TOKEN_A, Some((NS, "VerifyCertificateResponse"))).await;
-        smev::assert_valid_answer("1.3", &got.body);
-        assert_eq!(text_of(&got.body, "Result").as_deref(), Some("VALID"));
-        assert_eq!(texts_of(&got.body, "Parent").len(), 2);
-        assert_eq!(text_of(&got.body, "ChildrenCount").as_deref(), Some("3"));
+        let got = soap_answer(&gw, &payload, NS, "VerifyCertificateResponse").await;
+        assert_eq!(text_of(&got, "Result").as_deref(), Some("VALID"));
+        assert_eq!(texts_of(&got, "Parent").len(), 2);
+        assert_eq!(text_of(&got, "ChildrenCount").as_deref(), Some("3"));
 
         // The bank unavailable: a retryable status, no answer made up.
         sim.set_faults("large-family-bank", 0, 1.0).await;

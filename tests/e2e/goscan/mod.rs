@@ -6,9 +6,10 @@
 //! check broken once), `retrust`, `registry` (revocation and the cache, an unavailable registry, the demo
 //! fixtures), `service` (`VerifyMchdRequest` on its own), `gost` (a GOST-signed МЧД in a gateway process),
 //! `forgery` (inline documents that are not the registered ones), `revocation` (CRLs of the trust store),
-//! `isolation` (plugins keep to their own token scopes), `large_family` (the large-family certificate behind
-//! the same policy step).
+//! `isolation` (plugins keep to their own token scopes), `large_family` and `digital_id` (the other Goscan
+//! documents, behind the same policy step).
 
+mod digital_id;
 mod forgery;
 mod gost;
 mod isolation;
@@ -26,7 +27,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use gateway_e2e::goscan::Goscan;
 use gateway_e2e::mchd::{Kit, Person, Signed};
-use gateway_e2e::{Client, Sim, TOKEN_A, TestConfig, TestDb};
+use gateway_e2e::{Client, Sim, TOKEN_A, TestConfig, TestDb, TestGateway};
 use serde_json::{Value, json};
 
 /// The message types.
@@ -105,6 +106,21 @@ pub async fn scan(url: &str, guid: &str, on_behalf_of: Value) -> Value {
         json!({"qr": guid, "onBehalfOf": on_behalf_of}),
     )
     .await
+}
+
+/// Sends `payload` (XML) in a SOAP 1.3 SendRequest and returns the answer of type `{ns}response` once it is
+/// there, checked against the official schemas.
+pub async fn soap_answer(gw: &TestGateway, payload: &str, ns: &str, response: &str) -> Vec<u8> {
+    let r = crate::soap(
+        gw,
+        "1.3",
+        gateway_e2e::smev::send_request("1.3", &gateway_e2e::smev::message_id(), payload),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let got = crate::wait_response(gw, "1.3", TOKEN_A, Some((ns, response))).await;
+    gateway_e2e::smev::assert_valid_answer("1.3", &got.body);
+    got.body.to_vec()
 }
 
 /// `MCHD_INVALID` with `reason`, the seed's advice, and no scan.

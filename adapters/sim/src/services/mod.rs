@@ -9,6 +9,7 @@ use std::path::Path;
 use hyper::{Method, StatusCode};
 use serde_json::Value;
 
+pub mod digital_id;
 pub mod large_family_bank;
 pub mod mchd_registry;
 pub mod mod_showcase;
@@ -84,6 +85,7 @@ pub const LOADERS: &[Loader] = &[
     org_profile::load,
     mchd_registry::load,
     large_family_bank::load,
+    digital_id::load,
 ];
 
 /// Loads every service from `fixtures_dir`.
