@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use gateway_host::{Fact, InvokeError, Outcome, PluginHost, RejectCode, Rejection, Request};
 
 use crate::queued::QueuedEnvelope;
-use crate::router::Route;
+use crate::router::{Route, Router};
+use crate::scan;
 
 /// The request a chain's first step sees: `envelope` of `sender`'s `message_id` on `route`.
 pub fn request(message_id: &str, route: &Route, sender: &str, envelope: QueuedEnvelope) -> Request {
@@ -27,6 +28,49 @@ pub fn request(message_id: &str, route: &Route, sender: &str, envelope: QueuedEn
         test_message: envelope.test_message,
         annotations: Vec::new(),
         denial: None,
+    }
+}
+
+/// Runs `route` for `request`: its chain, or for a scan route ([`crate::scan`]) the chain of the document the
+/// QR text holds, its reply wrapped in the scan route's answer.
+pub async fn run_route(
+    host: &PluginHost,
+    router: &Router,
+    route: &Route,
+    request: Request,
+) -> ChainResult {
+    let Some(scan) = &route.scan else {
+        return run(host, route, request).await;
+    };
+    let format = request.format;
+    let recognised = scan::qr_of(&request).and_then(|qr| {
+        let document = scan.recognise(&qr)?;
+        Some((document, router.route(&document.route)?, qr))
+    });
+    let Some((document, target, qr)) = recognised else {
+        return answered(scan::unrecognised(&scan.answer, format));
+    };
+    let request = match scan::as_document(request, &target.message_type, &qr) {
+        Ok(r) => r,
+        Err(why) => {
+            tracing::warn!(route = %route.key, %why, "a scan request could not be passed on");
+            return answered(scan::unrecognised(&scan.answer, format));
+        }
+    };
+    let mut result = run(host, target, request).await;
+    if let Outcome::Reply(reply) = result.outcome {
+        result.outcome =
+            Outcome::Reply(scan::wrapped(reply, &scan.answer, &document.document_type));
+    }
+    result
+}
+
+fn answered(reply: gateway_host::Reply) -> ChainResult {
+    ChainResult {
+        outcome: Outcome::Reply(reply),
+        facts: Vec::new(),
+        denied: None,
+        failure: None,
     }
 }
 

@@ -254,7 +254,7 @@ impl Accepted {
             &self.call.sender.mnemonic,
             self.envelope,
         );
-        let mut result = chain::run(&engine.host, &self.route, request).await;
+        let mut result = chain::run_route(&engine.host, &engine.router, &self.route, request).await;
         if !test_message {
             let facts = crate::convert::store_facts(std::mem::take(&mut result.facts));
             if !facts.is_empty() {

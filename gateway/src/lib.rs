@@ -57,6 +57,7 @@ pub mod reports;
 pub mod respond;
 pub mod router;
 pub mod routes;
+pub mod scan;
 pub mod scopes;
 pub mod server;
 pub mod services;

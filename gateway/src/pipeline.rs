@@ -44,7 +44,7 @@ pub async fn process(app: &App, p: PendingRequest) {
         (Some(envelope), Some(route)) => {
             let request = chain::request(&r.message_id, &route, &r.sender, envelope);
             (
-                chain::run(&app.engine.host, &route, request).await,
+                chain::run_route(&app.engine.host, &app.engine.router, &route, request).await,
                 route.response_type.clone(),
             )
         }

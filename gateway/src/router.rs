@@ -11,7 +11,8 @@ use gateway_schema::SchemaCatalog;
 use ru_identifiers::Kind;
 use smev_envelope::QName;
 
-use crate::config::Config;
+use crate::config::{Config, RouteConfig};
+use crate::scan::Scan;
 
 /// One route, ready to serve.
 #[derive(Debug)]
@@ -33,6 +34,8 @@ pub struct Route {
     /// The type rejections and statuses are filed under (the document plugin's first response type), so that
     /// a `MessageTypeSelector` for the answer also fetches them.
     pub response_type: QName,
+    /// A scan route's documents (`[routes.scan]`): it has no chain of its own (see [`crate::scan`]).
+    pub scan: Option<Arc<Scan>>,
 }
 
 /// An identifier that must pass its check number wherever it appears in a payload.
@@ -67,6 +70,17 @@ impl Router {
                 problems.push(format!("{who}: not a message type"));
                 continue;
             };
+            if r.scan.is_some() {
+                match scan_route(config, r, message_type, schemas, &mut router) {
+                    Ok(route) => {
+                        router
+                            .routes
+                            .insert(r.message_type.clone(), Arc::new(route));
+                    }
+                    Err(mut p) => problems.append(&mut p),
+                }
+                continue;
+            }
             let Some((document, policies)) = r.chain.split_last() else {
                 problems.push(format!("{who}: empty chain"));
                 continue;
@@ -127,33 +141,10 @@ impl Router {
             let Some(response_type) = response_type else {
                 continue;
             };
-            if r.schema_check {
-                if !schemas.has_xsd(&message_type.namespace) {
-                    problems.push(format!(
-                        "{who}: no XSD for namespace `{}` in [schemas] dirs (or set schema_check = false)",
-                        message_type.namespace
-                    ));
-                    ok = false;
-                }
-                if !schemas.has_json(&r.message_type) {
-                    problems.push(format!(
-                        "{who}: no JSON Schema with \"x-message-type\": \"{}\" in [schemas] dirs (or set schema_check = false)",
-                        r.message_type
-                    ));
-                    ok = false;
-                }
-            }
-            let identifiers = r
-                .identifiers
-                .iter()
-                .filter_map(|(element, kind)| {
-                    Kind::from_name(kind).map(|kind| IdentifierCheck {
-                        element: element.clone(),
-                        json_key: json_key(element),
-                        kind,
-                    })
-                })
-                .collect();
+            let schema_problems = missing_schemas(r, &message_type, schemas);
+            ok &= schema_problems.is_empty();
+            problems.extend(schema_problems);
+            let identifiers = identifier_checks(r);
             if ok {
                 router.routes.insert(
                     r.message_type.clone(),
@@ -166,8 +157,20 @@ impl Router {
                         schema_check: r.schema_check,
                         identifiers,
                         response_type,
+                        scan: None,
                     }),
                 );
+            }
+        }
+        for route in router.routes.values() {
+            for d in route.scan.iter().flat_map(|s| &s.documents) {
+                match router.routes.get(&d.route) {
+                    Some(target) if target.scan.is_none() => {}
+                    _ => problems.push(format!(
+                        "route `{}`: scan document `{}` needs route `{}`, which is not an ordinary route",
+                        route.key, d.document_type, d.route
+                    )),
+                }
             }
         }
         if problems.is_empty() {
@@ -197,6 +200,72 @@ impl Router {
     pub fn routes(&self) -> impl Iterator<Item = &Arc<Route>> {
         self.routes.values()
     }
+}
+
+/// A scan route: its answer type is produced, its documents checked once every route is built.
+fn scan_route(
+    config: &Config,
+    r: &RouteConfig,
+    message_type: QName,
+    schemas: &SchemaCatalog,
+    router: &mut Router,
+) -> Result<Route, Vec<String>> {
+    let who = format!("route `{}`", r.message_type);
+    let Some(c) = &r.scan else {
+        return Err(vec![format!("{who}: not a scan route")]);
+    };
+    let scan = Scan::from_config(c).map_err(|e| vec![format!("{who}: {e}")])?;
+    let problems = missing_schemas(r, &message_type, schemas);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    router.produced.insert(c.answer.clone());
+    Ok(Route {
+        message_type,
+        key: r.message_type.clone(),
+        policies: Vec::new(),
+        document: String::new(),
+        deadline: config.route_deadline(r).get(),
+        schema_check: r.schema_check,
+        identifiers: identifier_checks(r),
+        response_type: scan.answer.clone(),
+        scan: Some(Arc::new(scan)),
+    })
+}
+
+/// What the route's schema check lacks: its XSD, its JSON Schema.
+fn missing_schemas(r: &RouteConfig, message_type: &QName, schemas: &SchemaCatalog) -> Vec<String> {
+    let who = format!("route `{}`", r.message_type);
+    let mut problems = Vec::new();
+    if r.schema_check {
+        if !schemas.has_xsd(&message_type.namespace) {
+            problems.push(format!(
+                "{who}: no XSD for namespace `{}` in [schemas] dirs (or set schema_check = false)",
+                message_type.namespace
+            ));
+        }
+        if !schemas.has_json(&r.message_type) {
+            problems.push(format!(
+                "{who}: no JSON Schema with \"x-message-type\": \"{}\" in [schemas] dirs (or set schema_check = false)",
+                r.message_type
+            ));
+        }
+    }
+    problems
+}
+
+/// The route's identifier checks.
+fn identifier_checks(r: &RouteConfig) -> Vec<IdentifierCheck> {
+    r.identifiers
+        .iter()
+        .filter_map(|(element, kind)| {
+            Kind::from_name(kind).map(|kind| IdentifierCheck {
+                element: element.clone(),
+                json_key: json_key(element),
+                kind,
+            })
+        })
+        .collect()
 }
 
 /// The type a route's rejections and statuses are filed under: the produced type named like the request with

@@ -167,3 +167,26 @@ fn environment_overrides_scalar_keys() {
         .to_string();
     assert!(e.contains("no index 7"), "{e}");
 }
+
+/// A scan route is checked at start: no chain of its own, documents naming ordinary routes, patterns that
+/// compile.
+#[test]
+fn scan_routes_are_checked() {
+    let bad = format!(
+        "{}\n[[routes]]\ntype = \"{{urn:x}}Scan\"\nchain = [\"svo-status\"]\n[routes.scan]\nanswer = \"{{urn:x}}ScanResponse\"\n\
+         [[routes.scan.documents]]\ndocument_type = \"a\"\nroute = \"{{urn:x}}Nowhere\"\npatterns = ['^(unclosed$']\n\
+         [[routes.scan.documents]]\ndocument_type = \"a\"\nroute = \"{{urn://gateway/goscan/1.0}}ScanRequest\"\npatterns = []\n",
+        shipped()
+    );
+    let e = problems(&bad);
+    for expected in [
+        "a scan route has no chain of its own",
+        "route `{urn:x}Nowhere` is not a [[routes]] entry",
+        "does not compile",
+        "scan document `a` is listed twice",
+        "is itself a scan route",
+        "patterns is empty",
+    ] {
+        assert!(e.contains(expected), "wanted {expected:?} in:\n{e}");
+    }
+}

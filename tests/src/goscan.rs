@@ -141,6 +141,27 @@ chain = ["mchd", "digital-id"]
 deadline = "5s"
 identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
 
+# One scan message for every Goscan document (seed 002): the QR text decides the document, and the request goes
+# on as that document's verify request, through its route and chain (the МЧД policy step included).
+[[routes]]
+type = "{{urn://gateway/goscan/1.0}}ScanRequest"
+deadline = "5s"
+identifiers = {{ Organisation = "ogrn-or-ogrnip", Scanner = "snils" }}
+[routes.scan]
+answer = "{{urn://gateway/goscan/1.0}}ScanResponse"
+[[routes.scan.documents]]
+document_type = "svo-status"
+route = "{{urn://gateway/svo-status/1.0}}VerifyQrRequest"
+patterns = ['^https://www\.gosuslugi\.ru/somc2/[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}/?$']
+[[routes.scan.documents]]
+document_type = "large-family"
+route = "{{urn://gateway/large-family/1.0}}VerifyCertificateRequest"
+patterns = ['^https://www\.gosuslugi\.ru/mnogodet/[0-9]{{2}}-[0-9]{{4,12}}/?$']
+[[routes.scan.documents]]
+document_type = "digital-id"
+route = "{{urn://gateway/digital-id/1.0}}VerifyDigitalIdRequest"
+patterns = ['^https://id\.max\.ru/(passport|age)/[A-Za-z0-9_-]{{8,128}}/?$']
+
 [[routes]]
 type = "{{urn://gateway/mchd/1.0}}VerifyMchdRequest"
 chain = ["mchd-service"]

@@ -179,8 +179,17 @@ fn routes(c: &Config, p: &mut Vec<String>) {
         if !seen.insert(r.message_type.as_str()) {
             p.push(format!("{who} is routed twice"));
         }
-        if r.chain.is_empty() {
-            p.push(format!("{who}: chain is empty"));
+        match &r.scan {
+            None if r.chain.is_empty() => p.push(format!("{who}: chain is empty")),
+            None => {}
+            Some(scan) => {
+                if !r.chain.is_empty() {
+                    p.push(format!(
+                        "{who}: a scan route has no chain of its own (its documents' routes have theirs)"
+                    ));
+                }
+                scan_route(c, &who, scan, p);
+            }
         }
         for step in &r.chain {
             if !c.plugins.contains_key(step) {
@@ -206,6 +215,43 @@ fn routes(c: &Config, p: &mut Vec<String>) {
                     "{who}: identifier `{name}` has unknown kind `{kind}` (one of {})",
                     kinds.join(", ")
                 ));
+            }
+        }
+    }
+}
+
+/// A scan route's documents: each names another, ordinary route and patterns that compile.
+fn scan_route(c: &Config, who: &str, scan: &crate::config::ScanConfig, p: &mut Vec<String>) {
+    if QName::from_str(&scan.answer).is_err() {
+        p.push(format!(
+            "{who}: scan.answer must be `{{namespace}}LocalName`"
+        ));
+    }
+    if scan.documents.is_empty() {
+        p.push(format!("{who}: scan.documents is empty"));
+    }
+    let mut names = HashSet::new();
+    for d in &scan.documents {
+        let doc = format!("{who}: scan document `{}`", d.document_type);
+        if !names.insert(d.document_type.as_str()) {
+            p.push(format!("{doc} is listed twice"));
+        }
+        match c.routes.iter().find(|r| r.message_type == d.route) {
+            None => p.push(format!(
+                "{doc}: route `{}` is not a [[routes]] entry",
+                d.route
+            )),
+            Some(target) if target.scan.is_some() => {
+                p.push(format!("{doc}: route `{}` is itself a scan route", d.route))
+            }
+            Some(_) => {}
+        }
+        if d.patterns.is_empty() {
+            p.push(format!("{doc}: patterns is empty"));
+        }
+        for pattern in &d.patterns {
+            if let Err(e) = regex::Regex::new(pattern) {
+                p.push(format!("{doc}: pattern {pattern:?} does not compile: {e}"));
             }
         }
     }

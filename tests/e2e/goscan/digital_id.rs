@@ -6,9 +6,9 @@
 //! not.
 
 use gateway_e2e::goscan::{facts, register_active};
-use gateway_e2e::mchd::{Kit, Mchd, Person};
+use gateway_e2e::mchd::{Mchd, Person};
 use gateway_e2e::smev::{text_of, texts_of};
-use gateway_e2e::{BACKENDS, Client, Sim, TestDb, TestGateway};
+use gateway_e2e::{BACKENDS, Client, Sim};
 use serde_json::{Value, json};
 
 use super::*;
@@ -39,14 +39,13 @@ fn result(answer: &Value) -> &str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_outcome_of_a_digital_id_scan_on_both_stores() {
     for backend in BACKENDS {
-        let kit = Kit::new();
-        let sim = Sim::start().await;
-        let db = TestDb::fresh(backend).await;
-        let gw = TestGateway::start(
-            &config(&db, &sim, &kit, "5m").with("[plugins.digital-id.config]\nages = [21]\n"),
-        )
-        .await;
-        let url = gw.url("/api/v1/messages");
+        let Setup {
+            kit,
+            sim,
+            db,
+            gw,
+            url,
+        } = Setup::start(backend, "[plugins.digital-id.config]\nages = [21]\n").await;
         let verify = |qr: String| {
             let url = url.clone();
             async move { answer(&url, VERIFY, json!({"qr": qr})).await }

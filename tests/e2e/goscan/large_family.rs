@@ -23,11 +23,13 @@ const ANNULLED: &str = "https://www.gosuslugi.ru/mnogodet/78-0004242/";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_outcome_of_a_certificate_scan_on_both_stores() {
     for backend in BACKENDS {
-        let kit = Kit::new();
-        let sim = Sim::start().await;
-        let db = TestDb::fresh(backend).await;
-        let gw = TestGateway::start(&config(&db, &sim, &kit, "5m")).await;
-        let url = gw.url("/api/v1/messages");
+        let Setup {
+            kit,
+            sim,
+            db,
+            gw,
+            url,
+        } = Setup::start(backend, "").await;
         let verify = |qr: &str| answer(&url, VERIFY, json!({"qr": qr}));
 
         // Found: what the seed's screen shows, and no more.

@@ -7,7 +7,7 @@
 //! fixtures), `service` (`VerifyMchdRequest` on its own), `gost` (a GOST-signed МЧД in a gateway process),
 //! `forgery` (inline documents that are not the registered ones), `revocation` (CRLs of the trust store),
 //! `isolation` (plugins keep to their own token scopes), `large_family` and `digital_id` (the other Goscan
-//! documents, behind the same policy step).
+//! documents, behind the same policy step), `scan` (one scan message for all of them).
 
 mod digital_id;
 mod forgery;
@@ -18,6 +18,7 @@ mod negative;
 mod registry;
 mod retrust;
 mod revocation;
+mod scan;
 mod scanning;
 mod service;
 
@@ -57,6 +58,34 @@ pub fn config(db: &TestDb, sim: &Sim, kit: &Kit, cache_ttl: &str) -> TestConfig 
         cache_ttl,
         crl_files: &[],
     })
+}
+
+/// A goscan gateway on a fresh database of `backend`, with its simulator and test CA.
+pub struct Setup {
+    pub kit: Kit,
+    pub sim: Sim,
+    pub db: TestDb,
+    pub gw: TestGateway,
+    /// The JSON API's synchronous call.
+    pub url: String,
+}
+
+impl Setup {
+    /// Starts everything, `extra` appended to the goscan config (plugin settings, say).
+    pub async fn start(backend: gateway_e2e::Backend, extra: &str) -> Setup {
+        let kit = Kit::new();
+        let sim = Sim::start().await;
+        let db = TestDb::fresh(backend).await;
+        let gw = TestGateway::start(&config(&db, &sim, &kit, "5m").with(extra)).await;
+        let url = gw.url("/api/v1/messages");
+        Setup {
+            kit,
+            sim,
+            db,
+            gw,
+            url,
+        }
+    }
 }
 
 /// A JSON API call as sender A.
