@@ -91,6 +91,21 @@ fn check_report(eml: &Path, keys: &Keys, org: &str, day: &str, facts: &[&Fact]) 
         title.iter().any(|t| t.contains(org)),
         "and its ОГРН: {title:?}"
     );
+    // How many scans each document type has, in the title and in the e-mail.
+    let mut counts = std::collections::BTreeMap::new();
+    for f in facts {
+        *counts.entry(f.document_type.as_str()).or_insert(0) += 1;
+    }
+    let summary = format!(
+        "В том числе: {}",
+        counts
+            .iter()
+            .map(|(t, n)| format!("{} — {n}", kit::type_name(t)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    assert!(title.contains(&summary), "{summary:?} in {title:?}");
+    assert!(body.contains(&summary), "{summary:?} in {body}");
     let header = r["rows"]
         .as_array()
         .unwrap()
@@ -99,6 +114,7 @@ fn check_report(eml: &Path, keys: &Keys, org: &str, day: &str, facts: &[&Fact]) 
         .unwrap()
         .clone();
     assert_eq!(header[1], "Идентификатор факта сканирования");
+    assert_eq!(header[3], "Тип документа");
     assert_eq!(
         kit::data_rows(&r),
         kit::expected_rows(facts),
@@ -111,13 +127,15 @@ fn check_report(eml: &Path, keys: &Keys, org: &str, day: &str, facts: &[&Fact]) 
 fn yesterdays_facts() -> (String, Vec<Fact>) {
     let (day, start) = moscow_day(-1);
     let s = 1000;
+    let mut certificate = fact(
+        THEATRE,
+        start + 9 * 3600 * s + 30 * 60 * s + 15 * s + 900,
+        "scan",
+    );
+    certificate.document_type = "large-family".into();
     let facts = vec![
         fact(THEATRE, start, "scan"),
-        fact(
-            THEATRE,
-            start + 9 * 3600 * s + 30 * 60 * s + 15 * s + 900,
-            "scan",
-        ),
+        certificate,
         fact(THEATRE, start + DAY_MS - s, "scan"),
         fact(THEATRE, start - s, "scan"),
         fact(THEATRE, start + DAY_MS, "scan"),

@@ -6,6 +6,8 @@
 //! trusts none of it blindly: [`Layout::parse`] refuses names that could escape a directory, sheet names
 //! Excel refuses, unknown fields and oversized texts.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReportError;
@@ -38,11 +40,26 @@ pub struct LayoutRequest {
     pub time_zone: String,
     /// How many facts it lists.
     pub fact_count: u64,
+    /// How many of them each document type has (`svo-status`, `large-family`, ...), by type name.
+    pub counts_by_type: Vec<TypeCount>,
     /// `scheduled` or `adhoc`.
     pub kind: String,
     /// When it is made, RFC 3339 in the report time zone.
     pub generated_at: String,
 }
+
+/// The facts of one document type in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeCount {
+    /// The document type, as facts record it.
+    pub document_type: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Most document type names a layout may give.
+pub const MAX_TYPE_NAMES: usize = 64;
 
 /// The organisation of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +149,8 @@ struct RawLayout {
     title: Vec<String>,
     columns: Vec<RawColumn>,
     email: Email,
+    #[serde(default)]
+    document_type_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,9 +204,19 @@ pub struct Layout {
     pub columns: Vec<Column>,
     /// The e-mail's texts.
     pub email: Email,
+    /// What the `documentType` column shows for a document type (`svo-status` → «Статус участника СВО»); a
+    /// type not named shows as recorded.
+    pub document_type_names: BTreeMap<String, String>,
 }
 
 impl Layout {
+    /// What the `documentType` column shows for `document_type`.
+    pub fn document_type_name<'a>(&'a self, document_type: &'a str) -> &'a str {
+        self.document_type_names
+            .get(document_type)
+            .map_or(document_type, String::as_str)
+    }
+
     /// Reads and checks the plugin's answer (JSON).
     pub fn parse(json: &[u8]) -> Result<Layout, ReportError> {
         let raw: RawLayout = serde_json::from_slice(json)
@@ -237,6 +266,13 @@ impl Layout {
         if raw.email.body.len() > MAX_BODY || raw.email.body.contains('\0') {
             return bad("the e-mail body is too long or holds NUL".into());
         }
+        if raw.document_type_names.len() > MAX_TYPE_NAMES {
+            return bad(format!("more than {MAX_TYPE_NAMES} document type names"));
+        }
+        for (code, name) in &raw.document_type_names {
+            check_text("a document type", code, MAX_TEXT)?;
+            check_text("a document type name", name, MAX_TEXT)?;
+        }
         Ok(Layout {
             workbook_file_name: raw.workbook_file_name,
             signature_file_name: raw.signature_file_name,
@@ -245,6 +281,7 @@ impl Layout {
             title: raw.title,
             columns,
             email: raw.email,
+            document_type_names: raw.document_type_names,
         })
     }
 }

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::archive;
 use crate::error::ReportError;
-use crate::layout::{Layout, LayoutRequest, OrganisationInfo, PeriodInfo};
+use crate::layout::{Layout, LayoutRequest, OrganisationInfo, PeriodInfo, TypeCount};
 use crate::mail::{self, Mail, Outbox};
 use crate::period::Period;
 use crate::sign::Signer;
@@ -175,6 +175,16 @@ impl Runner {
             .store
             .count_report_facts(org, &s.fact_kind, from, to)
             .await?;
+        let counts_by_type = self
+            .store
+            .count_report_facts_by_type(org, &s.fact_kind, from, to)
+            .await?
+            .into_iter()
+            .map(|(document_type, count)| TypeCount {
+                document_type,
+                count,
+            })
+            .collect();
         progress.started(org, total);
         let request = LayoutRequest {
             organisation: OrganisationInfo {
@@ -187,6 +197,7 @@ impl Runner {
             },
             time_zone: s.time_zone_name.clone(),
             fact_count: total,
+            counts_by_type,
             kind: target.kind.as_str().to_owned(),
             generated_at: Timestamp::now()
                 .to_zoned(s.time_zone.clone())

@@ -180,9 +180,12 @@ impl Cells<'_> {
                 Field::Organisation => {
                     sheet.write_string_with_format(row, col, &self.fact.organisation, fmt)
                 }
-                Field::DocumentType => {
-                    sheet.write_string_with_format(row, col, &self.fact.document_type, fmt)
-                }
+                Field::DocumentType => sheet.write_string_with_format(
+                    row,
+                    col,
+                    layout.document_type_name(&self.fact.document_type),
+                    fmt,
+                ),
                 Field::Date => sheet.write_number_with_format(row, col, day, fmt),
                 Field::Time => sheet.write_number_with_format(row, col, time, fmt),
                 Field::DateTime => sheet.write_number_with_format(row, col, day + time, fmt),

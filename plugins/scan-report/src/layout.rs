@@ -1,5 +1,7 @@
-//! The report as the seeds show it (seed 001, figure 11): the four recorded values of a successful scan,
-//! numbered, under a title naming the organisation, its ОГРН and the period; the e-mail's Russian texts.
+//! The report as the seeds show it (seed 001, figure 11): the recorded values of a successful scan, numbered,
+//! under a title naming the organisation, its ОГРН and the period; since Goscan checks several documents
+//! (seed 002) also the document type of each scan and how many scans each type has; the e-mail's Russian
+//! texts.
 
 use crate::messages::{Column, Email, LayoutRequest, LayoutResponse};
 use crate::settings::Settings;
@@ -49,6 +51,11 @@ pub fn layout(req: &LayoutRequest, settings: &Settings) -> Result<LayoutResponse
             req.time_zone
         ),
     ];
+    let names = settings.type_names();
+    let by_type = by_type(req, &names);
+    if let Some(line) = &by_type {
+        title.push(line.clone());
+    }
     if req.kind == "adhoc" {
         title.push("Отчёт сформирован по запросу оператора".to_owned());
     }
@@ -67,6 +74,7 @@ pub fn layout(req: &LayoutRequest, settings: &Settings) -> Result<LayoutResponse
             Some("@"),
             18.0,
         ),
+        column("Тип документа", "documentType", Some("@"), 32.0),
         column("Дата сканирования", "date", Some("dd.mm.yyyy"), 14.0),
         column("Время сканирования", "time", Some("hh:mm:ss"), 14.0),
     ];
@@ -74,11 +82,12 @@ pub fn layout(req: &LayoutRequest, settings: &Settings) -> Result<LayoutResponse
         "Здравствуйте!\n\n\
          Направляем отчёт о результатах сканирования QR-кодов сотрудниками организации «{name}» \
          ({ogrn_title} {ogrn}) {period}.\n\
-         Количество успешных сканирований: {count}.\n\n\
+         Количество успешных сканирований: {count}.{by_type}\n\n\
          Во вложении zip-архив {archive}: отчёт в формате Excel ({workbook}) и отсоединённая электронная \
          подпись {signed_by} ({signature}). Дата и время сканирования указаны по часовому поясу {tz}.\n\n\
          Письмо сформировано автоматически, отвечать на него не нужно.\n",
         count = req.fact_count,
+        by_type = by_type.map(|l| format!("\n{l}.")).unwrap_or_default(),
         archive = format_args!("{stem}.zip"),
         signed_by = settings.signed_by,
         tz = req.time_zone,
@@ -94,7 +103,28 @@ pub fn layout(req: &LayoutRequest, settings: &Settings) -> Result<LayoutResponse
             subject: format!("Отчёт о сканировании QR-кодов {period}"),
             body,
         },
+        document_type_names: names,
     })
+}
+
+/// «В том числе: Статус участника СВО — 10; Удостоверение многодетной семьи — 2», when the report counts any
+/// type.
+fn by_type(
+    req: &LayoutRequest,
+    names: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    if req.counts_by_type.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = req
+        .counts_by_type
+        .iter()
+        .map(|t| {
+            let name = names.get(&t.document_type).unwrap_or(&t.document_type);
+            format!("{name} — {}", t.count)
+        })
+        .collect();
+    Some(format!("В том числе: {}", parts.join("; ")))
 }
 
 /// `2025-03-01` → `01.03.2025`.
@@ -116,7 +146,7 @@ fn russian_date(day: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messages::{Organisation, Period};
+    use crate::messages::{Organisation, Period, TypeCount};
 
     fn request(from: &str, to: &str, ogrn: &str) -> LayoutRequest {
         LayoutRequest {
@@ -130,6 +160,16 @@ mod tests {
             },
             time_zone: "Europe/Moscow".into(),
             fact_count: 42,
+            counts_by_type: vec![
+                TypeCount {
+                    document_type: "large-family".into(),
+                    count: 2,
+                },
+                TypeCount {
+                    document_type: "svo-status".into(),
+                    count: 40,
+                },
+            ],
             kind: "scheduled".into(),
         }
     }
@@ -148,12 +188,20 @@ mod tests {
                 "№",
                 "Идентификатор факта сканирования",
                 "ОГРН организации",
+                "Тип документа",
                 "Дата сканирования",
                 "Время сканирования"
             ]
         );
         let fields: Vec<&str> = l.columns.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, ["number", "id", "organisation", "date", "time"]);
+        assert_eq!(
+            fields,
+            ["number", "id", "organisation", "documentType", "date", "time"]
+        );
+        let summary = "В том числе: Удостоверение многодетной семьи — 2; Статус участника СВО — 40";
+        assert!(l.title.iter().any(|t| t == summary), "{:?}", l.title);
+        assert!(l.email.body.contains(summary), "{}", l.email.body);
+        assert_eq!(l.document_type_names["digital-id"], "Цифровой ID");
         assert_eq!(
             l.workbook_file_name,
             "scan-report_1175000001010_2025-03-01_2025-03-31.xlsx"

@@ -18,9 +18,22 @@ pub struct LayoutRequest {
     pub time_zone: String,
     /// How many facts the report lists.
     pub fact_count: u64,
+    /// How many of them each document type has, by type.
+    #[serde(default)]
+    pub counts_by_type: Vec<TypeCount>,
     /// `scheduled` or `adhoc`.
     #[serde(default)]
     pub kind: String,
+}
+
+/// The facts of one document type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TypeCount {
+    /// `svo-status`, `large-family`, `digital-id`, ...
+    pub document_type: String,
+    /// How many.
+    pub count: u64,
 }
 
 /// The organisation of a report.
@@ -61,6 +74,8 @@ pub struct LayoutResponse {
     pub columns: Vec<Column>,
     /// The e-mail.
     pub email: Email,
+    /// What the document type column shows for each type.
+    pub document_type_names: std::collections::BTreeMap<String, String>,
 }
 
 /// One column.

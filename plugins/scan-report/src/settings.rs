@@ -1,5 +1,7 @@
 //! The plugin's settings (`[plugins.scan-report.config]`).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// Settings, with defaults.
@@ -11,6 +13,9 @@ pub struct Settings {
     pub signed_by: String,
     /// The start of the file names: `<prefix>_<ОГРН>_<from>_<to>.xlsx`. Default `scan-report`.
     pub file_prefix: String,
+    /// What the report calls each document type, added to (or replacing) the bundled names of `svo-status`,
+    /// `large-family` and `digital-id`; a type without a name shows as recorded.
+    pub document_type_names: BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -18,7 +23,27 @@ impl Default for Settings {
         Settings {
             signed_by: "оператора сервиса".into(),
             file_prefix: "scan-report".into(),
+            document_type_names: BTreeMap::new(),
         }
+    }
+}
+
+/// The bundled document types' names.
+const BUNDLED_NAMES: &[(&str, &str)] = &[
+    ("svo-status", "Статус участника СВО"),
+    ("large-family", "Удостоверение многодетной семьи"),
+    ("digital-id", "Цифровой ID"),
+];
+
+impl Settings {
+    /// Every document type's name: the bundled ones, then the configured ones over them.
+    pub fn type_names(&self) -> BTreeMap<String, String> {
+        let mut names: BTreeMap<String, String> = BUNDLED_NAMES
+            .iter()
+            .map(|(code, name)| ((*code).to_owned(), (*name).to_owned()))
+            .collect();
+        names.extend(self.document_type_names.clone());
+        names
     }
 }
 

@@ -414,8 +414,18 @@ pub fn data_rows(report: &Value) -> Vec<Vec<Value>> {
         .collect()
 }
 
+/// What the report calls a document type.
+pub fn type_name(document_type: &str) -> &str {
+    match document_type {
+        "svo-status" => "Статус участника СВО",
+        "large-family" => "Удостоверение многодетной семьи",
+        "digital-id" => "Цифровой ID",
+        other => other,
+    }
+}
+
 /// The rows an organisation's report must hold for `facts` (its own, of its period), in time order:
-/// number, id, ОГРН, date (as openpyxl reads it), time.
+/// number, id, ОГРН, document type, date (as openpyxl reads it), time.
 pub fn expected_rows(facts: &[&Fact]) -> Vec<Vec<Value>> {
     let mut sorted = facts.to_vec();
     sorted.sort_by(|a, b| (a.occurred_at, &a.id).cmp(&(b.occurred_at, &b.id)));
@@ -429,6 +439,7 @@ pub fn expected_rows(facts: &[&Fact]) -> Vec<Vec<Value>> {
                 Value::from(i + 1),
                 Value::from(f.id.clone()),
                 Value::from(f.organisation.clone()),
+                Value::from(type_name(&f.document_type)),
                 Value::from(format!("{}T00:00:00", jiff_free_date(local))),
                 Value::from(format!(
                     "{:02}:{:02}:{:02}",

@@ -16,6 +16,9 @@ const STREAM: &str = "SELECT id, kind, organisation, document_type, occurred_at,
 const COUNT: &str = "SELECT COUNT(*) AS n FROM facts WHERE organisation = $1 AND kind = $2 \
      AND occurred_at >= $3 AND occurred_at < $4";
 
+const COUNT_BY_TYPE: &str = "SELECT document_type, COUNT(*) AS n FROM facts WHERE organisation = $1 \
+     AND kind = $2 AND occurred_at >= $3 AND occurred_at < $4 GROUP BY document_type ORDER BY document_type";
+
 const ORGANISATIONS: &str = "SELECT organisation FROM facts WHERE kind = $1 AND occurred_at >= $2 \
      AND occurred_at < $3 GROUP BY organisation ORDER BY organisation";
 
@@ -73,6 +76,31 @@ impl Store {
             None => 0,
         };
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
+    }
+
+    /// [`Store::count_report_facts`] by document type: `(document type, count)`, sorted by type.
+    pub async fn count_report_facts_by_type(
+        &self,
+        organisation: &str,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let args = [
+            Arg::text(organisation),
+            Arg::text(kind),
+            Arg::int(from_ms),
+            Arg::int(to_ms),
+        ];
+        let rows = self.pool.fetch_all(COUNT_BY_TYPE, &args).await?;
+        rows.iter()
+            .map(|r| {
+                let n: i64 = r.get("n")?;
+                let count =
+                    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))?;
+                Ok((r.get("document_type")?, count))
+            })
+            .collect()
     }
 
     /// The organisations with facts of `kind` in `[from_ms, to_ms)`, sorted.

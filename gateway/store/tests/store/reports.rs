@@ -333,7 +333,13 @@ async fn facts_stream_in_order_with_their_count_and_organisations() {
         let store = db.store("node-a").await;
         let org = "1027700132195";
         let mut facts: Vec<Fact> = (0..1200)
-            .map(|i| fact(&format!("id-{i:04}"), org, MARCH_1 + (i % 400) * 1000))
+            .map(|i| {
+                let mut f = fact(&format!("id-{i:04}"), org, MARCH_1 + (i % 400) * 1000);
+                if i % 4 == 0 {
+                    f.document_type = "large-family".into();
+                }
+                f
+            })
             .collect();
         facts.push(fact("other-org", "1037739010891", MARCH_1 + 5));
         facts.push(of_kind(fact("other-kind", org, MARCH_1 + 5), "visit"));
@@ -358,6 +364,14 @@ async fn facts_stream_in_order_with_their_count_and_organisations() {
                 .await
                 .unwrap(),
             1200
+        );
+        assert_eq!(
+            store
+                .count_report_facts_by_type(org, "scan", from, to)
+                .await
+                .unwrap(),
+            [("large-family".to_owned(), 300), ("svo-qr".to_owned(), 900)],
+            "{d:?}: by document type, sorted"
         );
         assert_eq!(
             store.report_organisations("scan", from, to).await.unwrap(),
