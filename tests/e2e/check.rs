@@ -82,3 +82,30 @@ async fn database_passwords_never_appear_in_messages() {
     assert!(text.contains("mysql://gw:***@db/gw"), "{text}");
     assert!(!text.contains(SECRET), "{text}");
 }
+
+/// A typo in a plugin's own config (issue 12, item 5) is found by `gateway check`, which loads the plugins as
+/// `serve` does: the plugin checks its table in `describe`, so the mistake never waits for the first request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_names_a_typo_in_a_plugins_config() {
+    let sim = Sim::start().await;
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let typo = TestConfig::new(db.url())
+        .with_svo(&sim.url(), "5m")
+        .render()
+        .replace("qr_ttl = ", "qr_tll = ");
+    assert!(typo.contains("qr_tll"), "the svo-status config sets qr_ttl");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gateway.toml");
+    std::fs::write(&file, typo).unwrap();
+    let out = Command::new(gateway_bin())
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("invalid plugin config of svo-status") && text.contains("qr_tll"),
+        "{text}"
+    );
+}

@@ -25,8 +25,8 @@ fn settings() -> Result<Settings, String> {
 
 impl Plugin for DigitalId {
     fn describe() -> Description {
+        // A typo in the config stops the gateway at start, not the first scan.
         if let Err(why) = settings() {
-            // The only way a plugin can refuse to load: the host reports this message at start-up.
             panic!("invalid plugin config of digital-id: {why}");
         }
         Description::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))

@@ -196,7 +196,14 @@ mod tests {
         let fields: Vec<&str> = l.columns.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["number", "id", "organisation", "documentType", "date", "time"]
+            [
+                "number",
+                "id",
+                "organisation",
+                "documentType",
+                "date",
+                "time"
+            ]
         );
         let summary = "В том числе: Удостоверение многодетной семьи — 2; Статус участника СВО — 40";
         assert!(l.title.iter().any(|t| t == summary), "{:?}", l.title);

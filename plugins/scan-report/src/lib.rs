@@ -25,6 +25,7 @@ struct ScanReport;
 
 impl Plugin for ScanReport {
     fn describe() -> Description {
+        host::config::require::<Settings>("scan-report", Settings::check);
         Description::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
             .accepts(QName::new(NS, "ReportLayoutRequest"))
             .produces(QName::new(NS, "ReportLayoutResponse"))

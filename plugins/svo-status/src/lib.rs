@@ -37,6 +37,7 @@ struct SvoStatus;
 
 impl Plugin for SvoStatus {
     fn describe() -> Description {
+        host::config::require::<Settings>("svo-status", |_| Ok(()));
         Description::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
             .accepts(QName::new(NS, "IssueQrRequest"))
             .accepts(QName::new(NS, "VerifyQrRequest"))

@@ -16,6 +16,23 @@ pub fn config<T: DeserializeOwned>() -> Result<T, ConfigError> {
     parse(&config_json())
 }
 
+/// Checks the config table when the plugin is loaded: call it in `describe` with the type `handle` reads
+/// (a check of your own, if any, in `check`). A table that does not read (a key spelt wrong, with
+/// `#[serde(deny_unknown_fields)]`) or fails `check` stops the plugin from loading, and with it the gateway at
+/// start and `gateway check`, naming `plugin` and the reason: a typo never waits for the first request.
+///
+/// # Panics
+///
+/// That is how a plugin refuses to load: the host reports the panic's message.
+pub fn require<T: DeserializeOwned>(plugin: &str, check: impl FnOnce(&T) -> Result<(), String>) {
+    let verdict = config::<T>()
+        .map_err(|e| e.to_string())
+        .and_then(|c| check(&c));
+    if let Err(why) = verdict {
+        panic!("invalid plugin config of {plugin}: {why}");
+    }
+}
+
 fn parse<T: DeserializeOwned>(json: &str) -> Result<T, ConfigError> {
     let json = if json.trim().is_empty() { "{}" } else { json };
     serde_json::from_str(json).map_err(|error| ConfigError(error.to_string()))
