@@ -13,6 +13,7 @@ mod json_api;
 mod limits;
 mod multinode;
 mod pages;
+mod plugins;
 mod queue;
 mod reports;
 mod retention;

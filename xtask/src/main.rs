@@ -6,6 +6,7 @@
 //! - `cargo xtask dist`: a release bundle in `dist/`.
 //! - `cargo xtask bench [--quick]`: micro-benchmarks and load runs; rewrites `docs/performance.md`.
 //! - `cargo xtask setup`: only install what the machine lacks (Rust target, Debian packages, Python tools).
+//! - `cargo xtask new-plugin NAME`: a new document type that builds and passes its tests as generated.
 //!
 //! Layout: `setup` (machine prerequisites), `build` (plugins, adapters, binaries), `pg` (a fresh PostgreSQL
 //! database per run), `dist`, `demo`, `test`.
@@ -14,6 +15,7 @@ mod bench;
 mod build;
 mod demo;
 mod dist;
+mod new_plugin;
 mod pg;
 mod setup;
 mod test;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("dist") => dist::run().map(|_| ()),
         Some("bench") => bench::run(&args[1..]),
         Some("setup") => setup::ensure(),
+        Some("new-plugin") => new_plugin::run(&args[1..]),
         Some("build") => build::all(build::Profile::Debug).map(|_| ()),
         _ => {
             eprintln!(
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
                  dist    build a release bundle in dist/\n  \
                  bench   benchmarks and load runs against bare hyper; rewrites docs/performance.md (--quick: smoke run)\n  \
                  setup   install missing prerequisites (wasm32-wasip2 target, Debian packages, Python tools)\n  \
+                 new-plugin NAME   a new document type: plugin, schemas, config snippet, fixture, e2e test\n  \
                  build   build plugins, adapters and binaries (debug)"
             );
             return ExitCode::from(2);

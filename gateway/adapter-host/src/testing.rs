@@ -83,6 +83,8 @@ pub fn adapter_dir() -> Result<&'static Path, BuildError> {
                     "large-family-bank-adapter",
                     "-p",
                     "digital-id-issuer-adapter",
+                    "-p",
+                    "records-adapter",
                 ],
             )?;
             Ok(target.join("debug"))

@@ -14,6 +14,7 @@ pub mod large_family_bank;
 pub mod mchd_registry;
 pub mod mod_showcase;
 pub mod org_profile;
+pub mod records;
 
 /// A simulated registry.
 pub trait Service: Send + Sync {
@@ -86,6 +87,7 @@ pub const LOADERS: &[Loader] = &[
     mchd_registry::load,
     large_family_bank::load,
     digital_id::load,
+    records::load,
 ];
 
 /// Loads every service from `fixtures_dir`.
