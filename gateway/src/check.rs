@@ -84,22 +84,7 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
         let worst = components.adapters.worst_case(&name).unwrap_or_default();
         let _ = writeln!(out, "adapter {name}: worst case {} ms", worst.as_millis());
     }
-    let store_probe =
-        gateway_store::Store::connect("sqlite::memory:", gateway_store::StoreOptions::default())
-            .await?;
-    let services = Arc::new(Services {
-        tokens: Arc::new(TokenService::new(
-            store_probe,
-            Some("check"),
-            16,
-            std::time::Duration::from_secs(1),
-        )),
-        adapters: components.adapters.clone(),
-        schemas: components.schemas.clone(),
-        trust: components.trust.clone(),
-        allowed_adapters: HashMap::new(),
-        scopes: crate::scopes::ScopePolicy::default(),
-    });
+    let services = offline_services(&components, HashMap::new(), "check").await?;
     let host = load_plugins(c, services).await?;
     for name in host.plugins() {
         if let Some(d) = host.description(&name) {
@@ -171,6 +156,31 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
             problems.join("\n  - ")
         )
     }
+}
+
+/// The plugins' services without the running gateway's store: tokens in memory, the config's adapters,
+/// schemas and trust store (for `gateway check` and `gateway plugin call`).
+pub async fn offline_services(
+    components: &Components,
+    allowed_adapters: HashMap<String, Vec<String>>,
+    node: &str,
+) -> anyhow::Result<Arc<Services>> {
+    let memory =
+        gateway_store::Store::connect("sqlite::memory:", gateway_store::StoreOptions::default())
+            .await?;
+    Ok(Arc::new(Services {
+        tokens: Arc::new(TokenService::new(
+            memory,
+            Some(node),
+            16,
+            std::time::Duration::from_secs(1),
+        )),
+        adapters: components.adapters.clone(),
+        schemas: components.schemas.clone(),
+        trust: components.trust.clone(),
+        allowed_adapters,
+        scopes: crate::scopes::ScopePolicy::default(),
+    }))
 }
 
 /// Adapters whose worst case exceeds the deadline of a route that may call them.

@@ -6,6 +6,7 @@ mod adapter_tls;
 mod attachments;
 mod auth;
 mod check;
+mod cli;
 mod corpus;
 mod goscan;
 mod hostile;
