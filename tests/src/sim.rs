@@ -20,8 +20,23 @@ impl Sim {
         Sim::start_with(repo_root().join("adapters/sim/fixtures")).await
     }
 
+    /// Starts the simulator on the demo fixtures with its mail sink; returns the sink's SMTP port too.
+    pub async fn start_with_mail() -> (Sim, u16) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let config = registry_sim::SimConfig::new(repo_root().join("adapters/sim/fixtures"))
+            .with_smtp(SocketAddr::from(([127, 0, 0, 1], port)));
+        (Sim::start_config(config).await, port)
+    }
+
     /// Starts the simulator on fixtures in `dir`.
     pub async fn start_with(dir: PathBuf) -> Sim {
+        Sim::start_config(registry_sim::SimConfig::new(dir)).await
+    }
+
+    async fn start_config(config: registry_sim::SimConfig) -> Sim {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -29,11 +44,9 @@ impl Sim {
         let shutdown = CancellationToken::new();
         let s = shutdown.clone();
         let task = tokio::spawn(async move {
-            registry_sim::run(registry_sim::SimConfig::new(dir), listener, async move {
-                s.cancelled().await
-            })
-            .await
-            .expect("simulator runs");
+            registry_sim::run(config, listener, async move { s.cancelled().await })
+                .await
+                .expect("simulator runs");
         });
         Sim {
             addr,

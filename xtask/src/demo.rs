@@ -11,6 +11,8 @@ use crate::{Result, dist, root};
 
 const GATEWAY: &str = "127.0.0.1:8080";
 const SIM: &str = "127.0.0.1:8090";
+/// The simulator's mail sink, where the demo config sends the scan reports.
+const SMTP: &str = "127.0.0.1:2525";
 
 /// Builds the bundle, starts both processes, prints how to call the gateway, and stops both on Ctrl-C.
 pub fn run(_args: &[String]) -> Result<()> {
@@ -22,7 +24,7 @@ pub fn run(_args: &[String]) -> Result<()> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| format!("Ctrl-C handler: {e}"))?;
     let mut sim = Command::new(dist.join("registry-sim"))
-        .args(["--listen", SIM, "--fixtures"])
+        .args(["--listen", SIM, "--smtp-listen", SMTP, "--fixtures"])
         .arg(dist.join("fixtures"))
         .spawn()
         .map_err(|e| format!("registry-sim: {e}"))?;
@@ -45,7 +47,7 @@ pub fn run(_args: &[String]) -> Result<()> {
         .map_err(|e| e.to_string())?
         .trim()
         .to_owned();
-    print_banner(&token);
+    print_banner(&token, &dist, &data);
     while !stop.load(Ordering::SeqCst) {
         if let Ok(Some(status)) = gateway.try_wait() {
             stop_all(&mut [&mut sim]);
@@ -107,7 +109,28 @@ fn stop_all(children: &mut [&mut Child]) {
     }
 }
 
-fn print_banner(token: &str) {
+/// Today in Europe/Moscow (UTC+3), `YYYY-MM-DD`.
+fn moscow_today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    // Days to a civil date (H. Hinnant's algorithm).
+    let z = (secs + 3 * 3600).div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn print_banner(token: &str, dist: &std::path::Path, data: &std::path::Path) {
+    let today = moscow_today();
+    let (dist, data) = (dist.display(), data.display());
     println!(
         r#"
 The gateway is running (SQLite under ./data, bundled plugins, registry simulator).
@@ -147,6 +170,14 @@ simulator makes fresh short-lived codes with POST http://{SIM}/digital-id/v1/iss
   curl -s http://{GATEWAY}/api/v1/messages \
     -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
     -d '{{"type": "{{urn://gateway/digital-id/1.0}}VerifyDigitalIdRequest", "payload": {{"qr": "https://id.max.ru/age/demo-age-0001"}}}}'
+
+Scan reports go by e-mail to each organisation; here to the simulator's mail sink ({SMTP}). The daily run
+covers yesterday; after a scan on behalf of the demo organisation, make today's report now and open it:
+
+  GATEWAY__STORE__URL=sqlite://{data}/gateway.db {dist}/gateway report run \
+    --config {dist}/gateway.toml --from {today} --to {today}
+
+  http://{SIM}/__mail/page    (each report as .eml: the signed zip with the Excel workbook)
 
 Ctrl-C stops both processes.
 "#

@@ -19,6 +19,8 @@ pub struct SimConfig {
     pub tls: Option<SimTls>,
     /// A header every service request must carry; others are answered `401`.
     pub required_header: Option<RequiredHeader>,
+    /// Also run the mail sink (SMTP) on this address; `GET /__mail` lists what it received.
+    pub smtp: Option<std::net::SocketAddr>,
 }
 
 /// HTTPS: the server's certificate and key, and optionally the CA client certificates must chain to.
@@ -94,6 +96,7 @@ impl SimConfig {
             faults: Faults::NONE,
             tls: None,
             required_header: None,
+            smtp: None,
         }
     }
 
@@ -118,6 +121,12 @@ impl SimConfig {
     /// The same, requiring `header` on every service request.
     pub fn with_required_header(mut self, header: RequiredHeader) -> SimConfig {
         self.required_header = Some(header);
+        self
+    }
+
+    /// The same, with the mail sink on `addr`.
+    pub fn with_smtp(mut self, addr: std::net::SocketAddr) -> SimConfig {
+        self.smtp = Some(addr);
         self
     }
 

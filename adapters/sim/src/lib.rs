@@ -29,6 +29,7 @@
 
 pub mod config;
 pub mod faults;
+pub mod mail;
 pub mod services;
 pub mod stats;
 
@@ -76,11 +77,29 @@ pub async fn run(
         "registry simulator listening"
     );
     let sim = Arc::new(simulator::Simulator::new(services, config.faults));
+    let mailbox = match config.smtp {
+        Some(addr) => {
+            let smtp = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
+            tracing::info!(address = %addr, "mail sink listening (SMTP); GET /__mail lists what it received");
+            let mailbox = Arc::new(mail::Mailbox::default());
+            Some((
+                tokio::spawn(mail::serve_smtp(smtp, mailbox.clone())),
+                mailbox,
+            ))
+        }
+        None => None,
+    };
     let front = server::Front {
         tls,
         required_header: config.required_header,
+        mailbox: mailbox.as_ref().map(|(_, m)| m.clone()),
     };
     server::serve(sim, front, listener, shutdown).await;
+    if let Some((task, _)) = mailbox {
+        task.abort();
+    }
     tracing::info!("registry simulator stopped");
     Ok(())
 }

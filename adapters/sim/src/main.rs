@@ -44,6 +44,9 @@ struct Cli {
         value_name = "NAME=VALUE"
     )]
     require_header: Option<String>,
+    /// Also run a mail sink (plain SMTP) here: it keeps what it receives, listed at GET /__mail and /__mail/page.
+    #[arg(long)]
+    smtp_listen: Option<SocketAddr>,
 }
 
 #[tokio::main]
@@ -74,6 +77,9 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             key,
             client_ca: cli.client_ca,
         });
+    }
+    if let Some(addr) = cli.smtp_listen {
+        config = config.with_smtp(addr);
     }
     if let Some(spec) = cli.require_header {
         let header = RequiredHeader::parse(&spec)

@@ -26,6 +26,8 @@ use crate::tls::Acceptor;
 pub(crate) struct Front {
     pub(crate) tls: Option<Acceptor>,
     pub(crate) required_header: Option<RequiredHeader>,
+    /// The mail sink's messages, when it runs (`GET /__mail…`).
+    pub(crate) mailbox: Option<Arc<crate::mail::Mailbox>>,
 }
 
 /// Largest request body accepted.
@@ -141,6 +143,24 @@ async fn answer(
         }
     };
     let path = parts.uri.path();
+    if let Some(rest) = path.strip_prefix("/__mail")
+        && parts.method == hyper::Method::GET
+    {
+        let (status, kind, body) = match &front.mailbox {
+            Some(mailbox) => mailbox.http(rest),
+            None => (
+                404,
+                "application/json",
+                br#"{"error": "the mail sink is off (--smtp-listen)"}"#.to_vec(),
+            ),
+        };
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(kind));
+        return response;
+    }
     // `/__...` is the control API; everything else goes to a simulated registry.
     let (status, value) = match path.strip_prefix("/__") {
         Some(command) => crate::admin::handle(sim, &parts.method, command, &body),
