@@ -66,7 +66,7 @@ pub fn run(args: &[String]) -> Result<()> {
     // The plugins workspace's lock gets the new member (no other dependency moves): `--locked` builds pass.
     exec(
         cargo()
-            .args(["update", "--workspace", "--offline", "--manifest-path"])
+            .args(["update", "--workspace", "--manifest-path"])
             .arg(root().join("plugins/Cargo.toml")),
     )?;
     for file in &written {
