@@ -116,13 +116,25 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
             let mut routes: Vec<_> = router.routes().collect();
             routes.sort_by(|a, b| a.key.cmp(&b.key));
             for r in routes {
-                let mut chain = r.policies.clone();
-                chain.push(r.document.clone());
+                let steps = match &r.scan {
+                    Some(scan) => {
+                        let documents: Vec<&str> = scan
+                            .documents
+                            .iter()
+                            .map(|d| d.document_type.as_str())
+                            .collect();
+                        format!("scan: {}", documents.join(", "))
+                    }
+                    None => {
+                        let mut chain = r.policies.clone();
+                        chain.push(r.document.clone());
+                        chain.join(" → ")
+                    }
+                };
                 let _ = writeln!(
                     out,
-                    "route {} → {} (deadline {} ms)",
+                    "route {} → {steps} (deadline {} ms)",
                     r.key,
-                    chain.join(" → "),
                     r.deadline.as_millis()
                 );
             }

@@ -57,6 +57,7 @@ pub struct VerifyDigitalIdResponse {
     pub passport: Option<Passport>,
     /// Age QR: 18 or older; then each configured age. Never the birth date.
     pub adult: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub age_check: Vec<AgeCheck>,
     /// The issuer's reference of the holder's photo, to compare with the face.
     pub photo_ref: Option<String>,
