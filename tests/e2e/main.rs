@@ -3,6 +3,7 @@
 //! concern.
 
 mod adapter_tls;
+mod answer_signature;
 mod attachments;
 mod auth;
 mod check;
