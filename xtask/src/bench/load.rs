@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
-use super::micro::serde_json_lite::{self, Value};
 use super::procs::{Proc, copy_fixtures, free_addr, post_json};
 use super::{Plan, release_bin};
 use crate::build::Built;
 use crate::pg::TestDatabase;
 use crate::{Result, root};
+use serde_json::Value;
 
 const TOKEN: &str = "bench-client-token";
 
@@ -66,8 +66,8 @@ fn loadgen(addr: SocketAddr, plan: Plan, args: &[&str]) -> Result<LoadReport> {
         ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let v =
-        serde_json_lite::parse(text.trim()).ok_or_else(|| format!("loadgen printed `{text}`"))?;
+    let v = serde_json::from_str::<Value>(text.trim())
+        .map_err(|e| format!("loadgen printed `{text}`: {e}"))?;
     let f = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
     let r = LoadReport {
         rate: f("rate"),
@@ -265,7 +265,8 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
             people[0]
         ),
     )?;
-    let guid = serde_json_lite::parse(&body)
+    let guid = serde_json::from_str::<Value>(&body)
+        .ok()
         .and_then(|v| v.get("payload")?.get("guid")?.as_str().map(str::to_owned))
         .ok_or_else(|| format!("issuing a QR failed: {status} {body}"))?;
     let verify = format!(
