@@ -50,7 +50,7 @@ pub async fn run_route(
     let Some((document, target, qr)) = recognised else {
         return answered(scan::unrecognised(&scan.answer, format));
     };
-    let request = match scan::as_document(request, &target.message_type, &qr) {
+    let request = match scan::as_document(request, &target.message_type, qr.trim()) {
         Ok(r) => r,
         Err(why) => {
             tracing::warn!(route = %route.key, %why, "a scan request could not be passed on");

@@ -100,6 +100,51 @@ pub struct Accepted {
     envelope: QueuedEnvelope,
 }
 
+/// A scan request is held to the rules of the document its QR holds, as if sent as that document's request:
+/// the sender must be allowed that type, and the request as it goes on must pass that route's schema and
+/// identifier checks. A QR no document recognises passes (it is answered `QR_NOT_RECOGNISED`).
+async fn scan_checks(
+    engine: &Engine,
+    sender: &crate::auth::Sender,
+    route: &Route,
+    scan: &crate::scan::Scan,
+    envelope: &QueuedEnvelope,
+) -> Result<(), Failure> {
+    let request = gateway_host::Request::new(
+        "",
+        sender.mnemonic.clone(),
+        crate::convert::host_qname(&route.message_type),
+        envelope.format,
+        envelope.payload.clone(),
+    );
+    let Some(qr) = crate::scan::qr_of(&request) else {
+        return Ok(());
+    };
+    let Some(target) = scan
+        .recognise(&qr)
+        .and_then(|d| engine.router.route(&d.route))
+    else {
+        return Ok(());
+    };
+    if !sender.may_send(&target.key) {
+        return Err(Failure::of(
+            FaultKind::AccessDenied,
+            "Отправителю не разрешено направлять сведения вида, документ которого содержит QR-код",
+        ));
+    }
+    let converted = crate::scan::as_document(request, &target.message_type, qr.trim())
+        .map_err(|why| Failure::client(Fault::invalid_content(vec![why])))?;
+    let checked = match converted.format {
+        PayloadFormat::Xml => edge::check_xml(target, &engine.schemas, converted.payload).await,
+        PayloadFormat::Json => {
+            let value: serde_json::Value = serde_json::from_slice(&converted.payload)
+                .map_err(|e| Failure::client(Fault::invalid_content(vec![e.to_string()])))?;
+            edge::check_json(target, &engine.schemas, &value)
+        }
+    };
+    checked.map_err(Failure::client)
+}
+
 /// Checks `incoming` from `sender`.
 pub async fn accept(
     engine: &Engine,
@@ -194,6 +239,9 @@ pub async fn accept(
             }
         }
     };
+    if let Some(scan) = &route.scan {
+        scan_checks(engine, sender, &route, scan, &envelope).await?;
+    }
     Ok(Accepted {
         message_id,
         route,

@@ -54,6 +54,12 @@ pub fn package(root: &[u8], parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
         root,
     );
     for (i, (mime_type, data)) in parts.iter().enumerate() {
+        // A part's header line is written as given only when it is a plain `type/subtype`.
+        let mime_type = if crate::xsd::is_rfc2046_mime_type(mime_type) {
+            mime_type
+        } else {
+            "application/octet-stream"
+        };
         part(
             format!(
                 "Content-Type: {mime_type}\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <{}>\r\n",
@@ -90,6 +96,10 @@ fn refused(message: impl Into<String>) -> DecodeError {
 pub fn resolve(content_type: &str, body: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let boundary = parameter(content_type, "boundary")
         .ok_or_else(|| refused("в Content-Type multipart/related нет параметра boundary"))?;
+    // RFC 2046: 1 to 70 characters (a longer one would only make the search slow).
+    if boundary.is_empty() || boundary.len() > 70 {
+        return Err(refused("boundary должен содержать от 1 до 70 символов"));
+    }
     let start = parameter(content_type, "start").map(|s| strip_angles(&s).to_owned());
     let parts = split(body, &boundary)?;
     let root = match &start {
@@ -104,6 +114,9 @@ pub fn resolve(content_type: &str, body: &[u8]) -> Result<Vec<u8>, DecodeError> 
     let includes = includes(root.body)?;
     let mut out = Vec::with_capacity(root.body.len() + body.len() / 3 * 4);
     let mut at = 0;
+    // Each part is included once: the plain envelope is then never larger than the body's base64, whatever
+    // the root part says (a thousand includes of one part would otherwise make a small body huge).
+    let mut used: Vec<String> = Vec::new();
     for (range, href) in includes {
         let id = href
             .strip_prefix("cid:")
@@ -118,6 +131,12 @@ pub fn resolve(content_type: &str, body: &[u8]) -> Result<Vec<u8>, DecodeError> 
                     "нет части с Content-ID <{id}>, на которую ссылается xop:Include"
                 ))
             })?;
+        if used.contains(&id) {
+            return Err(refused(format!(
+                "часть <{id}> включена через xop:Include больше одного раза"
+            )));
+        }
+        used.push(id);
         out.extend_from_slice(&root.body[at..range.0]);
         out.extend_from_slice(STANDARD.encode(part.body).as_bytes());
         at = range.1;
@@ -346,6 +365,21 @@ mod tests {
                 STANDARD.encode(&bytes)
             )
         );
+    }
+
+    #[test]
+    fn a_part_is_included_once_and_a_boundary_is_short() {
+        let root = format!(
+            "<e xmlns:xop=\"{XOP_NS}\"><c><xop:Include href=\"cid:p\"/></c><d><xop:Include href=\"cid:p\"/></d></e>"
+        );
+        let (content_type, body) = mtom(&[("root", root.as_bytes()), ("p", b"0123456789")], None);
+        let refused = resolve(&content_type, &body).expect_err("included twice");
+        assert!(
+            refused.to_string().contains("больше одного раза"),
+            "{refused}"
+        );
+        let long = format!("multipart/related; boundary=\"{}\"", "b".repeat(71));
+        assert!(resolve(&long, b"--x--").is_err());
     }
 
     #[test]

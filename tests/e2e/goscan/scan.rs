@@ -147,3 +147,38 @@ async fn a_scan_request_reaches_the_plugin_of_the_document_its_qr_holds_on_both_
         gw.stop().await;
     }
 }
+
+/// A scan request is held to the rules of the document its QR holds: a sender allowed `ScanRequest` but not the
+/// large-family request cannot reach the certificate through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_is_allowed_only_for_documents_the_sender_may_send() {
+    const TOKEN_C: &str = "token-of-scanner-c";
+    let token = hex::encode(
+        openssl::hash::hash(openssl::hash::MessageDigest::sha256(), TOKEN_C.as_bytes())
+            .expect("sha256"),
+    );
+    // Kept whole: a field not bound would be dropped at once (the simulator with it).
+    let setup = Setup::start(
+        gateway_e2e::Backend::Sqlite,
+        &format!(
+            "[[senders]]\nmnemonic = \"C\"\nbearer_token_sha256 = \"{token}\"\n\
+             may_send = [\"{{urn://gateway/goscan/1.0}}ScanRequest\", \"{{urn://gateway/digital-id/1.0}}VerifyDigitalIdRequest\"]\n"
+        ),
+    )
+    .await;
+    let gw = &setup.gw;
+    let call = |qr: &str| {
+        let url = gw.url("/api/v1/messages");
+        let body = json!({"type": SCAN, "payload": {"qr": qr}});
+        async move { Client::new().post_json(&url, &body, Some(TOKEN_C)).await }
+    };
+    let refused = call("https://www.gosuslugi.ru/mnogodet/77-0012345").await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert_eq!(refused.json()["title"], "AccessDenied");
+    let allowed = call("https://id.max.ru/age/demo-age-0001").await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    assert_eq!(allowed.json()["payload"]["documentType"], "digital-id");
+    let unknown = call("не документ").await;
+    assert_eq!(unknown.json()["payload"]["result"], "QR_NOT_RECOGNISED");
+    setup.gw.stop().await;
+}

@@ -5,6 +5,20 @@ use crate::bindings::smev_gateway::plugin::attachments::{AttachmentReference, Ho
 use crate::bindings::smev_gateway::plugin::types::{Attachment, HostError};
 use crate::state::StoreState;
 
+/// `type/subtype`, each a token of RFC 2045 (no spaces, controls or separators): nothing that could end a
+/// header line.
+fn is_mime_type(text: &str) -> bool {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-'*`|~%{}".contains(&b))
+    };
+    text.len() <= 127
+        && text
+            .split_once('/')
+            .is_some_and(|(a, b)| token(a) && token(b))
+}
+
 impl Host for StoreState {
     fn references(&mut self) -> Vec<AttachmentReference> {
         self.attachments
@@ -26,8 +40,14 @@ impl Host for StoreState {
         if file.content_id.trim().is_empty() {
             return invalid("an attachment needs a content id".into());
         }
-        if file.mime_type.trim().is_empty() {
-            return invalid(format!("attachment {}: no MIME type", file.content_id));
+        if !is_mime_type(&file.mime_type) {
+            return invalid(format!(
+                "attachment {}: the MIME type is not type/subtype",
+                file.content_id
+            ));
+        }
+        if file.content_id.chars().any(char::is_control) || file.content_id.len() > 256 {
+            return invalid("a content id is one line of at most 256 bytes".into());
         }
         if state
             .attached
@@ -59,5 +79,25 @@ impl Host for StoreState {
             data: file.data,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_mime_type;
+
+    #[test]
+    fn mime_types_are_one_token_pair() {
+        assert!(is_mime_type("application/pdf") && is_mime_type("application/vnd.ms-excel"));
+        for bad in [
+            "",
+            "pdf",
+            "text/plain\r\nX: y",
+            "text/plain; charset=utf-8",
+            "a/b/c",
+            "/x",
+        ] {
+            assert!(!is_mime_type(bad), "{bad:?}");
+        }
     }
 }

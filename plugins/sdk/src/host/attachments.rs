@@ -17,8 +17,8 @@ pub fn references() -> Vec<AttachmentReference> {
 ///
 /// # Errors
 ///
-/// [`HostError::Invalid`] for an empty or repeated content id, an empty MIME type, or more files or bytes than the
-/// gateway allows for one reply.
+/// [`HostError::Invalid`] for an empty, repeated or multi-line content id, a MIME type that is not `type/subtype`,
+/// or more files or bytes than the gateway allows for one reply.
 pub fn attach(
     content_id: impl Into<String>,
     mime_type: impl Into<String>,
