@@ -113,7 +113,10 @@ impl QueuedEnvelope {
     /// The record's bytes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.payload.len() + 64);
-        out.extend_from_slice(MAGIC);
+        // Without references the record is written as version 1, which a node of the previous release still
+        // reads (a rolling upgrade may hand it the request).
+        let version_2 = !self.references.is_empty();
+        out.extend_from_slice(if version_2 { MAGIC } else { MAGIC_V1 });
         out.push(match self.format {
             PayloadFormat::Xml => b'x',
             PayloadFormat::Json => b'j',
@@ -126,6 +129,9 @@ impl QueuedEnvelope {
             put(&mut out, u.as_bytes());
         }
         put_attachments(&mut out, &self.attachments);
+        if !version_2 {
+            return out;
+        }
         out.extend_from_slice(&(self.references.len() as u32).to_le_bytes());
         for r in &self.references {
             put(&mut out, r.uuid.as_bytes());
@@ -174,9 +180,11 @@ impl QueuedEnvelope {
     }
 }
 
-/// A reply with files attached, as stored: `GQR1`, the payload, the files. A reply without files is stored as
-/// its payload bytes alone (XML or JSON never starts with these four bytes).
-const REPLY_MAGIC: &[u8; 4] = b"GQR1";
+/// A reply with files attached, as stored: NUL, `GQR1`, the payload, the files. A reply without files is stored
+/// as its payload bytes alone; a payload never starts with NUL (the host hands on UTF-8 XML or JSON text), so
+/// the two cannot be taken for each other. (A node of the previous release would hand such a record on as it
+/// is: upgrade every node before a plugin attaches files.)
+const REPLY_MAGIC: &[u8; 5] = b"\0GQR1";
 
 /// The stored body of a reply: its payload, with its files when it has any.
 pub fn reply_body(payload: &[u8], attachments: &[Attachment]) -> Vec<u8> {
@@ -304,14 +312,13 @@ mod tests {
                 "truncated at {cut}"
             );
         }
-        // A record of version 1 (queued by an older node, without the count of references) reads too.
+        // Without references the record is version 1, as the previous release wrote and reads it.
         let no_references = QueuedEnvelope {
             references: Vec::new(),
             ..e
         };
-        let mut v1 = no_references.encode();
-        v1.truncate(v1.len() - 4);
-        v1[..4].copy_from_slice(MAGIC_V1);
+        let v1 = no_references.encode();
+        assert_eq!(&v1[..4], MAGIC_V1);
         assert_eq!(QueuedEnvelope::decode(&v1), Some(no_references));
     }
 

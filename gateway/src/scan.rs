@@ -296,13 +296,15 @@ fn xml_wrapped(text: &str, answer: &QName, document_type: &str) -> Option<Vec<u8
         Some(rest) => &rest[rest.find("?>")? + 2..],
         None => text,
     };
+    // A document's answer without `Result` is wrapped all the same, with an empty one.
     let result = xml_children(element.as_bytes())
         .ok()?
         .into_iter()
         .find_map(|c| match c {
             Child::Text { local, text } if local == "Result" => Some(text),
             _ => None,
-        })?;
+        })
+        .unwrap_or_default();
     Some(
         format!(
             "<{l} xmlns=\"{ns}\"><DocumentType>{dt}</DocumentType><Result>{r}</Result><Answer>{element}</Answer></{l}>",

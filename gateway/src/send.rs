@@ -2,8 +2,9 @@
 //!
 //! Over JSON (the default) it makes the synchronous call `POST /api/v1/messages` and prints the answer. Over
 //! SOAP (`--soap 1.1|1.2|1.3`) it sends the payload (the XML root element) in a `SendRequestRequest` with a
-//! fresh version-1 `MessageID`, fetches the answer with `GetResponseRequest` until it comes (or `--wait` runs
-//! out), prints the `GetResponseResponse` and confirms it with `AckRequest`, as an SMEV client does. Plain
+//! fresh version-1 `MessageID`, fetches the answer with `GetResponseRequest` (its selector naming the request
+//! type) until the answer to this very request comes (or `--wait` runs out), prints the `GetResponseResponse`
+//! and confirms it with `AckRequest`, as an SMEV client does; other answers are left unconfirmed. Plain
 //! `http://` only: it is a tool for a gateway on this machine or a test network.
 
 use std::time::{Duration, Instant};
@@ -129,12 +130,24 @@ pub fn send_request(v: SmevVersion, message_id: &str, payload: &str) -> String {
     )
 }
 
-fn get_response(v: SmevVersion) -> String {
+/// A `GetResponseRequest` of `v` whose selector names the request type `message_type` (the gateway selects the
+/// answers to requests of that type), so that answers of other types stay queued for their owners.
+fn get_response(v: SmevVersion, message_type: &str) -> String {
     let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+    let selector = message_type
+        .parse::<smev_envelope::QName>()
+        .map(|q| {
+            format!(
+                "<b:NamespaceURI>{}</b:NamespaceURI><b:RootElementLocalName>{}</b:RootElementLocalName>",
+                quick_xml::escape::escape(q.namespace.as_str()),
+                quick_xml::escape::escape(q.local.as_str())
+            )
+        })
+        .unwrap_or_default();
     envelope(
         v,
         &format!(
-            "<t:GetResponseRequest><b:MessageTypeSelector Id=\"SIGNED_BY_CALLER\"><b:Timestamp>{now}</b:Timestamp>\
+            "<t:GetResponseRequest><b:MessageTypeSelector Id=\"SIGNED_BY_CALLER\">{selector}<b:Timestamp>{now}</b:Timestamp>\
              </b:MessageTypeSelector></t:GetResponseRequest>"
         ),
     )
@@ -174,11 +187,16 @@ async fn soap(client: &HttpClient, args: &SendArgs, v: SmevVersion) -> anyhow::R
     }
     let started = Instant::now();
     loop {
-        let (status, answer) = post(client, &url, &args.token, xml, get_response(v)).await?;
+        let request = get_response(v, &args.message_type);
+        let (status, answer) = post(client, &url, &args.token, xml, request).await?;
         if status != 200 {
             return Ok(format!("HTTP {status}\n{answer}"));
         }
-        if answer.contains("ResponseMessage>") {
+        // Only the answer to this request is confirmed; another one of the sender's (of the same type) is left
+        // to its owner and comes again after the queue's redelivery time.
+        if answer.contains("ResponseMessage>")
+            && text_of(&answer, "OriginalMessageId").as_deref() == Some(message_id.as_str())
+        {
             if let Some(id) = text_of(&answer, "MessageID") {
                 post(client, &url, &args.token, xml, ack(v, &id)).await?;
             }
@@ -209,7 +227,7 @@ mod tests {
             let decoded = smev_envelope::decode_request(v, sent.as_bytes(), &limits)
                 .unwrap_or_else(|e| panic!("{v}: {e}"));
             assert_eq!(decoded.operation(), smev_envelope::Operation::SendRequest);
-            for other in [get_response(v), ack(v, &id)] {
+            for other in [get_response(v, "{urn:x}X"), ack(v, &id)] {
                 smev_envelope::decode_request(v, other.as_bytes(), &limits)
                     .unwrap_or_else(|e| panic!("{v}: {e}: {other}"));
             }

@@ -22,6 +22,29 @@ use tokio::net::{TcpListener, TcpStream};
 pub const MAX_MESSAGES: usize = 200;
 /// The largest message accepted.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+/// The longest line read (a command, or a line of a message: RFC 5321 allows 1000; mail programs keep to it).
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Reads one line of at most [`MAX_LINE_BYTES`] into `line`; `Ok(false)` at the end of the stream. A longer line
+/// is an error: the session ends.
+async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    use tokio::io::AsyncReadExt;
+    line.clear();
+    let read = reader
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', line)
+        .await?;
+    if line.len() > MAX_LINE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "line too long",
+        ));
+    }
+    Ok(read > 0)
+}
 
 /// One received message.
 #[derive(Debug, Clone)]
@@ -75,6 +98,24 @@ impl Mailbox {
 
     /// `GET /__mail…`: the status, content type and body.
     pub fn http(&self, rest: &str) -> (u16, &'static str, Vec<u8>) {
+        if let Some(n) = rest
+            .strip_prefix('/')
+            .and_then(|n| n.strip_suffix(".eml"))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            let guard = self
+                .messages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            return match guard.1.iter().find(|m| m.n == n) {
+                Some(m) => (200, "message/rfc822", m.data.clone()),
+                None => (
+                    404,
+                    "application/json",
+                    br#"{"error": "no such message"}"#.to_vec(),
+                ),
+            };
+        }
         let messages = self.messages();
         match rest {
             "" => (
@@ -343,8 +384,7 @@ async fn session(stream: TcpStream, mailbox: &Mailbox) -> std::io::Result<()> {
     let (mut from, mut to) = (String::new(), Vec::<String>::new());
     let mut line = Vec::new();
     loop {
-        line.clear();
-        if lines.read_until(b'\n', &mut line).await? == 0 {
+        if !read_line(&mut lines, &mut line).await? {
             return Ok(());
         }
         let command = String::from_utf8_lossy(&line).trim_end().to_owned();
@@ -372,9 +412,11 @@ async fn session(stream: TcpStream, mailbox: &Mailbox) -> std::io::Result<()> {
                 write
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
-                match data(&mut lines).await? {
+                let message = data(&mut lines).await?;
+                let (sender, recipients) = (std::mem::take(&mut from), std::mem::take(&mut to));
+                match message {
                     Some(message) => {
-                        mailbox.keep(std::mem::take(&mut from), std::mem::take(&mut to), message);
+                        mailbox.keep(sender, recipients, message);
                         b"250 OK: kept\r\n"
                     }
                     None => b"552 Message too large\r\n",
@@ -405,8 +447,7 @@ async fn data<R: tokio::io::AsyncBufRead + Unpin>(
     let mut too_large = false;
     let mut line = Vec::new();
     loop {
-        line.clear();
-        if lines.read_until(b'\n', &mut line).await? == 0 {
+        if !read_line(lines, &mut line).await? {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         if line == b".\r\n" || line == b".\n" {

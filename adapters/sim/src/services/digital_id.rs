@@ -203,8 +203,12 @@ impl DigitalId {
             return Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "no randomness");
         }
         let code: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        let expires_at_ms = now_ms() + request.ttl_seconds * 1000;
-        self.codes().insert(
+        // At most a day; codes an hour past their time go when a new one is made (they answer EXPIRED until then).
+        let now = now_ms();
+        let expires_at_ms = now.saturating_add(request.ttl_seconds.min(86_400) * 1000);
+        let mut codes = self.codes();
+        codes.retain(|_, c| c.expires_at_ms.saturating_add(3_600_000) > now);
+        codes.insert(
             code.clone(),
             Code {
                 code: code.clone(),
@@ -215,6 +219,7 @@ impl DigitalId {
                 used: false,
             },
         );
+        drop(codes);
         Reply::found(json!({ "code": code, "expiresAtMs": expires_at_ms }))
     }
 }
