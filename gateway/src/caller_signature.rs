@@ -89,8 +89,8 @@ pub fn check(
 }
 
 /// The `PersonalSignature` of a SendRequest, where present, over the payload's root element (whose local name is
-/// `root`): verified as the caller's is, its certificate valid now. Which person may sign is the document
-/// plugin's business (the certificate is not registered with the sender).
+/// `root`): verified as the caller's is, its certificate valid now. The certificate is not checked against the
+/// trust store nor handed to the plugin: this vouches for the payload's integrity, not for who the person is.
 fn personal_signature(
     sender: &Sender,
     envelope: &[u8],
