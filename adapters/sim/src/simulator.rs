@@ -40,6 +40,17 @@ impl Simulator {
     }
 
     /// Answers one request.
+    /// Asks service `name` directly, outside faults and counters (the control API's views of a service).
+    pub(crate) fn peek(
+        &self,
+        name: &str,
+        method: &Method,
+        rest: &str,
+    ) -> Option<(StatusCode, Value)> {
+        let reply = self.slot(name)?.service.handle(method, rest, b"");
+        Some((reply.status, reply.body))
+    }
+
     pub(crate) async fn dispatch(
         &self,
         method: &Method,

@@ -85,6 +85,10 @@ pub fn adapter_dir() -> Result<&'static Path, BuildError> {
                     "digital-id-issuer-adapter",
                     "-p",
                     "records-adapter",
+                    "-p",
+                    "sms-adapter",
+                    "-p",
+                    "diagnosis-register-adapter",
                 ],
             )?;
             Ok(target.join("debug"))

@@ -233,13 +233,7 @@ impl Service for DigitalId {
         match (rest, method) {
             ("v1/resolve", &Method::POST) => self.resolve(body),
             ("v1/issue", &Method::POST) => self.issue(body),
-            ("v1/resolve" | "v1/issue", _) => {
-                Reply::error(StatusCode::METHOD_NOT_ALLOWED, "use POST")
-            }
-            _ => Reply::error(
-                StatusCode::NOT_FOUND,
-                format!("{NAME} has no route /{rest}"),
-            ),
+            _ => super::unrouted(NAME, rest, &["v1/resolve", "v1/issue"]),
         }
     }
 }

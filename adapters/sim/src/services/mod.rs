@@ -9,12 +9,14 @@ use std::path::Path;
 use hyper::{Method, StatusCode};
 use serde_json::Value;
 
+pub mod diagnosis_register;
 pub mod digital_id;
 pub mod large_family_bank;
 pub mod mchd_registry;
 pub mod mod_showcase;
 pub mod org_profile;
 pub mod records;
+pub mod sms;
 
 /// A simulated registry.
 pub trait Service: Send + Sync {
@@ -88,11 +90,26 @@ pub const LOADERS: &[Loader] = &[
     large_family_bank::load,
     digital_id::load,
     records::load,
+    sms::load,
+    diagnosis_register::load,
 ];
 
 /// Loads every service from `fixtures_dir`.
 pub fn load_all(fixtures_dir: &Path) -> anyhow::Result<Vec<Box<dyn Service>>> {
     LOADERS.iter().map(|load| load(fixtures_dir)).collect()
+}
+
+/// The answer to a request no route of service `name` takes: 405 for a known route (`known`) asked with the
+/// wrong method, 404 otherwise.
+pub fn unrouted(name: &str, rest: &str, known: &[&str]) -> Reply {
+    if known.contains(&rest) {
+        Reply::error(StatusCode::METHOD_NOT_ALLOWED, "wrong method")
+    } else {
+        Reply::error(
+            StatusCode::NOT_FOUND,
+            format!("{name} has no route /{rest}"),
+        )
+    }
 }
 
 /// The digits of a string, in order (identifiers are matched by digits only).
