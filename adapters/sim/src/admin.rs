@@ -5,6 +5,8 @@
 //!   settings; either setting may be left out to keep it.
 //! - `GET /__stats` → `{"<service>": {"calls": N, "found": N, "notFound": N, "failures": N}, ...}`
 //! - `POST /__reset` → every counter back to zero; answers the zeroed stats.
+//! - `GET /__sms` → what the SMS gateway sent, newest first (its own `GET /sms/v1/sent`, outside faults and
+//!   counters).
 
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
@@ -35,11 +37,16 @@ pub(crate) fn handle(
         ),
         (&Method::POST, "config") => change_config(sim, body),
         (&Method::GET, "stats") => (StatusCode::OK, stats(sim)),
+        (&Method::GET, "sms") => sim
+            .peek(crate::services::sms::NAME, method, "v1/sent")
+            .unwrap_or_else(|| error(StatusCode::NOT_FOUND, "no SMS gateway")),
         (&Method::POST, "reset") => {
             sim.slots.iter().for_each(|slot| slot.counters.reset());
             (StatusCode::OK, stats(sim))
         }
-        (_, "config" | "stats" | "reset") => error(StatusCode::METHOD_NOT_ALLOWED, "wrong method"),
+        (_, "config" | "stats" | "reset" | "sms") => {
+            error(StatusCode::METHOD_NOT_ALLOWED, "wrong method")
+        }
         _ => error(
             StatusCode::NOT_FOUND,
             format!("no control route /__{command}"),

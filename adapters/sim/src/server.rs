@@ -161,14 +161,7 @@ async fn answer(
             .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(kind));
         return response;
     }
-    // `/__...` is the control API (`/__sms`: what the SMS gateway sent); everything else goes to a simulated
-    // registry.
-    if path == "/__sms" && parts.method == hyper::Method::GET {
-        let (status, value) = sim
-            .peek(crate::services::sms::NAME, &parts.method, "v1/sent")
-            .unwrap_or((StatusCode::NOT_FOUND, json!({ "error": "no SMS gateway" })));
-        return json_response(status, &value);
-    }
+    // `/__...` is the control API; everything else goes to a simulated registry.
     let (status, value) = match path.strip_prefix("/__") {
         Some(command) => crate::admin::handle(sim, &parts.method, command, &body),
         None => sim.dispatch(&parts.method, path, &body).await,
