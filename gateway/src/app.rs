@@ -21,6 +21,7 @@ use crate::crypto::TrustStore;
 use crate::crypto::smev_signature::AnswerSigner;
 use crate::journal::Journal;
 use crate::page_guard::PageGuard;
+use crate::plugin_mail::PluginMail;
 use crate::respond::BodyLimits;
 use crate::router::Router;
 use crate::scopes::ScopePolicy;
@@ -69,6 +70,8 @@ pub struct Engine {
     /// The CAs and CRLs signatures are checked against (also behind the plugins' `crypto`).
     pub trust: Arc<TrustStore>,
     pub tokens: Arc<TokenService>,
+    /// E-mail plugins queue, delivered by [`PluginMail::run`]; none without `[smtp]`.
+    pub mail: Option<Arc<PluginMail>>,
 }
 
 /// Where requests and answers are kept, and how many chains of queued requests run at once.
@@ -206,6 +209,21 @@ pub async fn load_plugins(
     Ok(Arc::new(host))
 }
 
+/// The mail service for plugins, when the config has `[smtp]`.
+fn plugin_mail(config: &Config, store: &Store) -> anyhow::Result<Option<Arc<PluginMail>>> {
+    let Some(smtp) = &config.smtp else {
+        return Ok(None);
+    };
+    let outbox = crate::smtp::outbox(config, smtp)?;
+    let domain = outbox.from().email.domain().to_owned();
+    Ok(Some(Arc::new(PluginMail::new(
+        store.clone(),
+        Arc::new(outbox),
+        config.mail.clone(),
+        domain,
+    ))))
+}
+
 /// Every `[[pages]]` whose plugin does not export pages.
 pub fn page_problems(config: &Config, host: &PluginHost) -> Vec<String> {
     config
@@ -263,7 +281,10 @@ impl App {
             config.tokens.cache_capacity,
             config.tokens.tombstone_keep.get(),
         ));
+        let mail = plugin_mail(&config, &store)?;
         let services = Arc::new(Services {
+            store: store.clone(),
+            mail: mail.clone(),
             tokens: tokens.clone(),
             adapters: adapters.clone(),
             schemas: schemas.clone(),
@@ -321,6 +342,7 @@ impl App {
                 adapters,
                 trust,
                 tokens,
+                mail,
             },
             queue: Queue {
                 store,

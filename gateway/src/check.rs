@@ -170,8 +170,8 @@ pub async fn run(loaded: &Loaded) -> anyhow::Result<()> {
     }
 }
 
-/// The plugins' services without the running gateway's store: tokens in memory, the config's adapters,
-/// schemas and trust store (for `gateway check` and `gateway plugin call`).
+/// The plugins' services without the running gateway's store: tokens and plugins' records in memory, no
+/// e-mail, the config's adapters, schemas and trust store (for `gateway check` and `gateway plugin call`).
 pub async fn offline_services(
     components: &Components,
     allowed_adapters: HashMap<String, Vec<String>>,
@@ -181,6 +181,8 @@ pub async fn offline_services(
         gateway_store::Store::connect("sqlite::memory:", gateway_store::StoreOptions::default())
             .await?;
     Ok(Arc::new(Services {
+        store: memory.clone(),
+        mail: None,
         tokens: Arc::new(TokenService::new(
             memory,
             Some(node),

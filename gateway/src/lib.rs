@@ -44,6 +44,7 @@ pub mod crypto;
 pub mod edge;
 pub mod error;
 pub mod health;
+pub mod host_error;
 pub mod intake;
 pub mod jobs;
 pub mod journal;
@@ -52,7 +53,9 @@ pub mod logging;
 pub mod page_guard;
 pub mod pipeline;
 pub mod plugin_call;
+pub mod plugin_mail;
 pub mod plugin_pages;
+pub mod plugin_store;
 pub mod queued;
 pub mod reports;
 pub mod respond;
@@ -63,6 +66,7 @@ pub mod scopes;
 pub mod send;
 pub mod server;
 pub mod services;
+pub mod smtp;
 pub mod soap;
 pub mod tokens;
 pub mod wsdl;
@@ -110,6 +114,9 @@ pub async fn run(
     app.tracker.spawn(pipeline::recovery_loop(app.clone()));
     app.tracker.spawn(jobs::sweeper(app.clone()));
     app.tracker.spawn(jobs::facts_retention(app.clone()));
+    if let Some(mail) = &app.engine.mail {
+        app.tracker.spawn(mail.clone().run(app.shutdown.clone()));
+    }
     reports::start(&app)?;
     server::serve(app.clone(), listener, tls).await;
     app.tracker.close();

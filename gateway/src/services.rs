@@ -7,10 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_adapter_host::{Adapters, CallError};
-use gateway_host::{CallContext, HostError, HostServices, Signer, Token, TokenLookup, VerifyError};
+use gateway_host::{
+    CallContext, HostError, HostServices, MailMessage, Signer, StorePut, StorePutResult,
+    StoredItem, Token, TokenLookup, VerifyError,
+};
 use gateway_schema::SchemaCatalog;
+use gateway_store::Store;
 
 use crate::crypto::TrustStore;
+use crate::host_error::store_err;
+use crate::plugin_mail::PluginMail;
 use crate::scopes::{Access, ScopePolicy};
 use crate::tokens::TokenService;
 
@@ -24,14 +30,10 @@ pub struct Services {
     pub allowed_adapters: HashMap<String, Vec<String>>,
     /// Whose token scopes each plugin may read.
     pub scopes: ScopePolicy,
-}
-
-fn store_err(e: gateway_store::StoreError) -> HostError {
-    if e.is_retryable() {
-        HostError::Unavailable(e.to_string())
-    } else {
-        HostError::Failed(e.to_string())
-    }
+    /// Where plugins' own records are kept.
+    pub store: Store,
+    /// E-mail for plugins; none without `[smtp]`.
+    pub mail: Option<Arc<PluginMail>>,
 }
 
 fn token(t: gateway_store::Token) -> Token {
@@ -161,5 +163,57 @@ impl HostServices for Services {
             .await
             .map_err(|e| HostError::Failed(format!("schema check failed to run: {e}")))?;
         Ok(verdict.err().map(|v| v.messages.join("; ")))
+    }
+
+    async fn store_get(
+        &self,
+        cx: &CallContext,
+        collection: &str,
+        key: &str,
+    ) -> Result<Option<StoredItem>, HostError> {
+        crate::plugin_store::get(&self.store, cx, collection, key).await
+    }
+
+    async fn store_put(
+        &self,
+        cx: &CallContext,
+        put: StorePut,
+    ) -> Result<StorePutResult, HostError> {
+        crate::plugin_store::put(&self.store, cx, put).await
+    }
+
+    async fn store_delete(
+        &self,
+        cx: &CallContext,
+        collection: &str,
+        key: &str,
+    ) -> Result<bool, HostError> {
+        crate::plugin_store::delete(&self.store, cx, collection, key).await
+    }
+
+    async fn store_query(
+        &self,
+        cx: &CallContext,
+        collection: &str,
+        tag_hash: &str,
+        from: u64,
+        until: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredItem>, HostError> {
+        crate::plugin_store::query(&self.store, cx, collection, tag_hash, (from, until), limit)
+            .await
+    }
+
+    async fn mail_send(&self, cx: &CallContext, message: MailMessage) -> Result<bool, HostError> {
+        match &self.mail {
+            Some(mail) => mail.queue(&cx.plugin, message).await,
+            None => Err(HostError::Unavailable(
+                "the gateway has no [smtp]: it cannot send e-mail".into(),
+            )),
+        }
+    }
+
+    fn hash_key(&self) -> &[u8] {
+        self.tokens.key()
     }
 }

@@ -48,6 +48,12 @@ pub struct TokenService {
 }
 
 impl TokenService {
+    /// The operator's key (`[tokens] subject_key`, else random per process) that keys the gateway's hashes of
+    /// personal identifiers: token subjects, plugins' record tags and fingerprints.
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
     /// A service over `store`; `key` keys the subject hash (random when the operator set none).
     pub fn new(
         store: Store,

@@ -1,4 +1,4 @@
-//! The `wasmtime` bindings of the WIT world `smev-gateway:plugin/plugin-with-pages@1.2.0`.
+//! The `wasmtime` bindings of the WIT world `smev-gateway:plugin/plugin-with-pages@1.3.0`.
 //!
 //! Generated from `plugins/wit`; nothing outside this crate sees these types (the gateway uses the plain types
 //! of [`crate::types`]). Imports that reach the gateway's services are `async`; `facts.record` may trap (a
@@ -17,6 +17,8 @@ wasmtime::component::bindgen!({
         "smev-gateway:plugin/crypto": async,
         "smev-gateway:plugin/xml-schema": async,
         "smev-gateway:plugin/facts": trappable,
+        "smev-gateway:plugin/store": async,
+        "smev-gateway:plugin/mail": async,
     },
     exports: { default: async },
 });

@@ -1,7 +1,7 @@
 //! The exports of a loaded component: `handler` (every plugin) and `page` (optional since contract 1.1.0),
 //! looked up once when the plugin is loaded and typed against each fresh instance.
 //!
-//! `wasmtime`'s export lookup is semver-aware like its linker: the host asks for `…/handler@1.2.0` and finds
+//! `wasmtime`'s export lookup is semver-aware like its linker: the host asks for `…/handler@1.3.0` and finds
 //! the `…/handler@1.0.0` of a plugin built against 1.0.0 (and the `…@1.x` of any later minor version).
 
 use wasmtime::AsContextMut;
@@ -11,9 +11,9 @@ use crate::bindings::exports::smev_gateway::plugin::{handler, page};
 use crate::state::StoreState;
 
 /// The handler interface the host calls.
-pub(crate) const HANDLER_EXPORT: &str = "smev-gateway:plugin/handler@1.2.0";
+pub(crate) const HANDLER_EXPORT: &str = "smev-gateway:plugin/handler@1.3.0";
 /// The page interface the host calls, when the component exports it.
-pub(crate) const PAGE_EXPORT: &str = "smev-gateway:plugin/page@1.2.0";
+pub(crate) const PAGE_EXPORT: &str = "smev-gateway:plugin/page@1.3.0";
 
 /// A pre-linked component and the indices of its exports.
 pub(crate) struct PluginPre {

@@ -1,7 +1,7 @@
 //! The WebAssembly plugin host: `wasmtime` components, limits, host capabilities.
 //!
 //! A plugin is a WebAssembly component implementing the WIT world `smev-gateway:plugin/plugin` or, when it
-//! also serves pages, `smev-gateway:plugin/plugin-with-pages` (contract 1.2.0, `plugins/wit/gateway.wit`;
+//! also serves pages, `smev-gateway:plugin/plugin-with-pages` (contract 1.3.0, `plugins/wit/gateway.wit`;
 //! components built against 1.0.0 and 1.1.0 load too). The gateway creates one [`PluginHost`],
 //! [`load`](PluginHost::load)s each configured plugin from a [`PluginSpec`], and
 //! [`invoke`](PluginHost::invoke)s it per envelope:
@@ -105,7 +105,7 @@ pub use page_checks::{
 pub use pages::{PageMethod, PageRequest, PageResponse, preferred_language};
 pub use services::{CallContext, HostServices, NoServices};
 pub use types::{
-    Annotation, Attachment, AttachmentReference, Denial, Description, Fact, Outcome, PayloadFormat,
-    QName, REVOKED_PREFIX, RejectCode, Rejection, Reply, Request, Signer, Status, Token,
-    TokenLookup, VerifyError,
+    Annotation, Attachment, AttachmentReference, Denial, Description, Fact, MailMessage, Outcome,
+    PayloadFormat, QName, REVOKED_PREFIX, RejectCode, Rejection, Reply, Request, Signer, Status,
+    StorePut, StorePutResult, StoredItem, Token, TokenLookup, VerifyError,
 };

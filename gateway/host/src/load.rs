@@ -108,7 +108,7 @@ async fn compile(engine: &Engine, bytes: Vec<u8>) -> Result<Component, String> {
 
 /// Refuses a component that imports or exports `smev-gateway:plugin` at another major version. Any minor
 /// version of this major version is accepted: `wasmtime` resolves `…@1.0.0` (and `…@1.x`) names to the host's
-/// 1.2.0 definitions, and a name the host does not define is refused when the component is linked.
+/// 1.3.0 definitions, and a name the host does not define is refused when the component is linked.
 fn check_contract_version(
     plugin: &str,
     component: &Component,

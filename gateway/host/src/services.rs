@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use crate::error::HostError;
-use crate::types::{Signer, Token, TokenLookup, VerifyError};
+use crate::types::{
+    MailMessage, Signer, StorePut, StorePutResult, StoredItem, Token, TokenLookup, VerifyError,
+};
 
 /// Who is calling a host service: the plugin and the envelope it is handling (or the page it is rendering).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +76,71 @@ pub trait HostServices: Send + Sync + 'static {
         namespace: &str,
         document: Vec<u8>,
     ) -> Result<Option<String>, HostError>;
+
+    /// The plugin's live record `key` of `collection` (contract 1.3.0 `store`; arguments already checked).
+    async fn store_get(
+        &self,
+        _cx: &CallContext,
+        _collection: &str,
+        _key: &str,
+    ) -> Result<Option<StoredItem>, HostError> {
+        Err(not_configured("the plugin store"))
+    }
+
+    /// Writes the plugin's record if the condition holds.
+    async fn store_put(
+        &self,
+        _cx: &CallContext,
+        _put: StorePut,
+    ) -> Result<StorePutResult, HostError> {
+        Err(not_configured("the plugin store"))
+    }
+
+    /// Deletes the plugin's record; true if it was live.
+    async fn store_delete(
+        &self,
+        _cx: &CallContext,
+        _collection: &str,
+        _key: &str,
+    ) -> Result<bool, HostError> {
+        Err(not_configured("the plugin store"))
+    }
+
+    /// The plugin's live records of `collection` under the hashed tag `tag_hash` with `at` in
+    /// [`from`, `until`), oldest first, at most `limit`.
+    async fn store_query(
+        &self,
+        _cx: &CallContext,
+        _collection: &str,
+        _tag_hash: &str,
+        _from: u64,
+        _until: u64,
+        _limit: u32,
+    ) -> Result<Vec<StoredItem>, HostError> {
+        Err(not_configured("the plugin store"))
+    }
+
+    /// Queues an e-mail; false when the plugin queued one with this key before (contract 1.3.0 `mail`).
+    async fn mail_send(&self, _cx: &CallContext, _message: MailMessage) -> Result<bool, HostError> {
+        Err(not_configured("e-mail ([smtp])"))
+    }
+
+    /// The key of the host's keyed hashes (store tags and `store.fingerprint`): the same on every node of one
+    /// gateway. The default is random per process (a host without a gateway).
+    fn hash_key(&self) -> &[u8] {
+        process_key()
+    }
+}
+
+/// A random key for this process.
+fn process_key() -> &'static [u8] {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key
+    })
 }
 
 /// Services for a host without a gateway behind it (tools, benchmarks): every call answers

@@ -352,3 +352,63 @@ mod tests {
         );
     }
 }
+
+/// A plugin's durable record as stored (`store.item`, contract 1.3.0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem {
+    /// The collection.
+    pub collection: String,
+    /// The key within the collection.
+    pub key: String,
+    /// The plugin's bytes.
+    pub value: Vec<u8>,
+    /// 1 after the first write, one more with every write.
+    pub version: u64,
+    /// The instant the record is about (unix ms).
+    pub at: u64,
+    /// When it ceases to exist (unix ms), if ever.
+    pub expires_at: Option<u64>,
+}
+
+/// A write of a plugin's record (`store.put-request`), checked by the host; its tags already hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePut {
+    /// The collection.
+    pub collection: String,
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: Vec<u8>,
+    /// The record's instant (unix ms).
+    pub at: u64,
+    /// Its expiry (unix ms).
+    pub expires_at: Option<u64>,
+    /// Keyed hashes of its tags (hex), replacing the earlier ones.
+    pub tag_hashes: Vec<String>,
+    /// None: always; `Some(0)`: only if absent; `Some(v)`: only if the stored version is `v`.
+    pub if_version: Option<u64>,
+}
+
+/// What a conditional write did (`store.put-result`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorePutResult {
+    /// Written; the new version.
+    Written(u64),
+    /// Not written; the live record as stored now, if any.
+    Conflict(Option<StoredItem>),
+}
+
+/// An e-mail a plugin queues (`mail.message`, contract 1.3.0), checked by the host except for the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailMessage {
+    /// The recipient's address.
+    pub to: String,
+    /// The subject, one line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+    /// Files; `content_id` is the file name.
+    pub attachments: Vec<Attachment>,
+    /// The message's key among the plugin's messages.
+    pub key: String,
+}

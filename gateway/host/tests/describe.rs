@@ -95,7 +95,7 @@ async fn load_patched(from: &str, to: &str) -> Result<(), LoadError> {
 #[tokio::test]
 async fn another_major_version_of_the_contract_is_refused() {
     let imported = load_patched(
-        "smev-gateway:plugin/ids@1.2.0",
+        "smev-gateway:plugin/ids@1.3.0",
         "smev-gateway:plugin/ids@2.1.0",
     )
     .await;
@@ -106,7 +106,7 @@ async fn another_major_version_of_the_contract_is_refused() {
         other => panic!("expected IncompatibleVersion, got {other:?}"),
     }
     let exported = load_patched(
-        "smev-gateway:plugin/handler@1.2.0",
+        "smev-gateway:plugin/handler@1.3.0",
         "smev-gateway:plugin/handler@3.1.0",
     )
     .await;
@@ -119,8 +119,8 @@ async fn another_major_version_of_the_contract_is_refused() {
 #[tokio::test]
 async fn an_import_the_host_does_not_provide_is_refused() {
     let result = load_patched(
-        "smev-gateway:plugin/qr@1.2.0",
-        "smev-gateway:plugin/zz@1.2.0",
+        "smev-gateway:plugin/qr@1.3.0",
+        "smev-gateway:plugin/zz@1.3.0",
     )
     .await;
     match result {

@@ -1,5 +1,5 @@
 //! Contract versions: a plugin built against 1.0.0 (`test-legacy`, from a frozen copy of the 1.0.0 WIT) loads
-//! and answers next to plugins of the current contract (1.2.0) with and without pages; which plugins serve pages is known at load;
+//! and answers next to plugins of the current contract (1.3.0) with and without pages; which plugins serve pages is known at load;
 //! a page export of another major version is refused.
 
 mod common;
@@ -71,12 +71,12 @@ fn the_components_target_the_versions_the_tests_assume() {
         "test-legacy is a 1.0.0 component: {legacy:?}"
     );
     let doc = contract_names(TEST_DOC);
-    assert!(doc.iter().all(|name| name.ends_with("@1.2.0")), "{doc:?}");
+    assert!(doc.iter().all(|name| name.ends_with("@1.3.0")), "{doc:?}");
     assert!(!doc.iter().any(|name| name.contains("/page@")), "{doc:?}");
     let page = contract_names(TEST_PAGE);
     assert!(
-        page.contains(&"smev-gateway:plugin/page@1.2.0".to_owned())
-            && page.contains(&"smev-gateway:plugin/handler@1.2.0".to_owned()),
+        page.contains(&"smev-gateway:plugin/page@1.3.0".to_owned())
+            && page.contains(&"smev-gateway:plugin/handler@1.3.0".to_owned()),
         "{page:?}"
     );
 }
@@ -121,7 +121,7 @@ async fn a_plugin_built_against_1_0_answers_next_to_plugins_of_1_1() {
             DEADLINE,
         )
         .await
-        .expect("the 1.2.0 plugin answers");
+        .expect("the 1.3.0 plugin answers");
     assert_eq!(json_reply(&echo.outcome)["text"], "new");
     let page = host
         .page("test-page", page_get("echo", &[]), DEADLINE)
@@ -149,7 +149,7 @@ async fn which_plugins_serve_pages_is_known_at_load() {
 async fn a_page_export_of_another_major_version_is_refused() {
     let refused = load_patched_copy(
         TEST_PAGE,
-        "smev-gateway:plugin/page@1.2.0",
+        "smev-gateway:plugin/page@1.3.0",
         "smev-gateway:plugin/page@2.1.0",
     )
     .await;
@@ -165,7 +165,7 @@ async fn a_page_export_of_another_major_version_is_refused() {
 async fn a_page_export_of_a_later_minor_version_is_served() {
     let path = patched_copy(
         TEST_PAGE,
-        "smev-gateway:plugin/page@1.2.0",
+        "smev-gateway:plugin/page@1.3.0",
         "smev-gateway:plugin/page@1.7.0",
     );
     let host = PluginHost::new(&test_config(4), Arc::new(FakeServices::default())).expect("host");

@@ -1,4 +1,4 @@
-//! The e-mail: a plain-text body with the zip attached, a deterministic Message-ID, and delivery over
+//! The e-mail: a plain-text body with files attached (a report's zip), a deterministic Message-ID, and delivery over
 //! real SMTP with lettre (plain, STARTTLS or implicit TLS; optional credentials).
 //!
 //! The Message-ID is made from the report's kind, organisation, period and a domain, so the same report
@@ -69,12 +69,21 @@ pub struct Mail {
     pub subject: String,
     /// The plain-text body.
     pub body: String,
-    /// The attachment's file name.
-    pub attachment_name: String,
-    /// The attachment (the zip).
-    pub attachment: Vec<u8>,
+    /// The attached files (a report's zip; a plugin's files).
+    pub files: Vec<MailFile>,
     /// The Message-ID, `<...@...>`.
     pub message_id: String,
+}
+
+/// A file attached to a [`Mail`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFile {
+    /// Its file name.
+    pub name: String,
+    /// Its MIME type, `type/subtype`.
+    pub content_type: String,
+    /// Its bytes.
+    pub data: Vec<u8>,
 }
 
 /// What the SMTP server said when it accepted a message.
@@ -174,23 +183,21 @@ pub fn parse_mailbox(text: &str) -> Result<Mailbox, ReportError> {
 }
 
 /// The message: From, To, Subject, Date, the deterministic Message-ID, the body as text/plain (UTF-8)
-/// and the attachment as application/zip.
+/// and each file as an attachment of its type.
 pub fn build(from: &Mailbox, mail: Mail) -> Result<Message, ReportError> {
-    let attachment = Attachment::new(mail.attachment_name).body(
-        mail.attachment,
-        ContentType::parse("application/zip").map_err(|e| ReportError::Mail(e.to_string()))?,
-    );
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body));
+    for file in mail.files {
+        let content_type =
+            ContentType::parse(&file.content_type).map_err(|e| ReportError::Mail(e.to_string()))?;
+        parts = parts.singlepart(Attachment::new(file.name).body(file.data, content_type));
+    }
     Message::builder()
         .from(from.clone())
         .to(mail.to)
         .subject(mail.subject)
         .message_id(Some(mail.message_id))
         .date_now()
-        .multipart(
-            MultiPart::mixed()
-                .singlepart(SinglePart::plain(mail.body))
-                .singlepart(attachment),
-        )
+        .multipart(parts)
         .map_err(|e| ReportError::Mail(e.to_string()))
 }
 
@@ -221,8 +228,11 @@ mod tests {
             to: parse_mailbox("ООО «Пример» <reports@example.org>").unwrap(),
             subject: "Отчёт о сканированиях за период".into(),
             body: "Здравствуйте!\nОтчёт во вложении.".into(),
-            attachment_name: "scan-report.zip".into(),
-            attachment: b"PK\x03\x04zip bytes".to_vec(),
+            files: vec![MailFile {
+                name: "scan-report.zip".into(),
+                content_type: "application/zip".into(),
+                data: b"PK\x03\x04zip bytes".to_vec(),
+            }],
             message_id: "<scan-report.scheduled.1027700132195.2025-03-01.2025-03-31@gw.example>"
                 .into(),
         }

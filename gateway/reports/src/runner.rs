@@ -380,8 +380,11 @@ impl Runner {
                 to: built.recipient.clone(),
                 subject: built.layout.email.subject.clone(),
                 body: built.layout.email.body.clone(),
-                attachment_name: built.layout.archive_file_name.clone(),
-                attachment,
+                files: vec![mail::MailFile {
+                    name: built.layout.archive_file_name.clone(),
+                    content_type: "application/zip".into(),
+                    data: attachment,
+                }],
                 message_id: message_id.clone(),
             })
             .await?;

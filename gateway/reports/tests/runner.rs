@@ -274,7 +274,7 @@ async fn a_tick_sends_each_organisation_its_signed_report_once() {
         format!("<scan-report.scheduled.{THEATRE}.{day}.{day}@gw.test>")
     );
     assert_eq!(theatre.subject, format!("Отчёт {day}"));
-    let members = unzip(&theatre.attachment);
+    let members = unzip(&theatre.files[0].data);
     let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,

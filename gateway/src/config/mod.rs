@@ -30,7 +30,7 @@ use serde::Deserialize;
 pub use crypto::{CryptoConfig, OcspConfig};
 
 pub use load::{ConfigError, Loaded};
-pub use reports::{ReportsConfig, SmtpConfig};
+pub use reports::{MailConfig, ReportsConfig, SmtpConfig};
 pub use routes::{RouteConfig, ScanConfig, ScanDocumentConfig};
 pub use units::{ByteSize, Dur};
 
@@ -89,9 +89,12 @@ pub struct Config {
     /// Scan reports e-mailed to organisations; none without this section.
     #[serde(default)]
     pub reports: Option<ReportsConfig>,
-    /// The mail server reports go through (needed with `[reports]`).
+    /// The mail server reports and plugins' e-mail go through (needed with `[reports]`).
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
+    /// Delivery of the e-mail plugins queue (through `[smtp]`).
+    #[serde(default)]
+    pub mail: MailConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,

@@ -173,3 +173,37 @@ impl SmtpConfig {
         Dur::secs(60)
     }
 }
+
+/// `[mail]`: e-mail plugins queue (contract 1.3.0 `mail`, e.g. a participant's QR code, a contact's notice),
+/// delivered through `[smtp]` by every node's mail job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// How often the job looks for due messages when nothing woke it. Default `5s`.
+    pub poll: Dur,
+    /// The pause after a first failed attempt; each further failure doubles it. Default `30s`.
+    pub retry_initial: Dur,
+    /// The longest pause between attempts. Default `1h`.
+    pub retry_max: Dur,
+    /// A message not accepted by the server this long after it was queued is abandoned (and its content
+    /// erased). Default `2d`.
+    pub give_up_after: Dur,
+    /// How long the key of a sent or abandoned message is remembered, so that it is not queued again.
+    /// Default `30d`.
+    pub keep_sent: Dur,
+    /// A node's claim on a message it is sending; then another node may take it over. Default `2m`.
+    pub lease: Dur,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            poll: Dur::secs(5),
+            retry_initial: Dur::secs(30),
+            retry_max: Dur::hours(1),
+            give_up_after: Dur::days(2),
+            keep_sent: Dur::days(30),
+            lease: Dur::mins(2),
+        }
+    }
+}

@@ -438,6 +438,25 @@ fn reports(c: &Config, p: &mut Vec<String>) {
             must_exist(c, "[smtp] ca", ca, p);
         }
     }
+    let m = &c.mail;
+    for (name, d) in [
+        ("poll", m.poll),
+        ("retry_initial", m.retry_initial),
+        ("retry_max", m.retry_max),
+        ("give_up_after", m.give_up_after),
+        ("keep_sent", m.keep_sent),
+        ("lease", m.lease),
+    ] {
+        if d.get().is_zero() {
+            p.push(format!("[mail] {name} must be positive"));
+        }
+    }
+    if m.keep_sent.get() < m.give_up_after.get() {
+        p.push(
+            "[mail] keep_sent must be at least give_up_after: a key must outlive its message"
+                .into(),
+        );
+    }
     let Some(r) = &c.reports else { return };
     if c.smtp.is_none() {
         p.push(

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use gateway_adapter_host::Adapters;
 use gateway_host::PluginHost;
-use gateway_reports::mail::{Security, SmtpOutbox, SmtpSettings};
 use gateway_reports::period::{parse_date, time_zone};
 use gateway_reports::schedule::Schedule;
 use gateway_reports::sign::Signer;
@@ -76,22 +75,7 @@ pub fn runner(
     )
     .context("loading the report signer ([reports] signer_cert, signer_key)")?;
     tracing::info!(subject = %signer.subject(), "report signer loaded");
-    let ca_pem = match &smtp.ca {
-        Some(p) => Some(
-            std::fs::read(config.resolve(p))
-                .with_context(|| format!("[smtp] ca {}", p.display()))?,
-        ),
-        None => None,
-    };
-    let outbox = SmtpOutbox::new(&SmtpSettings {
-        host: smtp.host.clone(),
-        port: smtp.port,
-        security: Security::parse(&smtp.security).context("[smtp] security")?,
-        credentials: smtp.username.clone().zip(smtp.password.clone()),
-        from: smtp.from.clone(),
-        timeout: smtp.timeout.get(),
-        ca_pem,
-    })?;
+    let outbox = crate::smtp::outbox(config, smtp)?;
     let domain = r
         .message_id_domain
         .clone()

@@ -30,6 +30,10 @@
 //! - `tokens`: short-lived tokens shared across nodes, with tombstones ([`Store::token_issue`], ...).
 //! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]).
 //! - `retention`: [`Store::sweep`], erasing due personal data and deleting old rows.
+//! - `plugin_records`: plugins' own durable records (contract 1.3.0 `store`), with conditional writes, hashed
+//!   tags and expiry ([`Store::put_plugin_record`], [`Store::query_plugin_records`]).
+//! - `mail_outbox`: e-mail queued by plugins (contract 1.3.0 `mail`), once per key, leased to one node to send
+//!   ([`Store::queue_mail`], [`Store::take_mail`]).
 //! - `reports`: reports e-mailed to organisations: scheduled periods ([`Store::record_report_period`]),
 //!   runs leased to one node ([`Store::claim_reports`], [`Store::mark_report_sent`]) and the
 //!   streaming read of a report's facts ([`Store::report_facts`]).
@@ -53,7 +57,9 @@ mod error;
 mod facts;
 mod format;
 mod journal;
+mod mail_outbox;
 mod options;
+mod plugin_records;
 mod queue;
 mod reports;
 mod requests;
@@ -65,7 +71,9 @@ pub use error::StoreError;
 pub use facts::Fact;
 pub use format::Format;
 pub use journal::{Direction, JournalEntry, JournalQuery, MAX_JOURNAL_ROWS};
+pub use mail_outbox::{NewMail, QueuedMail};
 pub use options::{Dialect, Retention, SqliteSync, StoreOptions};
+pub use plugin_records::{PluginRecord, PluginRecordWrite, PutOutcome, WriteCondition};
 pub use queue::{
     AckOutcome, NewResponse, NewStatusEvent, QueuedResponse, ResponseKind, StatusEvent,
 };

@@ -26,6 +26,10 @@ pub struct SweepReport {
     pub requests_deleted: u64,
     /// Journal entries older than the journal retention (when one is set), deleted.
     pub journal_deleted: u64,
+    /// Plugins' records past their expiry, deleted with their tags.
+    pub plugin_records_deleted: u64,
+    /// Plugins' e-mail sent or abandoned long enough ago that its key is forgotten, deleted.
+    pub mail_forgotten: u64,
 }
 
 impl SweepReport {
@@ -58,7 +62,9 @@ impl Store {
     ///   time) older than [`Retention::responses`](crate::Retention::responses) are deleted;
     /// - finished requests older than [`Retention::requests`](crate::Retention::requests) are
     ///   deleted, and journal entries older than [`Retention::journal`](crate::Retention::journal)
-    ///   when it is set.
+    ///   when it is set;
+    /// - plugins' records past their expiry are deleted (personal data deleted on time), and plugins' e-mail
+    ///   past its `forget_at`.
     pub async fn sweep(&self, now_ms: i64) -> Result<SweepReport, StoreError> {
         let retention = self.retention();
         let now = [Arg::int(now_ms)];
@@ -79,6 +85,8 @@ impl Store {
                 .await?,
             requests_deleted: pool.execute(DELETE_REQUESTS, &requests_cutoff).await?,
             journal_deleted: 0,
+            plugin_records_deleted: self.sweep_plugin_records(now_ms).await?,
+            mail_forgotten: self.forget_mail(now_ms).await?,
         };
         if let Some(journal) = retention.journal {
             let cutoff = [Arg::int(now_ms.saturating_sub(duration_ms(journal)))];

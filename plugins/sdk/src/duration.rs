@@ -1,4 +1,4 @@
-//! Durations in plugin settings: one whole number and a unit, `"300ms"`, `"30s"`, `"5m"`, `"1h"`.
+//! Durations in plugin settings: one whole number and a unit, `"300ms"`, `"30s"`, `"5m"`, `"1h"`, `"21d"`.
 //!
 //! Whether zero is allowed is the setting's choice: [`parse`] accepts `"0s"` (a cache time of zero may mean
 //! "no cache"), [`parse_positive`] refuses it (a lifetime must be some time). The serde helpers
@@ -30,8 +30,8 @@ use serde::Deserialize;
 /// Why a setting is not a duration; the message quotes the text and says what is expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
-    /// Not `<whole number><unit>` with a unit of `ms`, `s`, `m` or `h`.
-    #[error("`{0}` is not a duration like \"5m\": a whole number and a unit, ms, s, m or h")]
+    /// Not `<whole number><unit>` with a unit of `ms`, `s`, `m`, `h` or `d`.
+    #[error("`{0}` is not a duration like \"5m\": a whole number and a unit, ms, s, m, h or d")]
     Malformed(String),
     /// Too many minutes or hours to count in seconds.
     #[error("`{0}` is too long a duration")]
@@ -41,7 +41,8 @@ pub enum DurationError {
     Zero(String),
 }
 
-/// Parses `<number><ms|s|m|h>` (surrounding white space ignored); `"0s"` is [`Duration::ZERO`].
+/// Parses `<number><ms|s|m|h|d>` (surrounding white space ignored; `d` is 24 hours, e.g. a retention of
+/// `"21d"`); `"0s"` is [`Duration::ZERO`].
 pub fn parse(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     let malformed = || DurationError::Malformed(text.to_owned());
@@ -61,6 +62,7 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
         "s" => Ok(Duration::from_secs(number)),
         "m" => seconds_in(60),
         "h" => seconds_in(3600),
+        "d" => seconds_in(86_400),
         _ => Err(malformed()),
     }
 }
@@ -96,6 +98,7 @@ mod tests {
     #[test]
     fn every_unit_reads() {
         assert_eq!(parse("300ms"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse("21d"), Ok(Duration::from_secs(21 * 86_400)));
         assert_eq!(parse("1500ms"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse("5m"), Ok(Duration::from_secs(300)));
@@ -108,7 +111,7 @@ mod tests {
     fn mistakes_say_what_is_wrong() {
         for bad in [
             "5",
-            "5d",
+            "5w",
             "m",
             "",
             "-5m",
@@ -139,7 +142,7 @@ mod tests {
         );
         assert_eq!(
             parse("5 minutes").expect_err("malformed").to_string(),
-            "`5 minutes` is not a duration like \"5m\": a whole number and a unit, ms, s, m or h"
+            "`5 minutes` is not a duration like \"5m\": a whole number and a unit, ms, s, m, h or d"
         );
         assert!(
             parse_positive("0s")

@@ -1,7 +1,7 @@
 //! The guest SDK for gateway plugins.
 //!
 //! A plugin is a WebAssembly component (target `wasm32-wasip2`) that implements the WIT world
-//! `smev-gateway:plugin/plugin@1.2.0` (`plugins/wit/gateway.wit`). With this SDK a document plugin is one
+//! `smev-gateway:plugin/plugin@1.3.0` (`plugins/wit/gateway.wit`). With this SDK a document plugin is one
 //! small file:
 //!
 //! ```no_run
@@ -63,8 +63,9 @@
 //! # Host capabilities
 //!
 //! [`host`] wraps every interface the host provides (tokens, registry, facts, QR, ids, log, config, crypto,
-//! XML Schema, attachments) with Rust signatures and the SDK's error types. They call the host and therefore work only
-//! inside a plugin instance; on a native target they panic (native builds exist to test the codec).
+//! XML Schema, attachments; since contract 1.3.0 the plugin's own durable records, [`host::store`], and
+//! e-mail, [`host::mail`]) with Rust signatures and the SDK's error types. They call the host and therefore
+//! work only inside a plugin instance; on a native target they panic (native builds exist to test the codec).
 //!
 //! # What plugins share
 //!
@@ -198,8 +199,8 @@ pub mod identifiers {
     pub use ru_identifiers::*;
 }
 
-/// The `wit_bindgen` bindings of the world `smev-gateway:plugin/plugin@1.2.0` (1.0.0's, and since 1.2.0 the
-/// `attachments` import).
+/// The `wit_bindgen` bindings of the world `smev-gateway:plugin/plugin@1.3.0` (1.0.0's, since 1.2.0 the
+/// `attachments` import, and since 1.3.0 the `store` and `mail` imports).
 ///
 /// Plugin code normally uses the re-exports in [`prelude`]; the raw import functions live under
 /// `bindings::smev_gateway::plugin::*` and are wrapped by [`host`].
@@ -214,7 +215,7 @@ pub mod bindings {
     });
 }
 
-/// The `wit_bindgen` bindings of the `page` export (`smev-gateway:plugin/page@1.2.0`, unchanged since 1.1.0): its types and export glue.
+/// The `wit_bindgen` bindings of the `page` export (`smev-gateway:plugin/page@1.3.0`, unchanged since 1.1.0): its types and export glue.
 ///
 /// A plugin exported with `export_plugin!(MyPlugin, pages)` gets the world `plugin` from [`bindings`] and this
 /// export besides, which together are the contract's world `plugin-with-pages`. (The world itself is not
@@ -227,7 +228,7 @@ pub mod page_bindings {
         inline: "package gateway-plugin-sdk:pages;
 
                  world page-export {
-                     export smev-gateway:plugin/page@1.2.0;
+                     export smev-gateway:plugin/page@1.3.0;
                  }",
         world: "gateway-plugin-sdk:pages/page-export",
         pub_export_macro: true,

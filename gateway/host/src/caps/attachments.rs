@@ -7,7 +7,7 @@ use crate::state::StoreState;
 
 /// `type/subtype`, each a token of RFC 2045 (no spaces, controls or separators): nothing that could end a
 /// header line.
-fn is_mime_type(text: &str) -> bool {
+pub(crate) fn is_mime_type(text: &str) -> bool {
     let token = |t: &str| {
         !t.is_empty()
             && t.bytes()

@@ -2,20 +2,22 @@
 //! [`StoreState`].
 //!
 //! - Delegated to the gateway's [`HostServices`](crate::HostServices): `tokens`, `registry`, `crypto`,
-//!   `xml_schema`.
+//!   `xml_schema`, `store` (tags hashed here first) and `mail` (checked here first).
 //! - Implemented here: `facts` (buffered in the store, returned with the outcome), `attachments` (the request's
 //!   references; files attached to the reply, buffered like facts), `qr` (PNG and SVG), `ids`
 //!   (UUID v4, unix ms clock), `log` (to `tracing`, target `plugin`, identifiers masked), `config` (the plugin's
 //!   config JSON).
 
-mod attachments;
+pub(crate) mod attachments;
 mod config;
 mod crypto;
 mod facts;
 mod ids;
 mod log;
+mod mail;
 mod qr;
 mod registry;
+mod store;
 mod tokens;
 mod xml_schema;
 

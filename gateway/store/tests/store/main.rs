@@ -4,6 +4,7 @@
 
 mod common;
 mod journal;
+mod plugin_records;
 mod queue;
 mod reports;
 mod requests;

@@ -9,8 +9,10 @@ pub mod crypto;
 pub mod facts;
 pub mod ids;
 pub mod log;
+pub mod mail;
 pub mod qr;
 pub mod registry;
+pub mod store;
 pub mod tokens;
 pub mod xml_schema;
 
