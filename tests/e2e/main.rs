@@ -3,9 +3,11 @@
 //! concern.
 
 mod adapter_tls;
+mod admission;
 mod answer_signature;
 mod attachments;
 mod auth;
+mod browser_pages;
 mod check;
 mod cli;
 mod corpus;

@@ -2,7 +2,7 @@
 //! tests, in clear or offering STARTTLS with a certificate of a test CA, read back with independent tools:
 //! Python's email and zipfile, openpyxl, and the `openssl` CLI.
 
-mod kit;
+pub(crate) mod kit;
 mod mail_sink;
 mod starttls;
 

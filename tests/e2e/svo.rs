@@ -57,7 +57,7 @@ fn svo_config(db: &TestDb, sim: &Sim, ttl: &str) -> TestConfig {
 }
 
 /// Decodes a PNG QR code with zbarimg (an independent decoder).
-fn zbar(png: &[u8]) -> String {
+pub(crate) fn zbar(png: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("qr.png");
     std::fs::write(&file, png).unwrap();

@@ -76,3 +76,35 @@ pub fn gateway_bin() -> PathBuf {
     );
     p
 }
+
+/// Cargo's target directory of this test binary: the nearest ancestor of the running executable that holds
+/// `CACHEDIR.TAG` (cargo marks its target directories so), else `CARGO_TARGET_DIR`, else `<repo>/target`.
+pub fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.ancestors()
+                .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+                .map(Path::to_path_buf)
+        })
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|dir| repo_root().join(dir)))
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// A directory for what test `test` leaves to be looked at afterwards (screenshots, say), emptied now:
+/// `<target dir>/test-artefacts/<test>/`, or `$GATEWAY_TEST_ARTEFACTS/<test>/`. It outlives the test run; its path
+/// is printed (nextest shows it for a failed test, or with `--no-capture`).
+pub fn artefacts_dir(test: &str) -> PathBuf {
+    let root = std::env::var_os("GATEWAY_TEST_ARTEFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("test-artefacts"));
+    let dir = root.join(test);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("emptying {}: {e}", dir.display()),
+    }
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    println!("test artefacts of {test}: {}", dir.display());
+    dir
+}

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::artifacts::{adapter, plugin, repo_root};
 use crate::{TOKEN_A, TOKEN_B};
 
-fn sha(s: &str) -> String {
+pub(crate) fn sha(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }

@@ -10,9 +10,13 @@
 //! - `client`: a small HTTP client.
 //! - `smev`: SOAP envelopes for requests and helpers to read and schema-check the answers.
 //! - `mchd`: synthetic, signed powers of attorney (МЧД) and the negative set; `goscan`: their config and registry.
+//! - `admission`: the regional QR admission system's config (plugin, page, routes, adapters, senders of each
+//!   role) and calls as one of those senders.
 //! - `oracle`: the independent XMLDSig checker (`tests/py/smev_xmldsig.py`).
 
+pub mod admission;
 pub mod artifacts;
+pub mod browser;
 pub mod client;
 pub mod db;
 pub mod gateway;

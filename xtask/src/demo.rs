@@ -179,6 +179,53 @@ covers yesterday; after a scan on behalf of the demo organisation, make today's 
 
   http://{SIM}/__mail/page    (each report as .eml: the signed zip with the Excel workbook)
 
+The regional QR admission system (seed 003), step by step (DEMO01 plays every role here). An organisation
+applies; note its applicationId:
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}SubmitApplicationRequest", "payload": {{"coordinator": "culture",
+         "organisationName": "ГБУК СК «Краевой драматический театр»", "headPosition": "Директор",
+         "headName": "Образцова Мария Петровна", "address": "г. Ставрополь, ул. Примерная, д. 1",
+         "ogrn": "1022601000014", "inn": "2634000011", "email": "teatr@primer.example",
+         "contactPosition": "Администратор", "contactName": "Тестов Иван Иванович", "contactPhone": "+7 928 000-00-01"}}}}'
+
+The coordinator approves it, then the operator registers it (use ApplicationDecisionRequest with
+"decision": "DECLINE" and a "reason" to decline instead):
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}ApplicationDecisionRequest", "payload": {{"applicationId": "ID", "decision": "APPROVE"}}}}'
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}RegisterParticipantRequest", "payload": {{"applicationId": "ID"}}}}'
+
+The organisation's QR code arrives by e-mail (http://{SIM}/__mail/page); it opens the registration page
+http://{GATEWAY}/admission/CODE (CODE: participantCode from the answer). Enter a mobile number there, press
+«Отправить», read the SMS at http://{SIM}/__sms, and check the code as the entrance staff would:
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}CheckCodeRequest", "payload": {{"participantCode": "CODE", "code": "123456"}}}}'
+
+A visitor's personal QR (IssueVisitorQrRequest), scanned at the entrance (CheckVisitorRequest): ADMIT, or
+REFUSE for 200-300-400 48, whom the simulated register knows as confirmed ill, never saying why:
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}IssueVisitorQrRequest", "payload": {{"snils": "200-100-200 30", "email": "gost@primer.example"}}}}'
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}CheckVisitorRequest", "payload": {{"participantCode": "CODE", "qr": "TOKEN"}}}}'
+
+When the health authority reports a visitor ill (here the admitted visitor above), the other visitors of the
+same place within two hours of that visit are warned, once per case: the one who registered by SMS code gets an
+SMS (http://{SIM}/__sms), visitors with an e-mail a letter (http://{SIM}/__mail/page):
+
+  curl -s http://{GATEWAY}/api/v1/messages \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+    -d '{{"type": "{{urn://gateway/admission/1.0}}CaseReportRequest", "payload": {{"caseId": "CASE-1", "snils": "200-100-200 30"}}}}'
+
 Ctrl-C stops both processes.
 "#
     );

@@ -23,11 +23,25 @@ const PACKAGES: &[(&str, &str)] = &[
     ("zbar-tools", "zbarimg, the tests' independent QR decoder"),
     ("python3-venv", "the tests' Python environment"),
     ("postgresql-client", "psql, to create the test database"),
+    (
+        "chromium",
+        "the real headless browser the tests drive the gateway's pages with",
+    ),
+    (
+        "chromium-driver",
+        "chromedriver, through which Selenium drives chromium (/usr/bin/chromedriver)",
+    ),
+    (
+        "fonts-dejavu-core",
+        "Cyrillic glyphs in the browser's screenshots",
+    ),
 ];
 
 /// Python packages the tests use (zeep: a SOAP client built from the served WSDL; aiosmtpd: a real SMTP
 /// server; openpyxl: an independent reader of the reports; lxml, gostcrypto and cryptography: the independent
-/// XMLDSig checker `tests/py/smev_xmldsig.py`). Each name is both the package and the module it installs.
+/// XMLDSig checker `tests/py/smev_xmldsig.py`; selenium: the WebDriver client of `tests/py/browser.py`, which
+/// names Debian's chromedriver itself, so Selenium Manager never downloads a driver). Each name is both the
+/// package and the module it installs.
 const PYTHON: &[&str] = &[
     "zeep",
     "aiosmtpd",
@@ -35,6 +49,7 @@ const PYTHON: &[&str] = &[
     "lxml",
     "gostcrypto",
     "cryptography",
+    "selenium",
 ];
 
 /// Installs whatever is missing.
@@ -116,7 +131,9 @@ fn ensure_python() -> Result<()> {
     if !py.exists() {
         run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     }
+    // SE_OFFLINE: Selenium never fetches a browser or driver (the tests use Debian's), here or in the tests.
     let have = Command::new(&py)
+        .env("SE_OFFLINE", "true")
         .args(["-c", &format!("import {}", PYTHON.join(", "))])
         .output()
         .is_ok_and(|o| o.status.success());
