@@ -2,9 +2,10 @@
 //! configured) and passwords always.
 //!
 //! Masking happens on the formatted output, so nothing logged anywhere (the gateway, its dependencies, plugin
-//! log calls) can leak a СНИЛС, ИНН, ОГРН, phone number or a token id. Runs of 10 to 15 digits (with the
-//! separators a СНИЛС is written with) keep only their last two digits; UUIDs keep their first 8 hex digits,
-//! which is enough to correlate lines but not to use a QR token.
+//! log calls) can leak a СНИЛС, ИНН, ОГРН, phone number, e-mail address or a token id. Runs of 10 to 15 digits
+//! (with the separators a СНИЛС or a phone is written with: `-`, ` `, `(`, `)`) keep only their last two digits;
+//! UUIDs keep their first 8 hex digits, which is enough to correlate lines but not to use a QR token; an e-mail
+//! address keeps the first character of its local part and its domain.
 
 use std::io::{self, Write};
 
@@ -116,7 +117,7 @@ pub fn mask(s: &str) -> String {
         i += 1;
     }
     out.push_str(&s[copied..]);
-    out
+    mask_emails(&out)
 }
 
 fn is_word(c: u8) -> bool {
@@ -131,18 +132,46 @@ fn digit_run(b: &[u8], i: usize) -> (usize, usize) {
         if b[j].is_ascii_digit() {
             digits += 1;
             j += 1;
-        } else if (b[j] == b'-' || b[j] == b' ')
-            && j + 1 < b.len()
-            && b[j + 1].is_ascii_digit()
-            && j > i
-            && b[j - 1].is_ascii_digit()
-        {
-            j += 1;
+        } else if j > i && b[j - 1].is_ascii_digit() && let Some(n) = separator(b, j) {
+            j += n;
         } else {
             break;
         }
     }
     (j, digits)
+}
+
+/// The length of a separator between two digit groups at `j`: one or two of `-`, ` `, `(`, `)` followed by a
+/// digit (`123-45`, `+7 (912) 345`).
+fn separator(b: &[u8], j: usize) -> Option<usize> {
+    let is_sep = |c: u8| matches!(c, b'-' | b' ' | b'(' | b')');
+    let n = b[j..].iter().take(2).take_while(|c| is_sep(**c)).count();
+    (n > 0 && b.get(j + n).is_some_and(u8::is_ascii_digit)).then_some(n)
+}
+
+/// `text` with the local part of every e-mail address masked but its first character (`v***@primer.example`).
+fn mask_emails(text: &str) -> String {
+    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut start = 0;
+    for (at, &c) in chars.iter().enumerate() {
+        if c != '@' || !chars.get(at + 1).is_some_and(char::is_ascii_alphanumeric) {
+            continue;
+        }
+        let mut begin = at;
+        while begin > start && local(chars[begin - 1]) {
+            begin -= 1;
+        }
+        if begin == at {
+            continue;
+        }
+        out.extend(&chars[start..=begin]);
+        out.push_str("***");
+        start = at;
+    }
+    out.extend(&chars[start..]);
+    out
 }
 
 /// The length of a UUID (8-4-4-4-12 hex) at `i`, if one starts there.
@@ -185,6 +214,12 @@ mod tests {
             "ogrn ***95, inn ***93"
         );
         assert_eq!(mask("phone +7 912 345-67-89"), "phone +***89");
+        assert_eq!(mask("phone +7 (912) 345-67-89."), "phone +***89.");
+        assert_eq!(mask("phone 8(912)3456789"), "phone ***89");
+        assert_eq!(
+            mask("to visitor.a@primer.example, b@x.ru; not @home or a@"),
+            "to v***@primer.example, b***@x.ru; not @home or a@"
+        );
         assert_eq!(
             mask("guid 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60 x"),
             "guid 3f2b8c1e-**** x"
