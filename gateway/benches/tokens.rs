@@ -20,7 +20,12 @@ fn tokens(c: &mut Criterion) {
     let store = rt
         .block_on(Store::connect(&url, StoreOptions::default()))
         .expect("store");
-    let tokens = TokenService::new(store, Some("bench-key"), 10_000, Duration::from_secs(3600));
+    let tokens = TokenService::new(
+        store,
+        b"bench-key".to_vec(),
+        10_000,
+        Duration::from_secs(3600),
+    );
     let token = rt
         .block_on(tokens.issue(
             "bench",

@@ -275,9 +275,12 @@ impl App {
             trust,
             answer_signer,
         } = Components::load(&config)?;
+        let key = crate::tokens::hash_key(config.tokens.subject_key.as_deref(), &store)
+            .await
+            .context("the key of the hashes of personal identifiers")?;
         let tokens = Arc::new(TokenService::new(
             store.clone(),
-            config.tokens.subject_key.as_deref(),
+            key,
             config.tokens.cache_capacity,
             config.tokens.tombstone_keep.get(),
         ));

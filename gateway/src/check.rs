@@ -185,7 +185,7 @@ pub async fn offline_services(
         mail: None,
         tokens: Arc::new(TokenService::new(
             memory,
-            Some(node),
+            node.as_bytes().to_vec(),
             16,
             std::time::Duration::from_secs(1),
         )),

@@ -132,7 +132,10 @@ fn digit_run(b: &[u8], i: usize) -> (usize, usize) {
         if b[j].is_ascii_digit() {
             digits += 1;
             j += 1;
-        } else if j > i && b[j - 1].is_ascii_digit() && let Some(n) = separator(b, j) {
+        } else if j > i
+            && b[j - 1].is_ascii_digit()
+            && let Some(n) = separator(b, j)
+        {
             j += n;
         } else {
             break;

@@ -66,7 +66,9 @@ impl PluginMail {
                 body: &message.body,
                 files: &files,
                 created_at: now,
-                forget_at: now.saturating_add(ms(self.settings.keep_sent.get())),
+                forget_at: now
+                    .saturating_add(ms(self.settings.give_up_after.get()))
+                    .saturating_add(ms(self.settings.keep_sent.get())),
             })
             .await
             .map_err(crate::host_error::store_err)?;
@@ -106,14 +108,20 @@ impl PluginMail {
         let attempts = mail.attempts;
         let created_at = mail.created_at;
         let result = match self.message(mail) {
-            Ok(message) => self.outbox.send(message).await.map_err(|e| e.to_string()),
+            // The server's reply may quote the recipient: kept and logged masked.
+            Ok(message) => self
+                .outbox
+                .send(message)
+                .await
+                .map_err(|e| crate::logging::mask(&e.to_string())),
             Err(e) => Err(e),
         };
         let now = now_ms();
+        let forget_at = now.saturating_add(ms(self.settings.keep_sent.get()));
         let recorded = match result {
             Ok(accepted) => {
                 tracing::info!(%plugin, %key, response = %accepted.response, "e-mail delivered");
-                self.store.mail_sent(&plugin, &key, now).await
+                self.store.mail_sent(&plugin, &key, now, forget_at).await
             }
             Err(error) => {
                 let pause = retry_pause(
@@ -122,19 +130,15 @@ impl PluginMail {
                     self.settings.retry_max.get(),
                 );
                 let next_at = now.saturating_add(ms(pause));
-                let retry_at = (next_at - created_at <= ms(self.settings.give_up_after.get()))
-                    .then_some(next_at);
-                match retry_at {
-                    Some(_) => {
-                        tracing::warn!(%plugin, %key, %error, retry_in = ?pause, "e-mail not delivered")
-                    }
-                    None => {
-                        tracing::error!(%plugin, %key, %error, attempts = attempts + 1, "e-mail abandoned")
-                    }
+                if next_at - created_at > ms(self.settings.give_up_after.get()) {
+                    tracing::error!(%plugin, %key, %error, attempts = attempts + 1, "e-mail abandoned");
+                    self.store
+                        .mail_give_up(&plugin, &key, now, &error, forget_at)
+                        .await
+                } else {
+                    tracing::warn!(%plugin, %key, %error, retry_in = ?pause, "e-mail not delivered");
+                    self.store.mail_retry(&plugin, &key, next_at, &error).await
                 }
-                self.store
-                    .mail_failed(&plugin, &key, now, retry_at, &error)
-                    .await
             }
         };
         if let Err(e) = recorded {

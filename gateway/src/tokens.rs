@@ -22,6 +22,24 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The key of the gateway's keyed hashes of personal identifiers: the operator's `[tokens] subject_key`, or
+/// else one the gateway made once and keeps in the store (shared by every node and every restart, so that a
+/// plugin's tags and fingerprints written yesterday still match today). The operator's key is better: a key in
+/// the same database as the hashes does not protect them from whoever reads the database.
+pub async fn hash_key(configured: Option<&str>, store: &Store) -> anyhow::Result<Vec<u8>> {
+    if let Some(k) = configured {
+        return Ok(k.as_bytes().to_vec());
+    }
+    let mut fresh = vec![0u8; 32];
+    openssl::rand::rand_bytes(&mut fresh)?;
+    let key = store.shared_key("subject-key", &fresh).await?;
+    tracing::warn!(
+        "[tokens] subject_key is not set: the key of the hashes of personal identifiers is kept in the store; \
+         set it through GATEWAY__TOKENS__SUBJECT_KEY to keep it apart from the data"
+    );
+    Ok(key)
+}
+
 /// Lives until the token's own expiry.
 struct UntilExpiry;
 
@@ -54,21 +72,13 @@ impl TokenService {
         &self.key
     }
 
-    /// A service over `store`; `key` keys the subject hash (random when the operator set none).
+    /// A service over `store`; `key` keys the subject hash (see [`hash_key`]).
     pub fn new(
         store: Store,
-        key: Option<&str>,
+        key: Vec<u8>,
         capacity: u64,
         tombstone_keep: Duration,
     ) -> TokenService {
-        let key = match key {
-            Some(k) => k.as_bytes().to_vec(),
-            None => {
-                let mut k = vec![0u8; 32];
-                openssl::rand::rand_bytes(&mut k).expect("the system random generator works");
-                k
-            }
-        };
         TokenService {
             store,
             key,

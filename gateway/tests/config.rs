@@ -136,6 +136,22 @@ url = "mysql://x"
 }
 
 #[test]
+fn plugin_mail_settings_are_checked() {
+    let text = format!(
+        "{}\n[mail]\nlease = \"1m\"\nkeep_sent = \"1h\"\ngive_up_after = \"2h\"\npoll = \"0s\"\n",
+        shipped()
+    );
+    let e = problems(&text);
+    for expected in [
+        "[mail] lease (1m) must be at least four times [smtp] timeout (1m)",
+        "[mail] keep_sent must be at least give_up_after",
+        "[mail] poll must be positive",
+    ] {
+        assert!(e.contains(expected), "missing `{expected}` in:\n{e}");
+    }
+}
+
+#[test]
 fn postgresql_needs_a_shared_subject_key() {
     let text = shipped().replace(
         "sqlite://data/gateway.db",

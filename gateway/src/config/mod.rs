@@ -505,8 +505,9 @@ pub struct TokensConfig {
     /// An expired token's id keeps answering "expired" (without data) this long. Default `24h`.
     pub tombstone_keep: Dur,
     /// Key of the keyed hash under which token subjects (e.g. a СНИЛС) are stored. Nodes sharing a database
-    /// must share it; set it through `GATEWAY__TOKENS__SUBJECT_KEY` rather than in the file. Without it, a
-    /// random key is made at start (one node only).
+    /// must share it; set it through `GATEWAY__TOKENS__SUBJECT_KEY` rather than in the file. Without it, the
+    /// gateway makes a random key once and keeps it in the store (with a warning at start). It also keys plugins'
+    /// record tags and fingerprints (contract 1.3.0 `store`).
     pub subject_key: Option<String>,
 }
 

@@ -191,7 +191,9 @@ pub struct MailConfig {
     /// How long the key of a sent or abandoned message is remembered, so that it is not queued again.
     /// Default `30d`.
     pub keep_sent: Dur,
-    /// A node's claim on a message it is sending; then another node may take it over. Default `2m`.
+    /// A node's claim on a message it is sending; then another node may take it over. At least four times
+    /// `[smtp] timeout` (which holds for each SMTP command), so that a slow send is not taken over and sent
+    /// twice. Default `10m`.
     pub lease: Dur,
 }
 
@@ -203,7 +205,7 @@ impl Default for MailConfig {
             retry_max: Dur::hours(1),
             give_up_after: Dur::days(2),
             keep_sent: Dur::days(30),
-            lease: Dur::mins(2),
+            lease: Dur::mins(10),
         }
     }
 }

@@ -451,6 +451,15 @@ fn reports(c: &Config, p: &mut Vec<String>) {
             p.push(format!("[mail] {name} must be positive"));
         }
     }
+    if let Some(s) = &c.smtp
+        && m.lease.get() < s.timeout.get() * 4
+    {
+        p.push(format!(
+            "[mail] lease ({}) must be at least four times [smtp] timeout ({}): a slow send would be taken over \
+             by another node and sent twice",
+            m.lease, s.timeout
+        ));
+    }
     if m.keep_sent.get() < m.give_up_after.get() {
         p.push(
             "[mail] keep_sent must be at least give_up_after: a key must outlive its message"

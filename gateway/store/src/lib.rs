@@ -29,6 +29,7 @@
 //!   [`Store::find_journal`]).
 //! - `tokens`: short-lived tokens shared across nodes, with tombstones ([`Store::token_issue`], ...).
 //! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]).
+//! - `keys`: keys the gateway makes once and every node shares ([`Store::shared_key`]).
 //! - `retention`: [`Store::sweep`], erasing due personal data and deleting old rows.
 //! - `plugin_records`: plugins' own durable records (contract 1.3.0 `store`), with conditional writes, hashed
 //!   tags and expiry ([`Store::put_plugin_record`], [`Store::query_plugin_records`]).
@@ -57,6 +58,7 @@ mod error;
 mod facts;
 mod format;
 mod journal;
+mod keys;
 mod mail_outbox;
 mod options;
 mod plugin_records;

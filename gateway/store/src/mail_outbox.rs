@@ -28,7 +28,8 @@ pub struct NewMail<'a> {
     pub files: &'a [u8],
     /// When it was queued (unix ms).
     pub created_at: i64,
-    /// Until when its key is remembered (unix ms).
+    /// Until when its key is remembered if it is never delivered nor abandoned (unix ms); once it is, until the
+    /// `forget_at` given then.
     pub forget_at: i64,
 }
 
@@ -71,15 +72,16 @@ macro_rules! take_mail_sql {
 const TAKE_SQLITE: &str = take_mail_sql!("");
 const TAKE_POSTGRES: &str = take_mail_sql!(" FOR UPDATE SKIP LOCKED");
 
-const SENT: &str = "UPDATE mail_outbox SET sent_at = $4, recipient = NULL, subject = NULL, body = NULL, \
+const SENT: &str = "UPDATE mail_outbox SET sent_at = $4, forget_at = $5, recipient = NULL, subject = NULL, body = NULL, \
      files = NULL, lease_owner = NULL, lease_until = NULL, attempts = attempts + 1, last_error = NULL \
      WHERE plugin = $1 AND key = $2 AND lease_owner = $3";
 const RETRY: &str = "UPDATE mail_outbox SET next_at = $4, attempts = attempts + 1, last_error = $5, \
      lease_owner = NULL, lease_until = NULL WHERE plugin = $1 AND key = $2 AND lease_owner = $3";
-const GIVE_UP: &str = "UPDATE mail_outbox SET failed_at = $4, recipient = NULL, subject = NULL, \
-     body = NULL, files = NULL, attempts = attempts + 1, last_error = $5, lease_owner = NULL, \
+const GIVE_UP: &str = "UPDATE mail_outbox SET failed_at = $4, forget_at = $6, recipient = NULL, \
+     subject = NULL, body = NULL, files = NULL, attempts = attempts + 1, last_error = $5, lease_owner = NULL, \
      lease_until = NULL WHERE plugin = $1 AND key = $2 AND lease_owner = $3";
-const FORGET: &str = "DELETE FROM mail_outbox WHERE forget_at <= $1";
+const FORGET: &str = "DELETE FROM mail_outbox WHERE forget_at <= $1 \
+     AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)";
 const PENDING: &str =
     "SELECT COUNT(*) AS n FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL";
 
@@ -118,39 +120,70 @@ impl Store {
         row.as_ref().map(mail_from_row).transpose()
     }
 
-    /// Records that this node delivered the message at `now_ms`: its content is erased.
-    pub async fn mail_sent(&self, plugin: &str, key: &str, now_ms: i64) -> Result<(), StoreError> {
+    /// Records that this node delivered the message at `now_ms`: its content is erased, its key remembered until
+    /// `forget_at`.
+    pub async fn mail_sent(
+        &self,
+        plugin: &str,
+        key: &str,
+        now_ms: i64,
+        forget_at: i64,
+    ) -> Result<(), StoreError> {
         let args = [
             Arg::text(plugin),
             Arg::text(key),
             Arg::text(self.node()),
             Arg::int(now_ms),
+            Arg::int(forget_at),
         ];
         self.pool.execute(SENT, &args).await?;
         Ok(())
     }
 
-    /// Records a failed attempt at `now_ms`: with `retry_at` the message is due again then, without it the
-    /// message is abandoned and its content erased.
-    pub async fn mail_failed(
+    /// Records a failed attempt: the message is due again at `next_at`.
+    pub async fn mail_retry(
+        &self,
+        plugin: &str,
+        key: &str,
+        next_at: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.mail_failed(RETRY, &[plugin, key], next_at, error, None)
+            .await
+    }
+
+    /// Abandons the message at `now_ms` after a last failure: its content is erased, its key remembered until
+    /// `forget_at`.
+    pub async fn mail_give_up(
         &self,
         plugin: &str,
         key: &str,
         now_ms: i64,
-        retry_at: Option<i64>,
         error: &str,
+        forget_at: i64,
     ) -> Result<(), StoreError> {
-        let (sql, at) = match retry_at {
-            Some(next_at) => (RETRY, next_at),
-            None => (GIVE_UP, now_ms),
-        };
-        let args = [
+        self.mail_failed(GIVE_UP, &[plugin, key], now_ms, error, Some(forget_at))
+            .await
+    }
+
+    async fn mail_failed(
+        &self,
+        sql: &str,
+        [plugin, key]: &[&str; 2],
+        at: i64,
+        error: &str,
+        forget_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut args = vec![
             Arg::text(plugin),
             Arg::text(key),
             Arg::text(self.node()),
             Arg::int(at),
             Arg::text(error),
         ];
+        if let Some(f) = forget_at {
+            args.push(Arg::int(f));
+        }
         self.pool.execute(sql, &args).await?;
         Ok(())
     }
@@ -212,13 +245,11 @@ mod tests {
         let taken = s.take_mail(1_000, 5_000).await.unwrap().unwrap();
         assert_eq!((taken.key.as_str(), taken.attempts), ("k", 0));
         assert_eq!(s.take_mail(2_000, 6_000).await.unwrap(), None, "leased");
-        s.mail_failed("p", "k", 2_000, Some(3_000), "refused")
-            .await
-            .unwrap();
+        s.mail_retry("p", "k", 3_000, "refused").await.unwrap();
         assert_eq!(s.take_mail(2_500, 6_000).await.unwrap(), None, "not due");
         let again = s.take_mail(3_000, 8_000).await.unwrap().unwrap();
         assert_eq!(again.attempts, 1);
-        s.mail_sent("p", "k", 3_100).await.unwrap();
+        s.mail_sent("p", "k", 3_100, 100_000).await.unwrap();
         assert_eq!(s.take_mail(10_000, 20_000).await.unwrap(), None);
         assert_eq!(s.pending_mail().await.unwrap(), 0);
         assert!(

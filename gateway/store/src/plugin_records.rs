@@ -71,19 +71,18 @@ pub enum PutOutcome {
 
 const GET: &str = "SELECT collection, key, value, version, at, expires_at FROM plugin_records \
      WHERE plugin = $1 AND collection = $2 AND key = $3 AND (expires_at IS NULL OR expires_at > $4)";
-/// Writes unconditionally; an expired record is replaced as if it were absent (version 1).
+/// Writes unconditionally. A record replacing an expired one not yet swept goes on counting its versions, so a
+/// version read before never matches a later record of the key.
 const PUT_ALWAYS: &str = "INSERT INTO plugin_records (plugin, collection, key, value, version, at, expires_at) \
      VALUES ($1, $2, $3, $4, 1, $5, $6) \
      ON CONFLICT (plugin, collection, key) DO UPDATE SET value = excluded.value, at = excluded.at, \
-     expires_at = excluded.expires_at, version = CASE \
-     WHEN plugin_records.expires_at IS NOT NULL AND plugin_records.expires_at <= $7 THEN 1 \
-     ELSE plugin_records.version + 1 END \
+     expires_at = excluded.expires_at, version = plugin_records.version + 1 \
      RETURNING version";
-/// Writes only where no live record is: an expired one is replaced.
+/// Writes only where no live record is: an expired one is replaced (its versions go on).
 const PUT_ABSENT: &str = "INSERT INTO plugin_records (plugin, collection, key, value, version, at, expires_at) \
      VALUES ($1, $2, $3, $4, 1, $5, $6) \
      ON CONFLICT (plugin, collection, key) DO UPDATE SET value = excluded.value, at = excluded.at, \
-     expires_at = excluded.expires_at, version = 1 \
+     expires_at = excluded.expires_at, version = plugin_records.version + 1 \
      WHERE plugin_records.expires_at IS NOT NULL AND plugin_records.expires_at <= $7 \
      RETURNING version";
 const PUT_VERSION: &str = "UPDATE plugin_records SET value = $4, at = $5, expires_at = $6, \
@@ -106,6 +105,9 @@ const QUERY: &str = "SELECT r.collection, r.key, r.value, r.version, r.at, r.exp
 /// One batch of expired records: their tags first, then the records (each its own short statement).
 const EXPIRED_BATCH: &str = "SELECT plugin, collection, key FROM plugin_records \
      WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2";
+
+const DELETE_EXPIRED: &str = "DELETE FROM plugin_records WHERE plugin = $1 AND collection = $2 \
+     AND key = $3 AND expires_at <= $4";
 
 /// How many expired records one retention statement deletes: short writes, so writers are not held up.
 const SWEEP_BATCH: i64 = 500;
@@ -243,17 +245,15 @@ impl Store {
                 let collection: String = row.get("collection")?;
                 let key: String = row.get("key")?;
                 let args = [Arg::text(&plugin), Arg::text(&collection), Arg::text(&key)];
-                tx.execute(DELETE_TAGS, &args).await?;
-                // Written again since it was read: not expired any more, so not deleted.
                 let mut expired = args.to_vec();
                 expired.push(Arg::int(now_ms));
-                deleted += tx
-                    .execute(
-                        "DELETE FROM plugin_records WHERE plugin = $1 AND collection = $2 \
-                         AND key = $3 AND expires_at <= $4",
-                        &expired,
-                    )
-                    .await?;
+                // The record first (as a write locks it first): written again since it was read, it is not
+                // expired any more, and neither it nor its new tags are deleted.
+                let gone = tx.execute(DELETE_EXPIRED, &expired).await?;
+                if gone > 0 {
+                    tx.execute(DELETE_TAGS, &args).await?;
+                    deleted += gone;
+                }
             }
             tx.commit().await?;
             if (batch.len() as i64) < SWEEP_BATCH {
@@ -345,14 +345,14 @@ mod tests {
             s.put_plugin_record(&fresh, 700).await.unwrap(),
             PutOutcome::Written(2)
         );
-        // At 10_000 it has expired: absent to reads and to an absent-only write, which starts again at 1.
+        // At 10_000 it has expired: absent to reads and to an absent-only write, whose versions go on.
         assert_eq!(
             s.get_plugin_record("p", "c", "k", 10_000).await.unwrap(),
             None
         );
         assert_eq!(
             s.put_plugin_record(&absent, 10_000).await.unwrap(),
-            PutOutcome::Written(1)
+            PutOutcome::Written(3)
         );
     }
 

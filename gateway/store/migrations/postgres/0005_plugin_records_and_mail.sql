@@ -49,3 +49,11 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX mail_outbox_forget ON mail_outbox (forget_at);
+
+-- Keys the gateway makes for itself once and every node shares, e.g. the key of the keyed hashes of personal
+-- identifiers (token subjects, plugins' tags and fingerprints) when the operator set none.
+CREATE TABLE gateway_keys (
+    name       TEXT    NOT NULL PRIMARY KEY,
+    value      BYTEA   NOT NULL,
+    created_at BIGINT NOT NULL
+);

@@ -124,9 +124,15 @@ async fn a_mail_key_is_queued_once_and_sent_by_one_node() {
         );
         let (winner, loser) = if ta.is_some() { (&a, &b) } else { (&b, &a) };
         // Only the lease holder records the delivery.
-        loser.mail_sent("admission", "qr/A", 2_000).await.unwrap();
+        loser
+            .mail_sent("admission", "qr/A", 2_000, 90_000)
+            .await
+            .unwrap();
         assert_eq!(winner.pending_mail().await.unwrap(), 1);
-        winner.mail_sent("admission", "qr/A", 2_000).await.unwrap();
+        winner
+            .mail_sent("admission", "qr/A", 2_000, 90_000)
+            .await
+            .unwrap();
         assert_eq!(winner.pending_mail().await.unwrap(), 0);
         assert_eq!(
             db.scalar("SELECT COUNT(*) FROM mail_outbox WHERE body IS NULL AND files IS NULL")
