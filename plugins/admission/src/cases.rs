@@ -1,15 +1,18 @@
 //! `CaseReportRequest`: a health authority reports a confirmed case. The ill person's admitted visits of the last
 //! `keep_visits` are found by their СНИЛС and phone (and by the other identifiers those visits show); the visits
-//! of others to the same participants around them are contacts (see `contacts`). Each contact is notified once
-//! per case, by e-mail where an address is known, else by SMS, however often and on however many nodes the case
-//! is reported: a `notices` record `<case>/<fingerprint>` is claimed with a conditional write first, and an
-//! e-mail is queued under the key `notice/<case>/<fingerprint>`. A notice that fails is given up again, so that
-//! a repeated report retries it. The answer holds counts only.
+//! of others to the same participants around them are contacts (see `contacts`); every visit is read, page by
+//! page (`repo::query_all`). Each contact is notified once per case, by e-mail where an address is known, else by
+//! SMS, however often and on however many nodes the case is reported, and whichever of its identifiers (СНИЛС,
+//! phone) a report knows it by: a `notices` record `<case>/<fingerprint>` is claimed under each of them with a
+//! conditional write first, as pending (lapsing after two minutes), confirmed for `keep_cases` once the notice
+//! went; an e-mail is queued under the key `notice/<case>/<fingerprint of its identity>`. A notice that fails
+//! is given up again, and so is one whose report died before confirming it, so that a repeated report retries
+//! it. The answer holds counts only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use gateway_plugin_sdk::host::mail::{self, Message};
-use gateway_plugin_sdk::host::store::{self, MAX_QUERY, Put, PutResult};
+use gateway_plugin_sdk::host::store::{self, Put, PutResult};
 use gateway_plugin_sdk::prelude::*;
 
 use crate::config::{Settings, ms};
@@ -80,14 +83,14 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
     let (before, after) = (ms(settings.contact_before), ms(settings.contact_after));
     let mut nearby = Vec::new();
     for (participant, range) in contacts::windows(&ill, before, after) {
-        let items = store::query(VISITS, &participant_tag(&participant), range, MAX_QUERY)?;
+        let items = repo::query_all(VISITS, &participant_tag(&participant), range)?;
         nearby.extend(items.iter().filter_map(readable));
     }
     let found = contacts::contacts(&person, &ill, &nearby, before, after);
     let names = organisation_names(&found)?;
     let mut tally = Tally::default();
     for contact in &found {
-        tally.count(notify(&case_id, contact, &names, now, settings)?);
+        tally.count(notify(&case_id, contact, &names, settings)?);
     }
     if tally.failed > 0 {
         host::log::warn(&format!(
@@ -141,7 +144,7 @@ fn ill_visits(person: &mut Person, now: u64, settings: &Settings) -> Result<Vec<
             .filter(|tag| !asked.contains(tag))
             .collect();
         for tag in tags {
-            let items = store::query(VISITS, &tag, lookback.clone(), MAX_QUERY)?;
+            let items = repo::query_all(VISITS, &tag, lookback.clone())?;
             found.extend(items.iter().filter_map(readable));
             asked.insert(tag);
         }
@@ -193,28 +196,79 @@ pub fn places(contact: &Contact, names: &BTreeMap<String, String>) -> Vec<Place>
         .collect()
 }
 
-/// Notifies `contact` of the case, unless it was notified of it already.
+/// How long a notice is claimed while it is being sent. Only a notice sent has its claim kept `keep_cases`: if
+/// the report dies between the claim and the confirmation (at its deadline, say), the claim lapses and a repeated
+/// report notifies the contact, rather than nobody ever doing so.
+pub const PENDING_MS: u64 = 120_000;
+
+/// The `notices` keys of `contact` for the case `case_id`: `<case>/<fingerprint>` of each of its identifiers, its
+/// identity's first (the e-mail's key is made of that one). `fingerprint` is the host's.
+pub fn notice_keys(
+    case_id: &str,
+    contact: &Contact,
+    fingerprint: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::with_capacity(contact.identifiers.len() + 1);
+    for identifier in std::iter::once(&contact.identity).chain(&contact.identifiers) {
+        let key = format!("{case_id}/{}", fingerprint(identifier));
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// The claim of a notice about to be sent, at `now`: only where none is, lapsing after [`PENDING_MS`].
+pub fn pending_claim(key: &str, now: u64) -> Put {
+    Put::new(NOTICES, key)
+        .at(now)
+        .expires_at(now.saturating_add(PENDING_MS))
+        .if_absent()
+}
+
+/// The claim of a notice sent, at `now`: kept `keep` ms, over the pending claim's `version` (0: where the
+/// pending claim lapsed meanwhile).
+pub fn sent_claim(key: &str, version: u64, now: u64, keep: u64) -> Put {
+    Put::new(NOTICES, key)
+        .at(now)
+        .expires_at(now.saturating_add(keep))
+        .if_version(version)
+}
+
+/// Notifies `contact` of the case, unless it was notified of it already: under any of its identifiers, by this
+/// report or another (one at once included).
 fn notify(
     case_id: &str,
     contact: &Contact,
     names: &BTreeMap<String, String>,
-    now: u64,
     settings: &Settings,
 ) -> Result<Notified, Failure> {
     let Some(channel) = contact.channel() else {
         host::log::info("case report: a contact has neither an e-mail address nor a phone");
         return Ok(Notified::Failed);
     };
-    let key = format!("{case_id}/{}", store::fingerprint(&contact.identity));
-    let claim = Put::new(NOTICES, &key)
-        .at(now)
-        .expires_at(now.saturating_add(ms(settings.keep_cases)))
-        .if_absent();
-    let notice = Notice {
+    let keys = notice_keys(case_id, contact, store::fingerprint);
+    for key in &keys {
+        if store::get(NOTICES, key)?.is_some() {
+            return Ok(Notified::Already);
+        }
+    }
+    // Claimed under every identifier, its identity first, each only where none is: of reports at once, the
+    // first to claim a shared key notifies, the other gives its claims up again.
+    let now = host::ids::now_ms();
+    let mut notice = Notice {
         channel: channel.name().into(),
+        pending: true,
     };
-    if let PutResult::Conflict(_) = store::put_json(claim, &notice)? {
-        return Ok(Notified::Already);
+    let mut claimed: Vec<(&str, u64)> = Vec::with_capacity(keys.len());
+    for key in &keys {
+        match store::put_json(pending_claim(key, now), &notice)? {
+            PutResult::Written(version) => claimed.push((key, version)),
+            PutResult::Conflict(_) => {
+                release(&claimed)?;
+                return Ok(Notified::Already);
+            }
+        }
     }
     let places = places(contact, names);
     let notified = match channel {
@@ -223,10 +277,11 @@ fn notify(
                 to,
                 NOTICE_SUBJECT,
                 notice_letter(&places),
-                format!("notice/{key}"),
+                format!("notice/{}", keys[0]),
             );
             match mail::send(letter) {
                 Ok(true) => Notified::Email,
+                // Queued by an earlier report whose claim lapsed: notified, and now recorded as such.
                 Ok(false) => Notified::Already,
                 Err(e) => {
                     host::log::warn(&format!(
@@ -253,9 +308,31 @@ fn notify(
     };
     if notified == Notified::Failed {
         // Given up again: a repeated report tries this contact anew.
-        store::delete(NOTICES, &key)?;
+        release(&claimed)?;
+        return Ok(notified);
+    }
+    notice.pending = false;
+    let now = host::ids::now_ms();
+    let keep = ms(settings.keep_cases);
+    for (key, version) in claimed {
+        let mut written = store::put_json(sent_claim(key, version, now, keep), &notice)?;
+        if let PutResult::Conflict(None) = written {
+            // The pending claim lapsed (a slow send): recorded anew, where nobody claimed it since.
+            written = store::put_json(sent_claim(key, 0, now, keep), &notice)?;
+        }
+        if let PutResult::Conflict(_) = written {
+            host::log::warn("case report: a notice's claim lapsed and was taken by another report");
+        }
     }
     Ok(notified)
+}
+
+/// Gives up the claims of a notice not sent.
+fn release(claimed: &[(&str, u64)]) -> Result<(), Failure> {
+    for (key, _) in claimed {
+        store::delete(NOTICES, key)?;
+    }
+    Ok(())
 }
 
 fn count(n: usize) -> u32 {
@@ -265,6 +342,7 @@ fn count(n: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config;
     use crate::messages::{INVALID_FIELD, INVALID_SNILS};
 
     fn request(snils: Option<&str>, phone: Option<&str>) -> CaseReportRequest {
@@ -333,6 +411,7 @@ mod tests {
         );
         let contact = Contact {
             identity: "+79990000002".into(),
+            identifiers: vec!["+79990000002".into()],
             email: None,
             phone: Some("+79990000002".into()),
             visits: vec![("P1".into(), 5), ("P9".into(), 6)],
@@ -351,5 +430,57 @@ mod tests {
                 },
             ]
         );
+    }
+
+    fn contact(identity: &str, identifiers: &[&str]) -> Contact {
+        Contact {
+            identity: identity.into(),
+            identifiers: identifiers.iter().map(|&i| i.to_owned()).collect(),
+            email: None,
+            phone: Some("+79990000009".into()),
+            visits: vec![("P1".into(), 5)],
+        }
+    }
+
+    #[test]
+    fn a_notice_is_keyed_under_every_identifier_its_identity_first() {
+        let fingerprint = |text: &str| format!("fp({text})");
+        let both = contact("29141777694", &["29141777694", "+79990000009"]);
+        assert_eq!(
+            notice_keys("C-1", &both, fingerprint),
+            ["C-1/fp(29141777694)", "C-1/fp(+79990000009)"]
+        );
+        // Another report of the case that knows the contact by the phone only shares a key with the first.
+        let by_phone = contact("+79990000009", &["+79990000009"]);
+        let keys = notice_keys("C-1", &by_phone, fingerprint);
+        assert_eq!(keys, ["C-1/fp(+79990000009)"]);
+        assert!(notice_keys("C-1", &both, fingerprint).contains(&keys[0]));
+        // The identity counts even if the list lacks it, and once.
+        let bare = contact("29141777694", &[]);
+        assert_eq!(
+            notice_keys("C-2", &bare, fingerprint),
+            ["C-2/fp(29141777694)"]
+        );
+    }
+
+    #[test]
+    fn a_claim_is_pending_until_the_notice_went() {
+        let pending = pending_claim("C-1/fp", 1_000);
+        assert_eq!(
+            (pending.collection.as_str(), pending.key.as_str()),
+            (NOTICES, "C-1/fp")
+        );
+        assert_eq!(
+            (pending.at, pending.expires_at, pending.if_version),
+            (1_000, Some(1_000 + PENDING_MS), Some(0))
+        );
+        const { assert!(PENDING_MS <= 5 * 60_000, "minutes, not the case's days") };
+        let keep = ms(config::example().keep_cases);
+        let sent = sent_claim("C-1/fp", 1, 2_000, keep);
+        assert_eq!(
+            (sent.key.as_str(), sent.at, sent.expires_at, sent.if_version),
+            ("C-1/fp", 2_000, Some(2_000 + keep), Some(1))
+        );
+        assert_eq!(sent_claim("C-1/fp", 0, 2_000, keep).if_version, Some(0));
     }
 }

@@ -1,9 +1,12 @@
 //! `CheckCodeRequest`: the staff of a participant checks the SMS code a visitor shows. A code is used once (of
-//! two checks at once, one admits). Wrong codes are counted per participant: past `max_wrong_codes` within
-//! `wrong_code_window` codes are not even looked at (`TOO_MANY_ATTEMPTS`), so six digits cannot be guessed. A
-//! code is kept an hour past its validity, so an expired code is told from a wrong one.
+//! two checks at once, one admits). Wrong codes are counted per participant: every check first writes an
+//! attempt (`wrong-codes`), then counts the attempts within `wrong_code_window`, its own among them; past
+//! `max_wrong_codes` the code is not even looked at (`TOO_MANY_ATTEMPTS`, the attempt kept), so six digits
+//! cannot be guessed, not even by checks sent at once. A code that exists takes its attempt back, so right codes
+//! never use up the budget. A code is kept an hour past its validity, so an expired code is told from a wrong
+//! one.
 
-use gateway_plugin_sdk::host::store::{self, MAX_QUERY, Put};
+use gateway_plugin_sdk::host::store::{self, Put};
 use gateway_plugin_sdk::prelude::*;
 
 use crate::config::{Settings, ms};
@@ -24,13 +27,22 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
     let now = host::ids::now_ms();
     let window = ms(settings.wrong_code_window);
     let tag = participant_tag(&participant.code);
-    let wrong = store::query(
+    // The attempt is written before it is counted and before the code is looked at: of checks at once on any
+    // nodes, each counts the others, so none slips past the limit. A code that exists gives it back below.
+    let attempt = host::ids::uuid();
+    let put = Put::new(WRONG_CODES, &attempt)
+        .tag(tag.clone())
+        .at(now)
+        .expires_at(now.saturating_add(window));
+    store::put_json(put, &Mark {})?;
+    let tried = store::query(
         WRONG_CODES,
         &tag,
-        now.saturating_sub(window)..now + 1,
-        settings.max_wrong_codes.min(MAX_QUERY),
+        repo::recent(now, window),
+        repo::count_limit(settings.max_wrong_codes),
     )?;
-    if wrong.len() >= settings.max_wrong_codes as usize {
+    if repo::over_limit(tried.len(), settings.max_wrong_codes) {
+        // The attempt stays: a refused check counts too.
         return reply(visits::refused(
             TOO_MANY_ATTEMPTS,
             "Слишком много неверных кодов: проверка кодов временно приостановлена, попробуйте позже",
@@ -44,13 +56,11 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
         None => None,
     };
     let Some((key, code)) = found else {
-        let put = Put::new(WRONG_CODES, host::ids::uuid())
-            .tag(tag)
-            .at(now)
-            .expires_at(now.saturating_add(window));
-        store::put_json(put, &Mark {})?;
+        // A wrong code: its attempt stays, counted for `wrong_code_window`.
         return reply(code_wrong());
     };
+    // A code that was sent is no guess (right, expired or used a moment ago): it uses up none of the budget.
+    store::delete(WRONG_CODES, &attempt)?;
     // Deleted either way: an expired code is of no further use, a valid one is used now.
     let used = store::delete(CODES, &key)?;
     if expired(&code, now) {

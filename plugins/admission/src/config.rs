@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use gateway_plugin_sdk::duration::{self, duration, positive_duration};
+use gateway_plugin_sdk::host::store::MAX_QUERY;
 use serde::Deserialize;
 
 use crate::records::Sphere;
@@ -39,7 +40,8 @@ pub struct Settings {
     /// How long an SMS code is valid. Default `10m`.
     #[serde(default = "default_code_ttl", deserialize_with = "positive_duration")]
     pub code_ttl: Duration,
-    /// SMS codes one phone may ask for within `send_window`. Default 3.
+    /// SMS codes one phone may ask for within `send_window` (the next request is refused; refused requests count
+    /// too). Default 3, at most 999.
     #[serde(default = "default_max_sends")]
     pub max_sends_per_phone: u32,
     /// Default `1h`.
@@ -48,7 +50,8 @@ pub struct Settings {
         deserialize_with = "positive_duration"
     )]
     pub send_window: Duration,
-    /// Wrong codes tried at one participant within `wrong_code_window` before codes are refused there. Default 5.
+    /// Wrong codes tried at one participant within `wrong_code_window` before codes are refused there: with N, the
+    /// check after N wrong ones is refused (and counts as one). Default 5, at most 999.
     #[serde(default = "default_max_wrong_codes")]
     pub max_wrong_codes: u32,
     /// Default `15m`.
@@ -138,8 +141,15 @@ impl Settings {
         {
             return Err("coordinators: name at least one sender (culture, sport or trade)".into());
         }
-        if self.max_sends_per_phone == 0 || self.max_wrong_codes == 0 {
-            return Err("max_sends_per_phone and max_wrong_codes: at least 1".into());
+        // A limit is counted with one query of at most MAX_QUERY records: the one past the limit must fit.
+        let most = MAX_QUERY - 1;
+        for (name, max) in [
+            ("max_sends_per_phone", self.max_sends_per_phone),
+            ("max_wrong_codes", self.max_wrong_codes),
+        ] {
+            if !(1..=most).contains(&max) {
+                return Err(format!("{name}: from 1 to {most}, not {max}"));
+            }
         }
         Ok(())
     }
@@ -303,9 +313,14 @@ mod tests {
             r#"{"public_base_url": "https://x.ru", "coordinators": {"culture": ["MK"]}, "operator": ["OP"]}"#,
             r#"{"public_base_url": "https://x.ru", "coordinators": {"culture": ["MK"]}, "code_ttl": "0s"}"#,
             r#"{"public_base_url": "https://x.ru", "coordinators": {"culture": ["MK"]}, "max_wrong_codes": 0}"#,
+            r#"{"public_base_url": "https://x.ru", "coordinators": {"culture": ["MK"]}, "max_wrong_codes": 1000}"#,
+            r#"{"public_base_url": "https://x.ru", "coordinators": {"culture": ["MK"]}, "max_sends_per_phone": 0}"#,
         ] {
             assert!(Settings::from_json(bad).is_err(), "{bad}");
         }
         assert_eq!(ms(Duration::from_secs(2)), 2000);
+        let most = r#"{"public_base_url": "https://x.ru", "coordinators": {"culture": ["MK"]},
+                       "max_wrong_codes": 999, "max_sends_per_phone": 999}"#;
+        assert!(Settings::from_json(most).is_ok());
     }
 }

@@ -4,8 +4,8 @@
 //! A visit of another visitor to the same participant is a contact of an ill visitor's visit at `t` when its
 //! time lies in `[t - before, t + after]`. Only admitted visits count. A visit is the ill person's own when its
 //! СНИЛС or phone is one of theirs. Contacts are grouped by person: by СНИЛС, a visit known only by phone joining
-//! the СНИЛС whose visits show that phone, else by phone. A contact is written to by e-mail if any of their
-//! visits has an address, else by SMS to their phone.
+//! the СНИЛС whose visits show that phone, else by phone; a contact keeps every СНИЛС and phone its visits show.
+//! A contact is written to by e-mail if any of their visits has an address, else by SMS to their phone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -115,6 +115,10 @@ pub fn windows(ill: &[Seen], before: u64, after: u64) -> Vec<(String, Range<u64>
 pub struct Contact {
     /// Their СНИЛС, or their phone when no visit shows a СНИЛС: what a notice's key is made of.
     pub identity: String,
+    /// Every identifier they show: `identity` first, then each other СНИЛС and phone of their visits. Another
+    /// report of the case may see fewer of their visits and so another identity: their notice is claimed under
+    /// each of these, so that it finds it under whichever it sees.
+    pub identifiers: Vec<String>,
     /// Where to write: an address from any of their visits.
     pub email: Option<String>,
     /// Where to send an SMS when no address is known.
@@ -190,6 +194,7 @@ pub fn contacts(
         let contact = by_identity
             .entry(identity.clone())
             .or_insert_with(|| Contact {
+                identifiers: vec![identity.clone()],
                 identity,
                 email: None,
                 phone: None,
@@ -197,6 +202,11 @@ pub fn contacts(
             });
         contact.email = contact.email.take().or_else(|| visit.email.clone());
         contact.phone = contact.phone.take().or_else(|| visit.phone.clone());
+        for shown in [&visit.snils, &visit.phone].into_iter().flatten() {
+            if !contact.identifiers.contains(shown) {
+                contact.identifiers.push(shown.clone());
+            }
+        }
         let place = (visit.participant.clone(), seen.at);
         if !contact.visits.contains(&place) {
             contact.visits.push(place);
@@ -291,6 +301,8 @@ mod tests {
         let identities: Vec<&str> = found.iter().map(|c| c.identity.as_str()).collect();
         assert_eq!(identities, ["+79990000002", "31706690771"]);
         assert_eq!(found[0].visits, [("P1".to_owned(), 12 * H)]);
+        assert_eq!(found[0].identifiers, ["+79990000002"]);
+        assert_eq!(found[1].identifiers, ["31706690771"]);
         assert_eq!(found[0].channel(), Some(Channel::Sms("+79990000002")));
         assert_eq!(
             found[1].channel(),
@@ -323,6 +335,11 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         let contact = &found[0];
         assert_eq!(contact.identity, "29141777694");
+        assert_eq!(
+            contact.identifiers,
+            ["29141777694", "+79990000009"],
+            "the phone they showed too"
+        );
         assert_eq!(contact.channel(), Some(Channel::Email("ivan@example.ru")));
         assert_eq!(
             contact.visits,
@@ -332,6 +349,39 @@ mod tests {
                 ("P2".to_owned(), 30 * H + 60_000)
             ]
         );
+    }
+
+    #[test]
+    fn a_contact_keeps_every_identifier_it_shows() {
+        let ill = [seen("own", "P1", 10 * H, Some("11223344595"), None)];
+        // Seen by phone only (an SMS code), then with a СНИЛС and another phone (a QR code with a phone).
+        let nearby = [
+            seen("s-1", "P1", 10 * H, None, Some("+79990000009")),
+            seen(
+                "q-1",
+                "P1",
+                11 * H,
+                Some("29141777694"),
+                Some("+79990000009"),
+            ),
+            seen(
+                "q-2",
+                "P1",
+                11 * H + 1,
+                Some("29141777694"),
+                Some("+79990000010"),
+            ),
+        ];
+        let found = contacts(&ill_person(), &ill, &nearby, 2 * H, 2 * H);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].identity, "29141777694");
+        assert_eq!(
+            found[0].identifiers,
+            ["29141777694", "+79990000009", "+79990000010"]
+        );
+        // A report that sees only the SMS visit knows them by the phone, one of those identifiers.
+        let fewer = contacts(&ill_person(), &ill, &nearby[..1], 2 * H, 2 * H);
+        assert_eq!(fewer[0].identifiers, ["+79990000009"]);
     }
 
     #[test]

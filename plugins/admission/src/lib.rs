@@ -17,11 +17,11 @@
 //!
 //! Layout: `config` (settings, checked at load; roles), `messages` (the XSD's types and `Result` codes),
 //! `records` (the store's collections and values), `fields` (checks of what people type), `codes` (participant
-//! and SMS codes), `repo` (reading and rewriting records), `failure` (unavailable dependencies), `letters` (mail
-//! and SMS texts), one module per request (`submit`, `decide`, `register`, `status`, `visitor_qr`,
-//! `check_visitor`, `check_code`, `cases`) with `visits` and `contacts` (contact tracing, pure), and the page
-//! (`page`, its template `page.html`, and `send_code`). Store and mail are the contract 1.3.0 interfaces
-//! (`gateway_plugin_sdk::host::{store, mail}`).
+//! and SMS codes), `repo` (reading and rewriting records, queries page by page, counting for the limits),
+//! `failure` (unavailable dependencies), `letters` (mail and SMS texts), one module per request (`submit`,
+//! `decide`, `register`, `status`, `visitor_qr`, `check_visitor`, `check_code`, `cases`) with `visits` and
+//! `contacts` (contact tracing, pure), and the page (`page`, its template `page.html`, and `send_code`). Store
+//! and mail are the contract 1.3.0 interfaces (`gateway_plugin_sdk::host::{store, mail}`).
 
 mod cases;
 mod check_code;

@@ -5,19 +5,19 @@
 //! | collection | key | value | tags | expires |
 //! |---|---|---|---|---|
 //! | `applications` | application id (UUID) | [`Application`] | | `keep_applications` |
-//! | `ogrn` | ОГРН / ОГРНИП | [`OgrnIndex`] | | `keep_applications` |
+//! | `ogrn` | fingerprint of the ОГРН / ОГРНИП | [`OgrnIndex`] | | `keep_applications` |
 //! | `participants` | participant code | [`Participant`] | | never |
 //! | `visits` | UUID | [`Visit`] | `p:<code>`, `snils:<digits>`, `phone:+79…` | `keep_visits` |
 //! | `codes` | `<participant>/<6 digits>` | [`Code`] | | `validUntil` + 1 h |
-//! | `sends` | UUID | `{}` | `phone:+79…` | `send_window` |
-//! | `wrong-codes` | UUID | `{}` | `p:<code>` | `wrong_code_window` |
-//! | `notices` | `<case>/<fingerprint of the contact>` | [`Notice`] | | `keep_cases` |
+//! | `sends` | UUID | `{}` (one request for a code, refused ones too) | `phone:+79…` | `send_window` |
+//! | `wrong-codes` | UUID | `{}` (one check of a code not sent, or refused) | `p:<code>` | `wrong_code_window` |
+//! | `notices` | `<case>/<fingerprint>`, one per СНИЛС and phone of a contact | [`Notice`] | | 2 min; sent: `keep_cases` |
 
 use serde::{Deserialize, Serialize};
 
 /// Applications of organisations.
 pub const APPLICATIONS: &str = "applications";
-/// ОГРН → the application that holds it (one live application per organisation).
+/// The ОГРН's fingerprint → the application that holds it (one live application per organisation).
 pub const OGRN_INDEX: &str = "ogrn";
 /// Registered participants by code.
 pub const PARTICIPANTS: &str = "participants";
@@ -27,7 +27,7 @@ pub const VISITS: &str = "visits";
 pub const CODES: &str = "codes";
 /// SMS codes sent, per phone (the send limit).
 pub const SENDS: &str = "sends";
-/// Wrong codes tried, per participant (the attempt limit).
+/// Checks of codes, per participant (the attempt limit): a right code's is deleted again.
 pub const WRONG_CODES: &str = "wrong-codes";
 /// Contacts notified of a case.
 pub const NOTICES: &str = "notices";
@@ -252,12 +252,15 @@ pub struct VisitorData {
     pub email: Option<String>,
 }
 
-/// That a contact was notified of a case, and how.
+/// That a contact was notified of a case (or is being notified: `pending`), and how.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
     /// `email` or `sms`.
     pub channel: String,
+    /// Claimed while the notice is being sent (expiring within minutes); false once it went.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// An empty value (`{}`): records that count by their existence.
@@ -292,6 +295,21 @@ mod tests {
             r#"{"phone":"+79990001122","validUntil":5}"#
         );
         assert_eq!(serde_json::to_string(&Mark {}).expect("json"), "{}");
+        let mut notice = Notice {
+            channel: "sms".into(),
+            pending: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&notice).expect("json"),
+            r#"{"channel":"sms","pending":true}"#
+        );
+        notice.pending = false;
+        assert_eq!(
+            serde_json::to_string(&notice).expect("json"),
+            r#"{"channel":"sms"}"#
+        );
+        let read: Notice = serde_json::from_str(r#"{"channel":"email"}"#).expect("json");
+        assert!(!read.pending);
     }
 
     #[test]

@@ -3,10 +3,10 @@
 //! `REGISTERED`, and its QR code, the link `<public_base_url>/admission/<code>`, is mailed to the application's
 //! e-mail address.
 //!
-//! Operators see applications from `APPROVED` on: a submitted one is `NOT_FOUND` to them, a declined one
-//! `WRONG_STATE`. Registering a registered application answers the same participant. Its letter is queued under
-//! the key `qr/<code>`, so asking again never mails twice; it does queue a letter that failed to queue the first
-//! time.
+//! Operators see applications from `APPROVED` on: a submitted or a declined one is `NOT_FOUND` to them, as
+//! `ApplicationStatusRequest` answers them. Registering a registered application answers the same participant.
+//! Its letter is queued under the key `qr/<code>`, so asking again never mails twice; it does queue a letter that
+//! failed to queue the first time.
 
 use gateway_plugin_sdk::host::mail::{self, Message};
 use gateway_plugin_sdk::host::store::{self, Put, PutResult};
@@ -15,9 +15,7 @@ use gateway_plugin_sdk::prelude::*;
 use crate::config::Settings;
 use crate::failure::Failure;
 use crate::letters::{QR_SUBJECT, qr_letter};
-use crate::messages::{
-    ApplicationIdRequest, FORBIDDEN, NOT_FOUND, ParticipantResponse, Png, WRONG_STATE,
-};
+use crate::messages::{ApplicationIdRequest, FORBIDDEN, NOT_FOUND, ParticipantResponse, Png};
 use crate::records::{APPLICATIONS, Application, PARTICIPANTS, Participant, Role, Status};
 use crate::{answer, codes, repo};
 
@@ -49,14 +47,7 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
             return reply(not_found());
         };
         match stored.value.status {
-            Status::Submitted => return reply(not_found()),
-            Status::Declined => {
-                return reply(refusal(
-                    WRONG_STATE,
-                    Some(Status::Declined),
-                    "Заявка отклонена координатором",
-                ));
-            }
+            status if !operator_sees(status) => return reply(not_found()),
             Status::Registered => {
                 let code = stored.value.participant_code.clone().ok_or_else(|| {
                     PluginError::new(
@@ -65,7 +56,7 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
                 })?;
                 return registered(req, settings, &id, &code, &stored.value);
             }
-            Status::Approved => {}
+            _ => {}
         }
         let now = host::ids::now_ms();
         let participant = create_participant(&id, &stored.value, now)?;
@@ -88,6 +79,12 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
         PluginError::new("Заявка одновременно изменена другим запросом: повторите регистрацию")
             .into(),
     )
+}
+
+/// Whether an operator sees an application in `status`: from `APPROVED` on (as `ApplicationStatusRequest`
+/// shows it), never a submitted or a declined one.
+pub fn operator_sees(status: Status) -> bool {
+    matches!(status, Status::Approved | Status::Registered)
 }
 
 /// A new participant for the application `id`, under a code nobody holds.
@@ -183,6 +180,35 @@ fn refusal(result: &'static str, status: Option<Status>, message: &str) -> Parti
 mod tests {
     use super::*;
     use crate::records::Sphere;
+
+    #[test]
+    fn operators_see_approved_and_registered_applications_only() {
+        assert!(!operator_sees(Status::Submitted));
+        assert!(!operator_sees(Status::Declined), "NOT_FOUND, as its status");
+        assert!(operator_sees(Status::Approved) && operator_sees(Status::Registered));
+        // The same rule as the status request's.
+        let settings = crate::config::example();
+        let mut application: Application = serde_json::from_value(serde_json::json!({
+            "submitter": "S", "coordinator": "sport", "status": "SUBMITTED",
+            "organisationName": "О", "headPosition": "Д", "headName": "И", "address": "А",
+            "ogrn": "1027700132195", "inn": "7707083893", "email": "a@b.ru",
+            "contactPosition": "М", "contactName": "П", "contactPhone": "+78652000000", "history": []
+        }))
+        .expect("an application");
+        for status in [
+            Status::Submitted,
+            Status::Approved,
+            Status::Declined,
+            Status::Registered,
+        ] {
+            application.status = status;
+            assert_eq!(
+                operator_sees(status),
+                crate::status::visible(&application, "RIAC_SK", &settings),
+                "{status:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_participant_holds_no_contact_person() {

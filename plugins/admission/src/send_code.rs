@@ -1,9 +1,10 @@
 //! Sending a visitor an SMS code (the form of the organisation's page): at most `max_sends_per_phone` codes per
-//! phone within `send_window` (each send a `sends` record tagged with the phone); a fresh 6-digit code for the
+//! phone within `send_window` (each request a `sends` record tagged with the phone, written before the requests
+//! are counted, so that requests at once cannot pass the limit together); a fresh 6-digit code for the
 //! participant (`codes`, valid `code_ttl`, kept an hour longer); the SMS through the SMS gateway. If the SMS
 //! gateway fails, the code is deleted again.
 
-use gateway_plugin_sdk::host::store::{self, MAX_QUERY, Put, PutResult};
+use gateway_plugin_sdk::host::store::{self, Put, PutResult};
 use gateway_plugin_sdk::prelude::*;
 
 use crate::check_code::code_key;
@@ -11,7 +12,7 @@ use crate::config::{Settings, ms};
 use crate::failure::Failure;
 use crate::letters::code_sms;
 use crate::records::{CODES, Code, Mark, Participant, SENDS, phone_tag};
-use crate::{codes, fields};
+use crate::{codes, fields, repo};
 
 /// Codes tried before giving up (each one held by another visitor of the participant).
 const CODE_ATTEMPTS: usize = 5;
@@ -39,13 +40,20 @@ pub fn send(
     let now = host::ids::now_ms();
     let window = ms(settings.send_window);
     let tag = phone_tag(phone);
+    // The send is written before it is counted: of requests at once on any nodes, each counts the others, so
+    // none slips past the limit. A refused request stays counted, as does one whose SMS fails.
+    let send = Put::new(SENDS, host::ids::uuid())
+        .tag(tag.clone())
+        .at(now)
+        .expires_at(now.saturating_add(window));
+    store::put_json(send, &Mark {})?;
     let sent = store::query(
         SENDS,
         &tag,
-        now.saturating_sub(window)..now + 1,
-        settings.max_sends_per_phone.min(MAX_QUERY),
+        repo::recent(now, window),
+        repo::count_limit(settings.max_sends_per_phone),
     )?;
-    if sent.len() >= settings.max_sends_per_phone as usize {
+    if repo::over_limit(sent.len(), settings.max_sends_per_phone) {
         return Ok(Sending::TooMany);
     }
     let valid_until = now.saturating_add(ms(settings.code_ttl));
@@ -69,11 +77,6 @@ pub fn send(
     }
     let (key, code) =
         issued.ok_or_else(|| PluginError::new("no free SMS code for the participant"))?;
-    let send = Put::new(SENDS, host::ids::uuid())
-        .tag(tag)
-        .at(now)
-        .expires_at(now.saturating_add(window));
-    store::put_json(send, &Mark {})?;
     let text = code_sms(&participant.name, &code, settings.code_minutes());
     let delivered: Result<serde_json::Value, _> = host::registry::call_json(
         &settings.sms_adapter,

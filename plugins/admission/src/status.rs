@@ -8,7 +8,7 @@ use gateway_plugin_sdk::prelude::*;
 use crate::config::Settings;
 use crate::failure::Failure;
 use crate::messages::{ApplicationIdRequest, ApplicationStatusResponse, Event, NOT_FOUND};
-use crate::records::{Application, Status};
+use crate::records::Application;
 use crate::{answer, repo};
 
 /// Handles one `ApplicationStatusRequest`.
@@ -38,8 +38,7 @@ pub fn visible(application: &Application, sender: &str, settings: &Settings) -> 
         || settings
             .spheres_of(sender)
             .contains(&application.coordinator)
-        || (settings.is_operator(sender)
-            && matches!(application.status, Status::Approved | Status::Registered))
+        || (settings.is_operator(sender) && crate::register::operator_sees(application.status))
 }
 
 /// The answer showing `application`.
@@ -69,7 +68,7 @@ pub fn status(id: String, application: Application) -> ApplicationStatusResponse
 mod tests {
     use super::*;
     use crate::config;
-    use crate::records::{Role, Sphere};
+    use crate::records::{Role, Sphere, Status};
 
     fn application(status: Status) -> Application {
         let mut app = Application {

@@ -1,10 +1,12 @@
 //! `SubmitApplicationRequest`: an organisation applies to the coordinator of its sphere (Приложение 1). Any
 //! sender may submit (the route decides who reaches the plugin); the sender is recorded as the submitter.
 //!
-//! One live application per ОГРН: the `ogrn` index names the application holding it, claimed with a
-//! conditional write (of two nodes claiming at once, one wins). A declined (or vanished) application gives the
-//! ОГРН up to a new one; any other answers `DUPLICATE`, with the existing application's id only for its own
-//! submitter.
+//! One live application per ОГРН: the `ogrn` index (keyed by the ОГРН's fingerprint: an ОГРНИП is a sole
+//! trader's personal data) names the application holding it. The application is written first, then the index
+//! is claimed with a conditional write (of two nodes claiming at once, one wins), so that an index entry's
+//! application can always be read. A declined application gives the ОГРН up to a new one, and so does a missing
+//! one once its entry is older than a minute; any other answers `DUPLICATE`, with the existing application's id
+//! only for its own submitter. An application that did not get the ОГРН is deleted again.
 
 use gateway_plugin_sdk::host::store::{self, Put, PutResult};
 use gateway_plugin_sdk::prelude::*;
@@ -19,6 +21,10 @@ use crate::{answer, repo};
 /// Claims of the ОГРН tried before giving up (each one lost to a concurrent write).
 const CLAIM_ATTEMPTS: usize = 3;
 
+/// How old an index entry naming an application that is not found must be before a new application takes it
+/// over: older than one submission can take between writing its application and claiming the index.
+pub const ORPHAN_AFTER_MS: u64 = 60_000;
+
 /// Handles one `SubmitApplicationRequest`.
 pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
     let input: SubmitApplicationRequest = req.decode()?;
@@ -29,14 +35,27 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
     };
     let id = host::ids::uuid();
     let expires = now.saturating_add(ms(settings.keep_applications));
-    if let Some(held) = claim(&application.ogrn, &id, now, expires)? {
-        return answer(req, "ApplicationResponse", &duplicate(&held, &req.sender));
-    }
+    // The application first, then the index naming it: whoever finds the index finds its application too.
     let put = Put::new(APPLICATIONS, &id)
         .at(now)
         .expires_at(expires)
         .if_absent();
-    store::put_json(put, &application)?;
+    if let PutResult::Conflict(_) = store::put_json(put, &application)? {
+        return Err(PluginError::new("the host's new UUID names an application already").into());
+    }
+    let index_key = store::fingerprint(&application.ogrn);
+    let claimed = claim(&index_key, &id, now, expires);
+    if !matches!(claimed, Ok(None)) {
+        // Not ours to keep: nobody will ever find it.
+        if let Err(e) = store::delete(APPLICATIONS, &id) {
+            host::log::warn(&format!(
+                "an application that did not get its ОГРН was not deleted: {e:?}"
+            ));
+        }
+    }
+    if let Some(held) = claimed? {
+        return answer(req, "ApplicationResponse", &duplicate(&held, &req.sender));
+    }
     let response = ApplicationResponse {
         application_id: Some(id),
         status: Some(Status::Submitted.name()),
@@ -84,17 +103,19 @@ pub fn application(
 #[derive(Debug)]
 pub struct Held {
     pub id: String,
-    pub application: Application,
+    /// `None`: the index names an application not (yet) found, claimed less than [`ORPHAN_AFTER_MS`] ago.
+    pub application: Option<Application>,
 }
 
-/// Claims `ogrn` for the application `id`: `None` when claimed, or the live application holding it.
-fn claim(ogrn: &str, id: &str, now: u64, expires: u64) -> Result<Option<Held>, Failure> {
+/// Claims the index entry `key` (the ОГРН's fingerprint) for the application `id`, written already: `None` when
+/// claimed, or the application holding it.
+fn claim(key: &str, id: &str, now: u64, expires: u64) -> Result<Option<Held>, Failure> {
     let index = OgrnIndex {
         application_id: id.to_owned(),
     };
     let mut expected = 0;
     for _ in 0..CLAIM_ATTEMPTS {
-        let put = Put::new(OGRN_INDEX, ogrn)
+        let put = Put::new(OGRN_INDEX, key)
             .at(now)
             .expires_at(expires)
             .if_version(expected);
@@ -103,15 +124,14 @@ fn claim(ogrn: &str, id: &str, now: u64, expires: u64) -> Result<Option<Held>, F
             PutResult::Conflict(None) => expected = 0,
             PutResult::Conflict(Some(item)) => {
                 let holder: OgrnIndex = item.json()?;
-                match repo::application(&holder.application_id)? {
-                    Some(stored) if gives_up(&stored.value) => expected = item.version,
-                    Some(stored) => {
-                        return Ok(Some(Held {
-                            id: holder.application_id,
-                            application: stored.value,
-                        }));
-                    }
-                    None => expected = item.version,
+                let application = repo::application(&holder.application_id)?.map(|s| s.value);
+                if takes_over(application.as_ref(), item.at, now) {
+                    expected = item.version;
+                } else {
+                    return Ok(Some(Held {
+                        id: holder.application_id,
+                        application,
+                    }));
                 }
             }
         }
@@ -122,6 +142,17 @@ fn claim(ogrn: &str, id: &str, now: u64, expires: u64) -> Result<Option<Held>, F
     )
 }
 
+/// Whether an index entry claimed at `claimed_at` for the application `holder` (`None`: not found) may be taken
+/// over at `now`: a declined application gives its ОГРН up; a missing one only when the entry is older than
+/// [`ORPHAN_AFTER_MS`] (its application expired or was lost). A fresh entry whose application is not found may be
+/// a submission still in progress (one that claims before it writes, as earlier versions did): a duplicate.
+pub fn takes_over(holder: Option<&Application>, claimed_at: u64, now: u64) -> bool {
+    match holder {
+        Some(application) => gives_up(application),
+        None => now.saturating_sub(claimed_at) > ORPHAN_AFTER_MS,
+    }
+}
+
 /// Whether an application lets a new one take its ОГРН: only a declined one does.
 pub fn gives_up(application: &Application) -> bool {
     application.status == Status::Declined
@@ -129,8 +160,18 @@ pub fn gives_up(application: &Application) -> bool {
 
 /// The `DUPLICATE` answer: the existing application's id and status only for its own submitter.
 pub fn duplicate(held: &Held, sender: &str) -> ApplicationResponse {
-    let own = held.application.submitter == sender;
-    let message = if held.application.status == Status::Registered {
+    let Some(application) = &held.application else {
+        return ApplicationResponse {
+            result: Some(DUPLICATE),
+            message: Some(
+                "Заявка организации с этим ОГРН уже подаётся; повторите запрос позже, если она не будет принята"
+                    .into(),
+            ),
+            ..ApplicationResponse::default()
+        };
+    };
+    let own = application.submitter == sender;
+    let message = if application.status == Status::Registered {
         "Организация с этим ОГРН уже зарегистрирована в системе допуска"
     } else {
         "Заявка организации с этим ОГРН уже подана и рассматривается; новую заявку можно подать, только если \
@@ -138,7 +179,7 @@ pub fn duplicate(held: &Held, sender: &str) -> ApplicationResponse {
     };
     ApplicationResponse {
         application_id: own.then(|| held.id.clone()),
-        status: own.then(|| held.application.status.name()),
+        status: own.then(|| application.status.name()),
         result: Some(DUPLICATE),
         message: Some(message.into()),
     }
@@ -226,7 +267,7 @@ mod tests {
     fn duplicates_show_the_existing_application_to_its_submitter_only() {
         let held = Held {
             id: "3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60".into(),
-            application: application(request(), "THEATRE_IS", 1).expect("valid"),
+            application: Some(application(request(), "THEATRE_IS", 1).expect("valid")),
         };
         let own = duplicate(&held, "THEATRE_IS");
         assert_eq!(own.result, Some(DUPLICATE));
@@ -235,9 +276,35 @@ mod tests {
         let other = duplicate(&held, "SOMEONE_ELSE");
         assert_eq!((other.application_id, other.status), (None, None));
         assert!(other.message.expect("a message").contains("уже подана"));
-        let mut declined = held.application.clone();
+        let mut declined = held.application.clone().expect("held");
         assert!(!gives_up(&declined));
         declined.record(Status::Declined, 2, Role::Coordinator, Some("нет".into()));
         assert!(gives_up(&declined));
+        // An application not found yet: a duplicate, telling nobody an id or a status.
+        let pending = Held {
+            id: held.id.clone(),
+            application: None,
+        };
+        let answer = duplicate(&pending, "THEATRE_IS");
+        assert_eq!(answer.result, Some(DUPLICATE));
+        assert_eq!((answer.application_id, answer.status), (None, None));
+    }
+
+    #[test]
+    fn an_index_entry_is_taken_over_only_from_a_declined_or_long_missing_application() {
+        let now = 10 * ORPHAN_AFTER_MS;
+        let submitted = application(request(), "THEATRE_IS", 1).expect("valid");
+        let mut declined = submitted.clone();
+        declined.record(Status::Declined, 2, Role::Coordinator, Some("нет".into()));
+        let mut registered = submitted.clone();
+        registered.record(Status::Registered, 2, Role::Operator, None);
+        assert!(!takes_over(Some(&submitted), 0, now));
+        assert!(!takes_over(Some(&registered), 0, now));
+        assert!(takes_over(Some(&declined), now, now), "whatever its age");
+        // A fresh entry whose application is not found: a submission in progress somewhere, left alone.
+        assert!(!takes_over(None, now, now));
+        assert!(!takes_over(None, now - ORPHAN_AFTER_MS, now));
+        assert!(takes_over(None, now - ORPHAN_AFTER_MS - 1, now));
+        assert!(!takes_over(None, now + 5_000, now), "a clock ahead");
     }
 }

@@ -1,6 +1,7 @@
 //! `IssueVisitorQrRequest`: a visitor's personal QR code. A token of the scope `visitor-qr` holds the visitor's
 //! СНИЛС and, when given, phone and e-mail (for a notice, should a case be reported) for `visitor_qr_ttl`; the QR
-//! code holds the token's GUID only. Within its lifetime the same visitor gets the same code, as the SVO QR.
+//! code holds the token's GUID only. Within its lifetime the same request (СНИЛС, phone and e-mail) gets the
+//! same code, as the SVO QR; other contact details get a token of their own (see [`subject`]).
 
 use gateway_plugin_sdk::date::rfc3339;
 use gateway_plugin_sdk::host::tokens::Token;
@@ -30,12 +31,13 @@ pub fn handle(req: &Request, settings: &Settings) -> Result<Outcome, Failure> {
             return answer(req, "VisitorQrResponse", &response);
         }
     };
-    let token = match host::tokens::find_by_subject(SCOPE, &data.snils).map_err(tokens_failure)? {
+    let subject = subject(&data);
+    let token = match host::tokens::find_by_subject(SCOPE, &subject).map_err(tokens_failure)? {
         Some(token) => token,
         None => {
             let bytes = serde_json::to_vec(&data).map_err(|e| PluginError::new(e.to_string()))?;
-            // If another node issued a token for this visitor meanwhile, the host returns that one.
-            host::tokens::issue(SCOPE, &data.snils, &bytes, settings.visitor_qr_ttl)
+            // If another node issued a token for the same details meanwhile, the host returns that one.
+            host::tokens::issue(SCOPE, &subject, &bytes, settings.visitor_qr_ttl)
                 .map_err(tokens_failure)?
         }
     };
@@ -53,6 +55,19 @@ pub fn visitor(input: &IssueVisitorQrRequest) -> Result<VisitorData, Invalid> {
             .map(|email| fields::email_field("Email", &email))
             .transpose()?,
     })
+}
+
+/// The token's subject: the СНИЛС together with the contact details as given (normalised), so that only the same
+/// request gets the same token back. By the СНИЛС alone, a request naming someone else's СНИЛС with the
+/// requester's own phone or e-mail would hand its token (and so the other's visits, and their notices) those
+/// details. Unambiguous: the СНИЛС is 11 digits, the phone `+7…` or `-`, the e-mail (last) has an `@`.
+pub fn subject(data: &VisitorData) -> String {
+    format!(
+        "{}/{}/{}",
+        data.snils,
+        data.phone.as_deref().unwrap_or("-"),
+        data.email.as_deref().unwrap_or("-")
+    )
 }
 
 /// A failure of the token store.
@@ -106,6 +121,32 @@ mod tests {
         );
         let bare = visitor(&request(Some(" "), None)).expect("valid");
         assert_eq!((bare.phone, bare.email), (None, None));
+    }
+
+    #[test]
+    fn only_the_same_details_share_a_token() {
+        let of = |phone: Option<&str>, email: Option<&str>| {
+            subject(&visitor(&request(phone, email)).expect("valid"))
+        };
+        let own = of(Some("+79991234567"), Some("ivan@example.ru"));
+        assert_eq!(own, "11223344595/+79991234567/ivan@example.ru");
+        assert_eq!(
+            of(Some("8 (999) 123-45-67"), Some(" ivan@example.ru ")),
+            own,
+            "the same details, written otherwise"
+        );
+        let others = [
+            of(Some("+79990000666"), Some("ivan@example.ru")),
+            of(Some("+79991234567"), Some("attacker@example.ru")),
+            of(Some("+79991234567"), None),
+            of(None, Some("ivan@example.ru")),
+            of(None, None),
+        ];
+        for (i, other) in others.iter().enumerate() {
+            assert_ne!(other, &own, "{other}");
+            assert!(!others[..i].contains(other), "{other}");
+        }
+        assert_eq!(of(None, None), "11223344595/-/-");
     }
 
     #[test]

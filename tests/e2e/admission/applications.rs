@@ -1,10 +1,11 @@
 //! Participants (item 1): an application approved by its coordinator, registered by the operator and its
 //! organisation QR e-mailed through a real SMTP server (the PNG decodes to the registration link); one
-//! declined with a reason; a duplicate ОГРН; bad check numbers; who may read which application.
+//! declined with a reason; a duplicate ОГРН, also submitted several times at once; bad check numbers; who may
+//! read which application.
 
 use super::*;
-use gateway_e2e::BACKENDS;
 use gateway_e2e::admission::{HEALTH, SPORT};
+use gateway_e2e::{BACKENDS, pii};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approved_participant_receives_its_qr_by_mail_on_both_stores() {
@@ -145,9 +146,13 @@ async fn declined_duplicate_and_malformed_applications_are_answered_clearly_on_b
         // Deciding again: the state is told.
         let again = s.decide(SPORT, &id, "APPROVE", None).await;
         assert_eq!(again["result"], "WRONG_STATE", "{again}");
-        // The operator cannot register a declined application, and no mail goes out.
+        // The operator cannot register a declined application, and no mail goes out: it does not see it, as its
+        // status request does not.
         let reg = s.register(&id).await;
         assert_ne!(reg["status"], "REGISTERED", "{reg}");
+        assert_eq!(reg["result"], "NOT_FOUND", "{reg}");
+        assert!(reg.get("status").is_none(), "{reg}");
+        assert_eq!(s.status(OPERATOR, &id).await["result"], "NOT_FOUND");
         // After a decline the organisation may apply again.
         let fresh = s.apply(ORG_SYSTEM, &STADIUM, "sport").await;
         assert_eq!(fresh["status"], "SUBMITTED", "{fresh}");
@@ -168,6 +173,34 @@ async fn declined_duplicate_and_malformed_applications_are_answered_clearly_on_b
         let r = raw(&s, ORG_SYSTEM, "SubmitApplicationRequest", bad_inn).await;
         assert_eq!(r.status, 400, "{}", r.text());
         assert!(s.sink.messages().is_empty(), "no mail for any of it");
+
+        // One ОГРН applied for by several requests at once: exactly one application is accepted.
+        let museum = || {
+            answer(
+                &s.api,
+                ORG_SYSTEM,
+                "SubmitApplicationRequest",
+                application(&MUSEUM, "culture"),
+            )
+        };
+        let (a, b, c, d) = tokio::join!(museum(), museum(), museum(), museum());
+        let at_once = [a, b, c, d];
+        let accepted = at_once
+            .iter()
+            .filter(|a| a.get("result").is_none() && a["status"] == "SUBMITTED")
+            .count();
+        let duplicates = at_once
+            .iter()
+            .filter(|a| a["result"] == "DUPLICATE")
+            .count();
+        assert_eq!((accepted, duplicates), (1, 3), "{at_once:?}");
+        // The index of ОГРН keys its records by a keyed hash: an ОГРНИП is a sole trader's personal data.
+        let in_keys: Vec<_> = pii::find(&s.db, &[STADIUM.ogrn, MUSEUM.ogrn])
+            .await
+            .into_iter()
+            .filter(|hit| hit.column == "key")
+            .collect();
+        assert!(in_keys.is_empty(), "{backend:?}: {in_keys:#?}");
         s.stop().await;
     }
 }

@@ -96,6 +96,48 @@ async fn the_sms_code_path_with_wrong_expired_and_right_codes_and_the_limits_on_
         s.register_phone(&theatre, "+79280000041").await;
         let other = s.code_sent_to("+79280000041").await;
         assert_eq!(s.check_code(&theatre, &other).await["result"], "ADMIT");
+
+        // Requests at once cannot pass the limit together: of six for a fresh phone, at most three send.
+        let burst = "+79280000071";
+        let ask = || s.register_phone(&theatre, burst);
+        let (a, b, c, d, e, f) = tokio::join!(ask(), ask(), ask(), ask(), ask(), ask());
+        let statuses: Vec<u16> = [a, b, c, d, e, f].iter().map(|r| r.status).collect();
+        let passed = statuses.iter().filter(|&&status| status == 200).count();
+        assert!(
+            statuses
+                .iter()
+                .all(|&status| status == 200 || status == 429),
+            "{statuses:?}"
+        );
+        assert!(passed <= 3, "{backend:?}: {statuses:?}");
+        let sent = s.sms().await;
+        assert_eq!(
+            sent.iter().filter(|m| m["phone"] == burst).count(),
+            passed,
+            "{statuses:?}"
+        );
+        // Wrong codes at once at the theatre: no more are looked at than the limit (3) allows.
+        let wrong_at_once = || s.check_code(&theatre, wrong);
+        let (a, b, c, d, e, f) = tokio::join!(
+            wrong_at_once(),
+            wrong_at_once(),
+            wrong_at_once(),
+            wrong_at_once(),
+            wrong_at_once(),
+            wrong_at_once()
+        );
+        let results: Vec<Value> = [a, b, c, d, e, f]
+            .iter()
+            .map(|r| r["result"].clone())
+            .collect();
+        let looked_at = results.iter().filter(|r| *r == "CODE_WRONG").count();
+        // The theatre had one wrong code already (the used one); its right codes do not count.
+        assert!(looked_at <= 2, "{backend:?}: {results:?}");
+        assert_eq!(
+            results.iter().filter(|r| *r == "TOO_MANY_ATTEMPTS").count(),
+            6 - looked_at,
+            "{results:?}"
+        );
         s.stop().await;
     }
 }

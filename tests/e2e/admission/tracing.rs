@@ -1,6 +1,7 @@
 //! Contact tracing (item 4): a visitor reported confirmed ill; exactly the visitors of the same place within the
 //! window around the ill visitor's visit are warned, by e-mail where known and by SMS otherwise, each once per
-//! case even when the case is reported twice, or at once on two nodes sharing the store.
+//! case even when the case is reported twice, or at once on two nodes sharing the store, and even when the next
+//! report knows a contact by another identifier.
 
 use super::*;
 use gateway_e2e::BACKENDS;
@@ -126,4 +127,89 @@ async fn exactly_the_overlapping_visitors_are_warned_once_each_on_both_stores() 
         node2.stop().await;
         s.stop().await;
     }
+}
+
+/// A contact known by phone to one report of a case and by СНИЛС to the next (a QR visit with that phone came
+/// later) is warned once: the notice was claimed under the phone, and the next report looks under every
+/// identifier the contact shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_known_by_phone_then_by_snils_is_warned_once_on_both_stores() {
+    let settings = "contact_before = \"1m\"\ncontact_after = \"1m\"\n";
+    let phone = "+79280000081";
+    for backend in BACKENDS {
+        let s = Setup::start(backend, settings).await;
+        let theatre = s.participant(&THEATRE).await;
+        let ill = s.visitor_qr(VISITOR_4, None, None).await;
+        assert_eq!(s.check_visitor(&theatre, &ill).await["result"], "ADMIT");
+        // The contact comes in by SMS code: known by the phone only.
+        s.register_phone(&theatre, phone).await;
+        let code = s.code_sent_to(phone).await;
+        assert_eq!(s.check_code(&theatre, &code).await["result"], "ADMIT");
+        let first = report(&s.api, "CASE-2026-010", VISITOR_4).await;
+        assert_eq!(first["contactsFound"], 1, "{backend:?}: {first}");
+        assert_eq!(first["notifiedBySms"], 1, "{first}");
+
+        // Then by QR with a СНИЛС and the same phone: the next report knows the contact by the СНИЛС.
+        let qr = s.visitor_qr(VISITOR_3, Some(phone), None).await;
+        assert_eq!(s.check_visitor(&theatre, &qr).await["result"], "ADMIT");
+        let second = report(&s.api, "CASE-2026-010", VISITOR_4).await;
+        assert_eq!(second["contactsFound"], 1, "{second}");
+        assert_eq!(second["notifiedBySms"], 0, "{second}");
+        assert_eq!(second["alreadyNotified"], 1, "{second}");
+        assert_eq!(notices_to(&s.sms().await, phone), 1, "one SMS for the case");
+
+        // A new case reaches the contact once, known by both from the start.
+        let other = report(&s.api, "CASE-2026-011", VISITOR_4).await;
+        assert_eq!(other["notifiedBySms"], 1, "{other}");
+        let again = report(&s.api, "CASE-2026-011", VISITOR_4).await;
+        assert_eq!(again["alreadyNotified"], 1, "{again}");
+        assert_eq!(notices_to(&s.sms().await, phone), 2);
+        s.stop().await;
+    }
+}
+
+/// Without `[tokens] subject_key` the key of the tags' hashes is made once and kept in the store: the visits
+/// registered before a restart are still found after it, and a case reported before and after the restart still
+/// warns each contact once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visits_are_found_across_a_restart_without_a_configured_key() {
+    let sim = Sim::start().await;
+    let sink = Sink::start();
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let settings = "contact_before = \"1h\"\ncontact_after = \"1h\"\n";
+    let mut cfg = config(&db, &sim, &sink, settings);
+    cfg.tokens = String::new();
+    let gw = TestGateway::start(&cfg).await;
+    let s = Setup {
+        api: gw.url("/api/v1/messages"),
+        sim,
+        sink,
+        db,
+        gw,
+    };
+    let theatre = s.participant(&THEATRE).await;
+    let ill = s.visitor_qr(VISITOR_4, None, None).await;
+    let a = s.visitor_qr(VISITOR_1, None, Some(A_MAIL)).await;
+    assert_eq!(s.check_visitor(&theatre, &ill).await["result"], "ADMIT");
+    assert_eq!(s.check_visitor(&theatre, &a).await["result"], "ADMIT");
+    let before = report(&s.api, "CASE-R-1", VISITOR_4).await;
+    assert_eq!(before["notifiedByEmail"], 1, "{before}");
+    let Setup {
+        sim, sink, db, gw, ..
+    } = s;
+    gw.stop().await;
+    let gw = TestGateway::start(&cfg).await;
+    let api = gw.url("/api/v1/messages");
+    let again = report(&api, "CASE-R-1", VISITOR_4).await;
+    assert_eq!(
+        again["visitsFound"], 1,
+        "the visits are found after the restart: {again}"
+    );
+    assert_eq!(again["alreadyNotified"], 1, "{again}");
+    let other = report(&api, "CASE-R-2", VISITOR_4).await;
+    assert_eq!(other["notifiedByEmail"], 1, "{other}");
+    assert_eq!(mail_to(&sink, A_MAIL, 2).await.len(), 2);
+    drop(db);
+    gw.stop().await;
+    sim.stop().await;
 }

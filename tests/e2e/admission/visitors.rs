@@ -17,7 +17,8 @@ async fn a_visitor_is_admitted_and_one_refused_on_both_stores() {
         assert!(admitted["visitId"].is_string(), "{admitted}");
         // The same QR within its lifetime is the same token (as the SVO QR).
         assert_eq!(
-            s.visitor_qr(VISITOR_1, Some("+79280000011"), None).await,
+            s.visitor_qr(VISITOR_1, Some("8 (928) 000-00-11"), None)
+                .await,
             healthy
         );
 
@@ -44,6 +45,22 @@ async fn a_visitor_is_admitted_and_one_refused_on_both_stores() {
         assert_eq!(unknown["result"], "QR_UNKNOWN", "{unknown}");
         let nowhere = s.check_visitor("ZZZZZZZZ", &healthy).await;
         assert_eq!(nowhere["result"], "PARTICIPANT_UNKNOWN", "{nowhere}");
+
+        // The same СНИЛС with other contact details is another token: a code asked for with someone's СНИЛС and
+        // another phone or e-mail is never handed to them, their visits recorded with another's address.
+        let other_phone = s.visitor_qr(VISITOR_1, Some("+79280000099"), None).await;
+        let other_mail = s
+            .visitor_qr(VISITOR_1, Some("+79280000011"), Some("x@primer.example"))
+            .await;
+        let no_details = s.visitor_qr(VISITOR_1, None, None).await;
+        let tokens = [&healthy, &other_phone, &other_mail, &no_details];
+        for (i, token) in tokens.iter().enumerate() {
+            assert!(!tokens[..i].contains(token), "{tokens:?}");
+        }
+        assert_eq!(
+            s.visitor_qr(VISITOR_1, Some("+79280000099"), None).await,
+            other_phone
+        );
 
         tokio::time::sleep(Duration::from_millis(2_300)).await;
         let expired = s.check_visitor(&theatre, &healthy).await;
