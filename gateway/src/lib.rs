@@ -50,6 +50,7 @@ pub mod jobs;
 pub mod journal;
 pub mod json_api;
 pub mod logging;
+pub mod operator;
 pub mod page_guard;
 pub mod pipeline;
 pub mod plugin_call;

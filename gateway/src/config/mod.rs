@@ -95,6 +95,9 @@ pub struct Config {
     /// Delivery of the e-mail plugins queue (through `[smtp]`).
     #[serde(default)]
     pub mail: MailConfig,
+    /// Who operates the gateway (the console, metrics, reload).
+    #[serde(default)]
+    pub operator: OperatorConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -538,6 +541,17 @@ impl Default for FactsConfig {
             retention_interval: Dur::hours(1),
         }
     }
+}
+
+/// `[operator]`: the senders that operate the gateway. They authenticate as any sender does (client certificate,
+/// or a bearer token where allowed) and may use the operator's endpoints: the console (`/console`), the
+/// metrics (`/metrics`, unless `[metrics]` gives them a listener of their own) and the reload of the config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorConfig {
+    /// Sender mnemonics (`[[senders]]`) that are operators. Default none: the operator's endpoints refuse
+    /// everyone.
+    pub senders: Vec<String>,
 }
 
 /// `[log]`: logging.

@@ -19,6 +19,7 @@ pub fn problems(c: &Config) -> Vec<String> {
     pages(c, &mut p);
     misc(c, &mut p);
     reports(c, &mut p);
+    operator(c, &mut p);
     p
 }
 
@@ -549,6 +550,16 @@ fn reports(c: &Config, p: &mut Vec<String>) {
         if !c.senders.iter().any(|s| &s.mnemonic == o) {
             p.push(format!(
                 "[reports] operators names `{o}`, which [[senders]] does not define"
+            ));
+        }
+    }
+}
+
+fn operator(c: &Config, p: &mut Vec<String>) {
+    for o in &c.operator.senders {
+        if !c.senders.iter().any(|s| &s.mnemonic == o) {
+            p.push(format!(
+                "[operator] senders names `{o}`, which [[senders]] does not define"
             ));
         }
     }
