@@ -239,14 +239,32 @@ pub fn page_problems(config: &Config, host: &PluginHost) -> Vec<String> {
         .collect()
 }
 
-impl App {
-    /// Builds the gateway from `config`. `public_url` is where clients reach it.
-    pub async fn build(
-        config: Config,
+/// What every version of the config shares for the life of the process: the store and what writes to it, the
+/// token cache, the mail job's service, the tasks and the shutdown. A reload replaces the rest
+/// ([`App::assemble`]); changes to `[server]`, `[store]`, `[queue]`, `[tokens]`, `[smtp]`, `[mail]`, `[reports]`,
+/// `[facts]`, `[log]` and `[metrics]` need a restart.
+#[derive(Clone)]
+pub struct Shared {
+    pub node: String,
+    pub public_url: String,
+    pub store: Store,
+    pub journal: Journal,
+    /// Bounds the chains running at once for queued requests.
+    pub workers: Arc<Semaphore>,
+    pub tokens: Arc<TokenService>,
+    pub mail: Option<Arc<PluginMail>>,
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+    pub started: Instant,
+}
+
+impl Shared {
+    /// Opens the store of `config` and starts what writes to it. `public_url` is where clients reach the gateway.
+    pub async fn open(
+        config: &Config,
         public_url: String,
         shutdown: CancellationToken,
-    ) -> anyhow::Result<Arc<App>> {
-        let config = Arc::new(config);
+    ) -> anyhow::Result<Shared> {
         let node = config.store.node.clone().unwrap_or_else(default_node_name);
         let store = Store::connect(
             &config.store_url(),
@@ -269,12 +287,6 @@ impl App {
         )
         .await
         .context("opening the store")?;
-        let Components {
-            schemas,
-            adapters,
-            trust,
-            answer_signer,
-        } = Components::load(&config)?;
         let key = crate::tokens::hash_key(config.tokens.subject_key.as_deref(), &store)
             .await
             .context("the key of the hashes of personal identifiers")?;
@@ -284,11 +296,50 @@ impl App {
             config.tokens.cache_capacity,
             config.tokens.tombstone_keep.get(),
         ));
-        let mail = plugin_mail(&config, &store)?;
+        let mail = plugin_mail(config, &store)?;
+        let tracker = TaskTracker::new();
+        let journal = Journal::start(store.clone(), &tracker, shutdown.clone());
+        Ok(Shared {
+            node,
+            public_url,
+            workers: Arc::new(Semaphore::new(config.queue.workers)),
+            store,
+            journal,
+            tokens,
+            mail,
+            shutdown,
+            tracker,
+            started: Instant::now(),
+        })
+    }
+}
+
+impl App {
+    /// Builds the gateway from `config` on a fresh [`Shared`]. `public_url` is where clients reach it.
+    pub async fn build(
+        config: Config,
+        public_url: String,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Arc<App>> {
+        let shared = Shared::open(&config, public_url, shutdown).await?;
+        App::assemble(config, &shared).await
+    }
+
+    /// Builds one version of the gateway from `config` over `shared`: schemas, adapters, the trust store, the
+    /// plugin host with every plugin loaded, routes, pages and senders, each checked against the others. Nothing
+    /// of a running version is touched: an error leaves it serving.
+    pub async fn assemble(config: Config, shared: &Shared) -> anyhow::Result<Arc<App>> {
+        let config = Arc::new(config);
+        let Components {
+            schemas,
+            adapters,
+            trust,
+            answer_signer,
+        } = Components::load(&config)?;
         let services = Arc::new(Services {
-            store: store.clone(),
-            mail: mail.clone(),
-            tokens: tokens.clone(),
+            store: shared.store.clone(),
+            mail: shared.mail.clone(),
+            tokens: shared.tokens.clone(),
             adapters: adapters.clone(),
             schemas: schemas.clone(),
             trust: trust.clone(),
@@ -319,8 +370,6 @@ impl App {
                 problems.join("\n  - ")
             ),
         };
-        let tracker = TaskTracker::new();
-        let journal = Journal::start(store.clone(), &tracker, shutdown.clone());
         let limits = Limits {
             max_depth: config.limits.max_depth,
             max_attributes: config.limits.max_attributes,
@@ -344,19 +393,19 @@ impl App {
                 host,
                 adapters,
                 trust,
-                tokens,
-                mail,
+                tokens: shared.tokens.clone(),
+                mail: shared.mail.clone(),
             },
             queue: Queue {
-                store,
-                journal,
-                workers: Arc::new(Semaphore::new(config.queue.workers)),
+                store: shared.store.clone(),
+                journal: shared.journal.clone(),
+                workers: shared.workers.clone(),
             },
-            public_url,
-            node,
-            shutdown,
-            tracker,
-            started: Instant::now(),
+            public_url: shared.public_url.clone(),
+            node: shared.node.clone(),
+            shutdown: shared.shutdown.clone(),
+            tracker: shared.tracker.clone(),
+            started: shared.started,
             config,
         }))
     }

@@ -33,6 +33,7 @@ impl Call {
         node: &str,
     ) -> Result<Call, Failure> {
         let sender = auth.authenticate(&conn.identity, respond::authorization(req).as_deref())?;
+        crate::metrics::requests::sender(&sender.mnemonic);
         Ok(Call {
             sender,
             started: Instant::now(),

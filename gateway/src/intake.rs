@@ -197,6 +197,7 @@ pub async fn accept(
             &root,
         )));
     };
+    crate::metrics::requests::message_type(&route.key);
     if !sender.may_send(&key) {
         return Err(Failure::of(
             FaultKind::AccessDenied,
@@ -307,6 +308,7 @@ impl Accepted {
             let facts = crate::convert::store_facts(std::mem::take(&mut result.facts));
             if !facts.is_empty() {
                 queue.store.record_facts(&facts).await?;
+                crate::metrics::record::facts_recorded(&facts);
             }
         }
         queue.journal.append(gateway_store::JournalEntry {

@@ -43,6 +43,12 @@ async fn prepare<T: DeserializeOwned>(
             app.config.limits.max_depth
         )])));
     }
+    // serde would also read a struct from an array of its fields (`[null, null]`): a call is an object.
+    if !value.is_object() {
+        return Err(Failure::client(Fault::invalid_content(vec![
+            "JSON: the body must be an object".into(),
+        ])));
+    }
     let call = serde_json::from_value(value)
         .map_err(|e| Failure::client(Fault::invalid_content(vec![format!("JSON: {e}")])))?;
     Ok((caller, call))

@@ -19,13 +19,14 @@
 //! - `server`, `routes`, `respond`: listener (plain or mutual TLS), the route table, responses and bodies.
 //! - `auth`, `call`, `caller_signature`: senders, their credentials, the connection; the per-request context;
 //!   the XMLDSig signature a sender registered to sign must put on each SOAP request.
-//! - `soap`, `json_api`, `wsdl`, `health`: the endpoints; `plugin_pages`, `page_guard`: the pages plugins serve, and their limits.
+//! - `console`: the operator console (`/console`), HTML pages in Russian.
+//! - `soap`, `json_api`, `wsdl`, `health`: the endpoints; `openapi`: the JSON API's OpenAPI document; `plugin_pages`, `page_guard`: the pages plugins serve, and their limits.
 //! - `intake`, `edge`, `router`, `chain`: accepting an envelope, checks before any plugin, routes, chains.
 //! - `pipeline`, `queued`, `answers`: chains of queued requests, how queued data is stored and read back.
 //! - `convert`: conversions between the envelope's, the host's and the store's types.
 //! - `tokens`, `scopes`, `services`, `crypto`: host capabilities backed by the gateway (scopes: whose tokens a
 //!   plugin may read or write).
-//! - `journal`, `jobs`, `logging`, `error`.
+//! - `journal`, `jobs`, `logging`, `error`; `metrics`: `/metrics` in the Prometheus text format.
 //! - `reports`: the report scheduler job, `gateway report run`, the report history endpoint.
 //!
 //! The codecs are in `smev-envelope`, the plugin host in `gateway-host`, the store in `gateway-store`, adapters
@@ -39,6 +40,7 @@ pub mod caller_signature;
 pub mod chain;
 pub mod check;
 pub mod config;
+pub mod console;
 pub mod convert;
 pub mod crypto;
 pub mod edge;
@@ -49,7 +51,10 @@ pub mod intake;
 pub mod jobs;
 pub mod journal;
 pub mod json_api;
+pub mod live;
 pub mod logging;
+pub mod metrics;
+pub mod openapi;
 pub mod operator;
 pub mod page_guard;
 pub mod pipeline;
@@ -58,6 +63,7 @@ pub mod plugin_mail;
 pub mod plugin_pages;
 pub mod plugin_store;
 pub mod queued;
+pub mod reload;
 pub mod reports;
 pub mod respond;
 pub mod router;
@@ -70,6 +76,7 @@ pub mod services;
 pub mod smtp;
 pub mod soap;
 pub mod tokens;
+pub mod trace;
 pub mod wsdl;
 
 use std::net::SocketAddr;
@@ -79,8 +86,9 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::App;
+use crate::app::{App, Shared};
 use crate::config::Config;
+use crate::live::Live;
 use crate::server::TlsAcceptor;
 
 /// Runs the gateway on `listener` until `shutdown` is cancelled, then drains: the listener closes, requests
@@ -110,16 +118,21 @@ pub async fn run(
         )),
         None => None,
     };
-    let app = App::build(config, public_url, shutdown.clone()).await?;
+    let metrics_listener = crate::metrics::bind(&config).await?;
+    let shared = Shared::open(&config, public_url, shutdown.clone()).await?;
+    let app = App::assemble(config, &shared).await?;
+    let live = Arc::new(Live::new(app.clone(), shared));
     tracing::info!(addr = %local, url = %app.public_url, node = %app.node, "gateway serving");
-    app.tracker.spawn(pipeline::recovery_loop(app.clone()));
+    app.tracker.spawn(pipeline::recovery_loop(live.clone()));
+    app.tracker.spawn(reload::on_sighup(live.clone()));
     app.tracker.spawn(jobs::sweeper(app.clone()));
     app.tracker.spawn(jobs::facts_retention(app.clone()));
     if let Some(mail) = &app.engine.mail {
         app.tracker.spawn(mail.clone().run(app.shutdown.clone()));
     }
     reports::start(&app)?;
-    server::serve(app.clone(), listener, tls).await;
+    crate::metrics::start(&live, metrics_listener);
+    server::serve(live.clone(), listener, tls).await;
     app.tracker.close();
     let grace = app.config.server.shutdown_grace.get();
     if tokio::time::timeout(grace + grace, app.tracker.wait())

@@ -15,6 +15,8 @@ use crate::respond::Body;
 
 /// The operator calling, or the answer to give instead (401 without credentials, 403 for a sender that is not
 /// an operator).
+// The error is the response itself, built once on a path that is not hot: boxing it would only add a step.
+#[allow(clippy::result_large_err)]
 pub fn authorize<B>(
     app: &App,
     conn: &ConnInfo,

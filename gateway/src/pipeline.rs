@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 use gateway_host::Outcome;
 use gateway_store::{
@@ -26,12 +27,16 @@ use crate::tokens::now_ms;
 /// Runs `pending`'s chain on a worker and commits the result.
 pub fn spawn(app: &Arc<App>, pending: PendingRequest) {
     let app2 = app.clone();
-    app.tracker.spawn(async move {
-        let Ok(_permit) = app2.queue.workers.clone().acquire_owned().await else {
-            return;
-        };
-        process(&app2, pending).await;
-    });
+    let span = crate::trace::chain_span(&pending.request.message_id);
+    app.tracker.spawn(
+        async move {
+            let Ok(_permit) = app2.queue.workers.clone().acquire_owned().await else {
+                return;
+            };
+            process(&app2, pending).await;
+        }
+        .instrument(span),
+    );
 }
 
 /// Runs one request's chain and commits its result.
@@ -64,9 +69,15 @@ pub async fn process(app: &App, p: PendingRequest) {
         ),
     };
     let finished = finished(app, r, result, &response_type, started.elapsed());
-    if let Err(e) = app.queue.store.finish_request(&finished).await {
+    match app.queue.store.finish_request(&finished).await {
+        Ok(gateway_store::FinishOutcome::Finished) => {
+            crate::metrics::record::facts_recorded(&finished.facts)
+        }
+        Ok(_) => {}
         // The lease runs out and this node or another takes the request over.
-        tracing::error!(error = %e, message_id = %r.message_id, "could not commit a chain's result; it will be retried");
+        Err(e) => {
+            tracing::error!(error = %e, message_id = %r.message_id, "could not commit a chain's result; it will be retried")
+        }
     }
 }
 
@@ -156,15 +167,20 @@ fn finished(
     }
 }
 
-/// Periodically claims requests whose lease ran out (their node died) and runs them here.
-pub async fn recovery_loop(app: Arc<App>) {
-    let every = app.config.queue.recovery_interval.get();
-    let lease = app.config.queue.lease.get();
+/// Periodically claims requests whose lease ran out (their node died) and runs them here, on the version of the
+/// gateway current then.
+pub async fn recovery_loop(live: Arc<crate::live::Live>) {
+    let started = live.current();
+    let every = started.config.queue.recovery_interval.get();
+    let lease = started.config.queue.lease.get();
+    drop(started);
     loop {
+        let shutdown = live.shared().shutdown.clone();
         tokio::select! {
-            () = app.shutdown.cancelled() => break,
+            () = shutdown.cancelled() => break,
             () = tokio::time::sleep(every) => {}
         }
+        let app = live.current();
         match app.queue.store.claim_requests(lease, 64).await {
             Ok(claimed) => {
                 if !claimed.is_empty() {

@@ -118,6 +118,18 @@ pub fn not_found() -> Response<Body> {
     )
 }
 
+/// 405 as problem+json, with the `Allow` header: a known path asked with another method.
+pub fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut r = respond(
+        405,
+        "application/problem+json",
+        r#"{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"Метод не поддерживается для этого ресурса"}"#,
+    );
+    r.headers_mut()
+        .insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
 /// The `Authorization` header, if any.
 pub fn authorization<B>(req: &Request<B>) -> Option<String> {
     req.headers()
@@ -129,6 +141,7 @@ pub fn authorization<B>(req: &Request<B>) -> Option<String> {
 /// A problem response (`application/problem+json`) for `f`, its status and `Retry-After` from the error
 /// table ([`crate::error`]).
 pub fn problem(f: &Failure, message_id: Option<&str>) -> Response<Body> {
+    crate::metrics::requests::fault(f.fault.kind);
     let mut p = Problem::from_fault(&f.fault, f.http_status());
     p.message_id = message_id.map(str::to_owned);
     problem_response(&p, f.retry_after)

@@ -196,6 +196,11 @@ impl Router {
         self.produces(message_type) || self.routes.contains_key(message_type)
     }
 
+    /// The types some route answers with (Clark notation), in no order.
+    pub fn produced(&self) -> impl Iterator<Item = &str> {
+        self.produced.iter().map(String::as_str)
+    }
+
     /// All routes, for `gateway check`.
     pub fn routes(&self) -> impl Iterator<Item = &Arc<Route>> {
         self.routes.values()

@@ -8,6 +8,10 @@
 //! | POST | `/api/v1/messages`, `/api/v1/send`, `/api/v1/get`, `/api/v1/ack`, `/api/v1/find` | JSON ([`crate::json_api`]) |
 //! | GET, POST | a `[[pages]]` prefix (e.g. `/somc2/{guid}`, the page an SVO QR link opens) | the plugin's pages ([`crate::plugin_pages`]) |
 //! | GET | `/api/v1/reports` | the report history, for operators ([`crate::reports::history`]) |
+//! | GET, POST | `/console`, `/console/...` | the operator console, HTML pages ([`crate::console`]) |
+//! | GET | `/api/v1/openapi.json` | the JSON API's OpenAPI 3.1 document, without authentication ([`crate::openapi`]) |
+//! | POST | `/api/v1/reload` | reloads the config, for operators ([`crate::reload`]) |
+//! | GET | `/metrics` | metrics in the Prometheus text format, for operators unless `[metrics] listen` ([`crate::metrics`]) |
 //! | GET | `/healthz`, `/readyz` | health ([`crate::health`]) |
 
 use std::sync::Arc;
@@ -16,12 +20,17 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 use smev_envelope::SmevVersion;
 
-use crate::app::App;
 use crate::auth::ConnInfo;
+use crate::live::Live;
 use crate::respond::{Body, not_found};
 
-/// Serves one request.
-pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) -> Response<Body> {
+/// Serves one request, on the version of the gateway current now.
+pub async fn handle(
+    live: Arc<Live>,
+    conn: Arc<ConnInfo>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let app = live.current();
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     match (&method, path.as_str()) {
@@ -38,9 +47,11 @@ pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) 
         (&Method::POST, "/api/v1/get") => crate::json_api::get(&app, &conn, req).await,
         (&Method::POST, "/api/v1/ack") => crate::json_api::ack(&app, &conn, req).await,
         (&Method::POST, "/api/v1/find") => crate::json_api::find(&app, &conn, req).await,
+        (&Method::GET, "/api/v1/openapi.json") => crate::openapi::handle(&app),
         (&Method::GET, "/api/v1/reports") => {
             crate::reports::history::handle(&app, &conn, req).await
         }
+        (_, p) if crate::console::serves(p) => crate::console::handle(&app, &conn, req).await,
         (&Method::GET | &Method::POST, p)
             if crate::plugin_pages::find(&app.config.pages, p).is_some() =>
         {
@@ -49,8 +60,18 @@ pub async fn handle(app: Arc<App>, conn: Arc<ConnInfo>, req: Request<Incoming>) 
                 None => not_found(),
             }
         }
+        (&Method::POST, "/api/v1/reload") => crate::reload::handle(&app, &live, &conn, &req).await,
+        (&Method::GET, "/metrics") => crate::metrics::endpoint(&app, &conn, &req).await,
         (&Method::GET, "/healthz") => crate::health::healthz(&app),
         (&Method::GET, "/readyz") => crate::health::readyz(&app, &conn, &req).await,
+        // A path of the JSON API asked with another method: 405 and `Allow` (RFC 9110), not 404.
+        (
+            _,
+            "/api/v1/messages" | "/api/v1/send" | "/api/v1/get" | "/api/v1/ack" | "/api/v1/find",
+        ) => crate::respond::method_not_allowed("POST"),
+        (_, "/api/v1/openapi.json" | "/api/v1/reports") => {
+            crate::respond::method_not_allowed("GET")
+        }
         _ => not_found(),
     }
 }

@@ -70,6 +70,7 @@ pub async fn handle(
             return fault(v, None, &Failure::client(e.fault()));
         }
     };
+    crate::metrics::requests::operation(decoded.operation());
     let policy = caller_signature::Policy {
         now: jiff::Timestamp::now().as_second(),
         timestamp_window: app.config.smev.signed_timestamp_window.get(),
@@ -144,6 +145,7 @@ fn fault(v: SmevVersion, op: Option<Operation>, f: &Failure) -> Response<Body> {
         Some(op) => f.fault.clone().for_operation(op),
         None => f.fault.clone(),
     };
+    crate::metrics::requests::fault(fault.kind);
     respond::respond(
         f.soap_status(),
         SOAP_CONTENT_TYPE,

@@ -114,8 +114,10 @@ impl TokenService {
         if let Some(t) = self.by_id.get(&(scope.to_owned(), id.to_owned())).await
             && t.expires_at > now
         {
+            crate::metrics::record::token_lookup(scope, true);
             return Ok(TokenLookup::Live((*t).clone()));
         }
+        crate::metrics::record::token_lookup(scope, false);
         let found = self.store.token_get(scope, id, now).await?;
         if let TokenLookup::Live(t) = &found {
             self.by_id
@@ -136,8 +138,10 @@ impl TokenService {
         if let Some(t) = self.by_subject.get(&(scope.to_owned(), hash.clone())).await
             && t.expires_at > now
         {
+            crate::metrics::record::token_lookup(scope, true);
             return Ok(Some((*t).clone()));
         }
+        crate::metrics::record::token_lookup(scope, false);
         let found = self.store.token_by_subject(scope, &hash, now).await?;
         if let Some(t) = &found {
             self.remember(scope, &hash, t).await;

@@ -152,6 +152,35 @@ fn plugin_mail_settings_are_checked() {
 }
 
 #[test]
+fn metrics_settings_are_checked() {
+    let c = parse(&shipped(), &[]).unwrap();
+    assert!(c.metrics.enabled, "metrics are on by default");
+    assert_eq!(
+        c.metrics.listen, None,
+        "on the main listener, for operators"
+    );
+    let c = parse(
+        &format!("{}\n[metrics]\nlisten = \"127.0.0.1:9464\"\n", shipped()),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.metrics.listen.map(|a| a.port()), Some(9464));
+    let listen = parse(&shipped(), &[]).unwrap().server.listen;
+    let e = problems(&format!(
+        "{}\n[metrics]\nenabled = false\nlisten = \"{listen}\"\n",
+        shipped()
+    ));
+    for expected in [
+        "[metrics] listen is set but enabled = false",
+        "is [server] listen too",
+    ] {
+        assert!(e.contains(expected), "missing `{expected}` in:\n{e}");
+    }
+    let e = problems(&format!("{}\n[metrics]\nport = 1\n", shipped()));
+    assert!(e.contains("port"), "{e}");
+}
+
+#[test]
 fn postgresql_needs_a_shared_subject_key() {
     let text = shipped().replace(
         "sqlite://data/gateway.db",

@@ -2,7 +2,7 @@
 //! `gateway::run` that `gateway serve` calls.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use gateway::config::Config;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +32,8 @@ pub struct TestConfig {
     pub server: String,
     /// The `[host]` section's body (besides `cache_dir`).
     pub host: String,
+    /// The `[log]` section's body.
+    pub log: String,
     /// Include the test plugins, adapters and the test route.
     pub test_parts: bool,
     /// Extra keys of `[plugins.test-doc]` (e.g. `read_scopes = [...]`).
@@ -51,6 +53,7 @@ impl TestConfig {
             limits: String::new(),
             server: String::new(),
             host: String::new(),
+            log: "level = \"warn\"\n".into(),
             test_parts: true,
             test_doc: String::new(),
             sim_url: None,
@@ -139,8 +142,7 @@ cache_dir = "{wasm_cache}"
 {host}
 
 [log]
-level = "warn"
-
+{log}
 [[senders]]
 mnemonic = "A"
 name = "Sender A"
@@ -155,6 +157,7 @@ may_send = ["{{urn://gateway/test/1.0}}TestRequest"]
 "#,
             server = self.server,
             host = self.host,
+            log = self.log,
             store = self.store_url,
             queue = self.queue,
             tokens = self.tokens,
@@ -356,6 +359,12 @@ pub struct GatewayProcess {
 impl GatewayProcess {
     /// Writes `config` to a file and runs `gateway serve` on a free port; waits until it is ready.
     pub async fn spawn(config: &TestConfig) -> GatewayProcess {
+        GatewayProcess::spawn_logging(config, None).await
+    }
+
+    /// [`GatewayProcess::spawn`], its log (standard error, at the config's `[log] level`) written to `log`
+    /// when given.
+    pub async fn spawn_logging(config: &TestConfig, log: Option<&Path>) -> GatewayProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("gateway.toml");
         std::fs::write(&file, config.render()).expect("write config");
@@ -365,13 +374,22 @@ impl GatewayProcess {
             .expect("addr")
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-        let child = std::process::Command::new(crate::artifacts::gateway_bin())
+        let mut command = std::process::Command::new(crate::artifacts::gateway_bin());
+        command
             .args(["serve", "--config"])
             .arg(&file)
-            .args(["--listen", &addr.to_string()])
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("gateway starts");
+            .args(["--listen", &addr.to_string()]);
+        match log {
+            Some(path) => {
+                command
+                    .env_remove("RUST_LOG")
+                    .stderr(std::fs::File::create(path).expect("log file"));
+            }
+            None => {
+                command.env("RUST_LOG", "warn");
+            }
+        }
+        let child = command.spawn().expect("gateway starts");
         let mut p = GatewayProcess {
             addr,
             child,
@@ -396,6 +414,20 @@ impl GatewayProcess {
     /// `http://127.0.0.1:PORT<path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The config file the process was started with (rewrite it, then [`GatewayProcess::signal`] `HUP`).
+    pub fn config_file(&self) -> PathBuf {
+        self._dir.path().join("gateway.toml")
+    }
+
+    /// Sends the process signal `name` (`HUP`, `TERM`, …).
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name}");
     }
 
     /// SIGTERM and wait: the gateway shuts down gracefully.

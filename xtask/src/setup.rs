@@ -40,8 +40,8 @@ const PACKAGES: &[(&str, &str)] = &[
 /// Python packages the tests use (zeep: a SOAP client built from the served WSDL; aiosmtpd: a real SMTP
 /// server; openpyxl: an independent reader of the reports; lxml, gostcrypto and cryptography: the independent
 /// XMLDSig checker `tests/py/smev_xmldsig.py`; selenium: the WebDriver client of `tests/py/browser.py`, which
-/// names Debian's chromedriver itself, so Selenium Manager never downloads a driver). Each name is both the
-/// package and the module it installs.
+/// names Debian's chromedriver itself, so Selenium Manager never downloads a driver; schemathesis: checks the
+/// served OpenAPI document against the live JSON API). Each name is both the package and the module it installs.
 const PYTHON: &[&str] = &[
     "zeep",
     "aiosmtpd",
@@ -50,6 +50,7 @@ const PYTHON: &[&str] = &[
     "gostcrypto",
     "cryptography",
     "selenium",
+    "schemathesis",
 ];
 
 /// Installs whatever is missing.

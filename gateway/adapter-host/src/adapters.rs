@@ -154,7 +154,26 @@ impl Entry {
         }
     }
 
+    /// One call (its attempts and retries), counted in [`LiveCounters`] and, with its time, in the process's
+    /// metrics (the `metrics` facade; the gateway exports them): `gateway_adapter_calls_total` by adapter and
+    /// outcome (`ok`, or [`CallError::outcome`]) and `gateway_adapter_call_duration_seconds` by adapter.
     async fn call(&self, operation: &str, input: Vec<u8>) -> Result<Vec<u8>, CallError> {
+        let started = Instant::now();
+        let result = self.call_with_retries(operation, input).await;
+        let outcome = result.as_ref().map_or_else(CallError::outcome, |_| "ok");
+        let adapter = self.spec.name.clone();
+        metrics::counter!("gateway_adapter_calls_total", "adapter" => adapter.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("gateway_adapter_call_duration_seconds", "adapter" => adapter)
+            .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn call_with_retries(
+        &self,
+        operation: &str,
+        input: Vec<u8>,
+    ) -> Result<Vec<u8>, CallError> {
         self.counters.count(Event::Call);
         let operation: Arc<str> = Arc::from(operation);
         let input: Arc<[u8]> = Arc::from(input);
@@ -172,6 +191,8 @@ impl Entry {
             tracing::debug!(adapter = %self.spec.name, %operation, %error, ?pause, "retrying adapter call");
             retry += 1;
             self.counters.count(Event::Retry);
+            metrics::counter!("gateway_adapter_retries_total", "adapter" => self.spec.name.clone())
+                .increment(1);
             tokio::time::sleep(pause).await;
         }
     }

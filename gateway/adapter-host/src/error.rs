@@ -116,6 +116,20 @@ impl CallError {
             CallError::Timeout(_) | CallError::Unavailable(_) | CallError::CircuitOpen
         )
     }
+
+    /// The short name of the cause, as the `outcome` label of the gateway's adapter metrics has it:
+    /// `unknown`, `timeout`, `unavailable`, `invalid`, `failed`, `panicked`, `circuit_open`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CallError::UnknownAdapter(_) => "unknown",
+            CallError::Timeout(_) => "timeout",
+            CallError::Unavailable(_) => "unavailable",
+            CallError::Invalid(_) => "invalid",
+            CallError::Failed(_) => "failed",
+            CallError::Panicked(_) => "panicked",
+            CallError::CircuitOpen => "circuit_open",
+        }
+    }
 }
 
 /// An error and its sources, joined by ": " (libloading's own message is only "dlopen failed").
@@ -146,6 +160,22 @@ mod tests {
             CallError::Panicked("x".into()),
         ] {
             assert!(!permanent.is_retryable(), "{permanent:?}");
+        }
+    }
+
+    #[test]
+    fn each_cause_has_its_metric_outcome() {
+        let cases = [
+            (CallError::Timeout(Duration::from_secs(1)), "timeout"),
+            (CallError::Unavailable("x".into()), "unavailable"),
+            (CallError::Invalid("x".into()), "invalid"),
+            (CallError::Failed("x".into()), "failed"),
+            (CallError::Panicked("x".into()), "panicked"),
+            (CallError::CircuitOpen, "circuit_open"),
+            (CallError::UnknownAdapter("x".into()), "unknown"),
+        ];
+        for (error, outcome) in cases {
+            assert_eq!(error.outcome(), outcome, "{error:?}");
         }
     }
 

@@ -149,6 +149,22 @@ impl InvokeError {
             InvokeError::Busy { .. } | InvokeError::DeadlineExceeded(_)
         )
     }
+
+    /// The short name of the cause, as the `outcome` label of the gateway's plugin metrics has it: `trap`,
+    /// `deadline`, `memory`, `busy`, `error` (the plugin's own error), `invalid` (a broken contract or page),
+    /// `instantiate`, `unknown` (no such plugin, or no pages).
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            InvokeError::Trap { .. } => "trap",
+            InvokeError::DeadlineExceeded(_) => "deadline",
+            InvokeError::MemoryExhausted { .. } => "memory",
+            InvokeError::Busy { .. } => "busy",
+            InvokeError::PluginError(_) => "error",
+            InvokeError::InvalidOutcome(_) | InvokeError::InvalidPage(_) => "invalid",
+            InvokeError::Instantiate(_) => "instantiate",
+            InvokeError::UnknownPlugin(_) | InvokeError::NoPages(_) => "unknown",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -173,5 +189,29 @@ mod tests {
             }
             .is_retryable()
         );
+    }
+
+    #[test]
+    fn each_cause_has_its_metric_outcome() {
+        let cases = [
+            (
+                InvokeError::Trap {
+                    message: "x".into(),
+                },
+                "trap",
+            ),
+            (
+                InvokeError::DeadlineExceeded(Duration::from_millis(1)),
+                "deadline",
+            ),
+            (InvokeError::MemoryExhausted { limit: 1 }, "memory"),
+            (InvokeError::Busy { limit: 1 }, "busy"),
+            (InvokeError::PluginError("x".into()), "error"),
+            (InvokeError::InvalidOutcome("x".into()), "invalid"),
+            (InvokeError::Instantiate("x".into()), "instantiate"),
+        ];
+        for (error, outcome) in cases {
+            assert_eq!(error.outcome(), outcome, "{error}");
+        }
     }
 }

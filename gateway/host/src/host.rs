@@ -118,6 +118,12 @@ impl PluginHost {
         self.plugin(plugin).map(|loaded| loaded.description.clone())
     }
 
+    /// The contract version (`smev-gateway:plugin`, e.g. `1.3.0`) the plugin `plugin` was built against: the
+    /// highest its component's imports and exports name, seen when it was loaded.
+    pub fn contract_version(&self, plugin: &str) -> Option<String> {
+        self.plugin(plugin).map(|loaded| loaded.contract.clone())
+    }
+
     /// The names of the loaded plugins, sorted.
     pub fn plugins(&self) -> Vec<String> {
         let mut names: Vec<String> = self
@@ -190,6 +196,7 @@ impl PluginHost {
         if let Err(error) = &result {
             tracing::warn!(plugin = %loaded.meta.name, %error, "plugin invocation failed");
         }
+        observe(&loaded.meta.name, "handle", started.elapsed(), &result);
         result
     }
 
@@ -205,6 +212,7 @@ impl PluginHost {
         request: PageRequest,
         deadline: Duration,
     ) -> Result<PageResponse, InvokeError> {
+        let started = Instant::now();
         let loaded = self
             .plugin(plugin)
             .ok_or_else(|| InvokeError::UnknownPlugin(plugin.to_owned()))?;
@@ -238,6 +246,7 @@ impl PluginHost {
         if let Err(error) = &result {
             tracing::warn!(plugin = %loaded.meta.name, %error, "plugin page failed");
         }
+        observe(&loaded.meta.name, "page", started.elapsed(), &result);
         result
     }
 
@@ -262,6 +271,25 @@ impl PluginHost {
             .get(name)
             .cloned()
     }
+}
+
+/// Counts one call of `plugin`'s `export` (`handle` or `page`) and its wall time, instantiation included, in
+/// the process's metrics (the `metrics` facade; the gateway exports them): `gateway_plugin_invocations_total`
+/// by plugin, export and outcome (`ok`, or [`InvokeError::outcome`]) and `gateway_plugin_duration_seconds` by
+/// plugin and export. `ok` means the plugin answered; a rejection it answered is still `ok`.
+fn observe<T>(
+    plugin: &str,
+    export: &'static str,
+    elapsed: Duration,
+    result: &Result<T, InvokeError>,
+) {
+    let outcome = result.as_ref().map_or_else(InvokeError::outcome, |_| "ok");
+    metrics::counter!("gateway_plugin_invocations_total",
+        "plugin" => plugin.to_owned(), "export" => export, "outcome" => outcome)
+    .increment(1);
+    metrics::histogram!("gateway_plugin_duration_seconds",
+        "plugin" => plugin.to_owned(), "export" => export)
+    .record(elapsed.as_secs_f64());
 }
 
 /// Checks an outcome against what the plugin declared: policy steps answer `proceed`, `deny`, a rejection

@@ -51,7 +51,7 @@ pub(crate) async fn load(
             plugin: plugin.clone(),
             reason,
         })?;
-    check_contract_version(&plugin, &component, &runtime.engine)?;
+    let contract = check_contract_version(&plugin, &component, &runtime.engine)?;
     let instance_pre =
         linker
             .instantiate_pre(&component)
@@ -93,6 +93,7 @@ pub(crate) async fn load(
         meta,
         pre,
         description,
+        contract,
     })
 }
 
@@ -108,30 +109,43 @@ async fn compile(engine: &Engine, bytes: Vec<u8>) -> Result<Component, String> {
 
 /// Refuses a component that imports or exports `smev-gateway:plugin` at another major version. Any minor
 /// version of this major version is accepted: `wasmtime` resolves `…@1.0.0` (and `…@1.x`) names to the host's
-/// 1.3.0 definitions, and a name the host does not define is refused when the component is linked.
+/// 1.3.0 definitions, and a name the host does not define is refused when the component is linked. Returns the
+/// contract version the component was built against: the highest version its names carry (e.g. `1.3.0`).
 fn check_contract_version(
     plugin: &str,
     component: &Component,
     engine: &Engine,
-) -> Result<(), LoadError> {
+) -> Result<String, LoadError> {
     let ty = component.component_type();
     let imports = ty.imports(engine).map(|(name, _)| name);
     let exports = ty.exports(engine).map(|(name, _)| name);
+    let mut highest: Option<&str> = None;
     for name in imports.chain(exports) {
         let Some(interface) = name.strip_prefix(CONTRACT_PACKAGE) else {
             continue;
         };
-        let major = interface
-            .split_once('@')
-            .and_then(|(_, version)| version.split('.').next());
-        if major != Some(CONTRACT_MAJOR) {
+        let version = interface.split_once('@').map(|(_, version)| version);
+        if version.and_then(|v| v.split('.').next()) != Some(CONTRACT_MAJOR) {
             return Err(LoadError::IncompatibleVersion {
                 plugin: plugin.to_owned(),
                 interface: name.to_owned(),
             });
         }
+        if let Some(v) = version
+            && highest.is_none_or(|h| version_key(v) > version_key(h))
+        {
+            highest = Some(v);
+        }
     }
-    Ok(())
+    Ok(highest.unwrap_or_default().to_owned())
+}
+
+/// A version's numbers, for ordering (`1.10.0` after `1.9.0`); what does not parse counts as 0.
+fn version_key(version: &str) -> Vec<u64> {
+    version
+        .split(['.', '-', '+'])
+        .map(|n| n.parse().unwrap_or(0))
+        .collect()
 }
 
 /// Checks a description: a name and a version, at least one accepted type, no duplicates, well-formed
@@ -195,6 +209,13 @@ mod tests {
             produces: vec![QName::new("urn://gateway/test/1.0", "TestResponse")],
             policy: false,
         }
+    }
+
+    #[test]
+    fn versions_are_ordered_by_their_numbers() {
+        assert!(version_key("1.10.0") > version_key("1.9.0"));
+        assert!(version_key("1.3.0") > version_key("1.0.0"));
+        assert_eq!(version_key("1.3.0"), [1, 3, 0]);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub(crate) struct LoadedPlugin {
     pub(crate) meta: Arc<PluginMeta>,
     pub(crate) pre: PluginPre,
     pub(crate) description: Description,
+    /// The contract version the component was built against (e.g. `1.3.0`), as its imports and exports name it.
+    pub(crate) contract: String,
 }
 
 /// Which export to call.

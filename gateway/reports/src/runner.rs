@@ -115,6 +115,18 @@ pub enum Delivered {
     Cancelled,
 }
 
+impl Delivered {
+    /// The `status` label of `gateway_report_runs_total`: `sent`, `failed`, `lease_lost`, `cancelled`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Delivered::Sent { .. } => "sent",
+            Delivered::Failed { .. } => "failed",
+            Delivered::LeaseLost => "lease_lost",
+            Delivered::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// Builds and delivers reports.
 pub struct Runner {
     store: Store,
@@ -313,8 +325,24 @@ impl Runner {
     }
 
     /// Builds and sends `run`, which this node has claimed, and records the outcome. With `keep`, a
-    /// copy of the archive is left in that directory.
+    /// copy of the archive is left in that directory. Each run is counted in the process's metrics (the
+    /// `metrics` facade; the gateway exports them): `gateway_report_runs_total` by kind and
+    /// [`Delivered::status`].
     pub async fn deliver(
+        &self,
+        run: &ReportRun,
+        keep: Option<&Path>,
+        progress: Arc<dyn Progress>,
+        cancel: &CancellationToken,
+    ) -> Delivered {
+        let delivered = self.deliver_once(run, keep, progress, cancel).await;
+        metrics::counter!("gateway_report_runs_total",
+            "kind" => run.kind.as_str(), "status" => delivered.status())
+        .increment(1);
+        delivered
+    }
+
+    async fn deliver_once(
         &self,
         run: &ReportRun,
         keep: Option<&Path>,

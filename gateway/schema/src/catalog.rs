@@ -192,6 +192,15 @@ impl SchemaCatalog {
         self.xsd.get(namespace).map(|entry| entry.source.as_path())
     }
 
+    /// The JSON Schema document registered for `message_type` (Clark notation), as its file has it: what
+    /// the OpenAPI document of the JSON API embeds.
+    #[must_use]
+    pub fn json_schema(&self, message_type: &str) -> Option<&Value> {
+        self.json
+            .get(message_type)
+            .map(|entry| &entry.schema.document)
+    }
+
     /// The file a JSON Schema message type was loaded from.
     #[must_use]
     pub fn json_source(&self, message_type: &str) -> Option<&Path> {

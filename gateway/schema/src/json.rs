@@ -16,10 +16,11 @@ use crate::violations::{MAX_MESSAGES, Violations};
 /// The top-level key that names a JSON Schema's message type.
 pub const MESSAGE_TYPE_KEY: &str = "x-message-type";
 
-/// A compiled JSON Schema.
+/// A compiled JSON Schema, and the document it was compiled from.
 #[derive(Debug)]
 pub(crate) struct JsonSchema {
     validator: jsonschema::Validator,
+    pub(crate) document: Value,
 }
 
 impl JsonSchema {
@@ -53,7 +54,13 @@ impl JsonSchema {
             .should_validate_formats(true)
             .build(document)
             .map_err(|error| format!("not a valid JSON Schema: {error}"))?;
-        Ok((message_type.to_owned(), JsonSchema { validator }))
+        Ok((
+            message_type.to_owned(),
+            JsonSchema {
+                validator,
+                document: document.clone(),
+            },
+        ))
     }
 
     /// Validates `value`; each message starts with the JSON pointer of the offending value.

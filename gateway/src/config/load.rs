@@ -69,7 +69,9 @@ impl Config {
         } else {
             base_dir
         };
-        Self::from_toml(&text, path, base_dir, vars)
+        let mut loaded = Self::from_toml(&text, path, base_dir, vars)?;
+        loaded.config.source = Some(path.to_path_buf());
+        Ok(loaded)
     }
 
     /// Parses config text; `path` is used in messages, `base_dir` to resolve relative paths. Passwords in

@@ -10,11 +10,12 @@
 //!
 //! Layout: `units` (durations and sizes), `env` (overrides), `load` (reading, errors, derived values),
 //! `validate` (cross-section checks), `secrets` (passwords masked in messages), `crypto` (`[crypto]`), `reports` (`[reports]` and
-//! `[smtp]`), `routes` (`[[routes]]` and `[routes.scan]`), this file (the other structs).
+//! `[smtp]`), `routes` (`[[routes]]` and `[routes.scan]`), `metrics` (`[metrics]`), this file (the other structs).
 
 pub mod crypto;
 pub mod env;
 mod load;
+pub mod metrics;
 pub mod reports;
 mod routes;
 pub mod secrets;
@@ -29,6 +30,7 @@ use serde::Deserialize;
 
 pub use crypto::{CryptoConfig, OcspConfig};
 
+pub use self::metrics::MetricsConfig;
 pub use load::{ConfigError, Loaded};
 pub use reports::{MailConfig, ReportsConfig, SmtpConfig};
 pub use routes::{RouteConfig, ScanConfig, ScanDocumentConfig};
@@ -98,12 +100,19 @@ pub struct Config {
     /// Who operates the gateway (the console, metrics, reload).
     #[serde(default)]
     pub operator: OperatorConfig,
+    /// The Prometheus metrics (`/metrics`): on the main listener for operators, or on a listener of their own.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
     /// Directory of the config file; relative paths are resolved against it. Not a config key.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The file the config was read from (what a reload reads again); none for a config parsed from text.
+    /// Not a config key.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 /// `[server]`: the HTTP listener.

@@ -20,6 +20,7 @@ pub fn problems(c: &Config) -> Vec<String> {
     misc(c, &mut p);
     reports(c, &mut p);
     operator(c, &mut p);
+    metrics(c, &mut p);
     p
 }
 
@@ -562,5 +563,23 @@ fn operator(c: &Config, p: &mut Vec<String>) {
                 "[operator] senders names `{o}`, which [[senders]] does not define"
             ));
         }
+    }
+}
+
+fn metrics(c: &Config, p: &mut Vec<String>) {
+    let Some(listen) = c.metrics.listen else {
+        return;
+    };
+    if !c.metrics.enabled {
+        p.push(
+            "[metrics] listen is set but enabled = false: remove listen, or enable the metrics"
+                .into(),
+        );
+    }
+    if listen == c.server.listen && listen.port() != 0 {
+        p.push(format!(
+            "[metrics] listen {listen} is [server] listen too: give the metrics an address of their own, or \
+             remove listen to serve them on the main listener to operators"
+        ));
     }
 }

@@ -12,14 +12,20 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
+use tracing::Instrument;
+
 use crate::app::App;
 use crate::auth::{ConnInfo, PeerIdentity};
+use crate::live::Live;
 use crate::routes;
 
 pub use tls::TlsAcceptor;
 
-/// Accepts connections until shutdown, then waits for the connections' tasks.
-pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Option<Arc<TlsAcceptor>>) {
+/// Accepts connections until shutdown, then waits for the connections' tasks. Each request is served by the
+/// version of the gateway current when it arrives ([`Live::current`]); the listener's own settings (`[server]`)
+/// are those the process started with.
+pub async fn serve(live: Arc<Live>, listener: TcpListener, tls: Option<Arc<TlsAcceptor>>) {
+    let app = live.current();
     let slots = Arc::new(Semaphore::new(app.config.server.max_connections));
     loop {
         let permit = tokio::select! {
@@ -39,10 +45,10 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Option<Arc<TlsAcce
             },
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
+        let (app, live) = (app.clone(), live.clone());
         let tls = tls.clone();
         app.tracker.clone().spawn(async move {
-            connection(app, stream, peer, tls).await;
+            connection(app, live, stream, peer, tls).await;
             drop(permit);
         });
     }
@@ -51,6 +57,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Option<Arc<TlsAcce
 
 async fn connection(
     app: Arc<App>,
+    live: Arc<Live>,
     stream: TcpStream,
     peer: SocketAddr,
     tls: Option<Arc<TlsAcceptor>>,
@@ -61,7 +68,7 @@ async fn connection(
                 peer,
                 identity: PeerIdentity::default(),
             });
-            serve_http(app, TokioIo::new(stream), info).await;
+            serve_http(app, live, TokioIo::new(stream), info).await;
         }
         Some(acceptor) => {
             let handshake = tokio::time::timeout(
@@ -71,7 +78,7 @@ async fn connection(
             match handshake.await {
                 Ok(Ok((stream, identity))) => {
                     let info = Arc::new(ConnInfo { peer, identity });
-                    serve_http(app, TokioIo::new(stream), info).await;
+                    serve_http(app, live, TokioIo::new(stream), info).await;
                 }
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -80,15 +87,24 @@ async fn connection(
     }
 }
 
-async fn serve_http<I>(app: Arc<App>, io: I, info: Arc<ConnInfo>)
+async fn serve_http<I>(app: Arc<App>, live: Arc<Live>, io: I, info: Arc<ConnInfo>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let svc_app = app.clone();
     let service = service_fn(move |req| {
-        let app = svc_app.clone();
+        let live = live.clone();
         let info = info.clone();
-        async move { Ok::<_, std::convert::Infallible>(routes::handle(app, info, req).await) }
+        let trace_id = crate::trace::trace_id(&req);
+        let span = crate::trace::span(&trace_id);
+        async move {
+            let mut response =
+                crate::metrics::requests::observe(req, |req| routes::handle(live, info, req)).await;
+            if let Ok(value) = hyper::header::HeaderValue::from_str(&trace_id) {
+                response.headers_mut().insert(crate::trace::HEADER, value);
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
+        .instrument(span)
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())

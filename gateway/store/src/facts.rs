@@ -24,6 +24,17 @@ pub struct Fact {
     pub recorded_at: i64,
 }
 
+/// How many facts of one organisation and document type, as [`Store::fact_counts`] reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactCount {
+    /// The organisation's ОГРН or ОГРНИП.
+    pub organisation: String,
+    /// The document type.
+    pub document_type: String,
+    /// How many facts.
+    pub count: u64,
+}
+
 /// Facts per INSERT statement (7 parameters each).
 const CHUNK: usize = 500;
 const COLUMNS: usize = 7;
@@ -35,6 +46,9 @@ const BETWEEN_ORG: &str = "SELECT id, kind, organisation, document_type, occurre
      recorded_at FROM facts WHERE organisation = $3 AND occurred_at >= $1 AND occurred_at < $2 \
      ORDER BY occurred_at, id";
 const DELETE_BEFORE: &str = "DELETE FROM facts WHERE occurred_at < $1";
+const COUNTS: &str = "SELECT organisation, document_type, COUNT(*) AS n FROM facts \
+     WHERE kind = $1 AND occurred_at >= $2 AND occurred_at < $3 \
+     GROUP BY organisation, document_type ORDER BY organisation, document_type LIMIT $4";
 
 impl Store {
     /// Records `facts` outside a request (the synchronous JSON path), in one statement, or one
@@ -72,6 +86,36 @@ impl Store {
             }
         };
         rows.iter().map(fact_from_row).collect()
+    }
+
+    /// How many facts of `kind` occurred in `[from_ms, to_ms)`, per organisation and document type,
+    /// ordered by organisation then document type; at most `limit` rows.
+    pub async fn fact_counts(
+        &self,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<FactCount>, StoreError> {
+        let args = [
+            Arg::text(kind),
+            Arg::int(from_ms),
+            Arg::int(to_ms),
+            Arg::int(i64::from(limit)),
+        ];
+        let rows = self.pool.fetch_all(COUNTS, &args).await?;
+        rows.iter()
+            .map(|row| {
+                let n: i64 = row.get("n")?;
+                Ok(FactCount {
+                    organisation: row.get("organisation")?,
+                    document_type: row.get("document_type")?,
+                    count: u64::try_from(n).map_err(|_| {
+                        StoreError::Corrupt(format!("column n: {n} is not a count"))
+                    })?,
+                })
+            })
+            .collect()
     }
 
     /// Deletes the facts that occurred before `cutoff_ms`; returns how many.

@@ -72,7 +72,7 @@ const COLUMNS: usize = 10;
 const INSERT_HEAD: &str = "INSERT INTO journal (at, node, sender, message_id, direction, \
      message_type, outcome, detail, payload_sha256, duration_us) ";
 const SELECT_HEAD: &str = "SELECT id, at, node, sender, message_id, direction, message_type, \
-     outcome, detail, payload_sha256, duration_us FROM journal WHERE sender = $1";
+     outcome, detail, payload_sha256, duration_us FROM journal WHERE 1 = 1";
 
 impl Store {
     /// Appends `entries` (stamped with this node's name): one statement for one entry, else one
@@ -100,6 +100,16 @@ impl Store {
         sender: &str,
         q: &JournalQuery,
     ) -> Result<Vec<JournalEntry>, StoreError> {
+        self.search_journal(Some(sender), q).await
+    }
+
+    /// Journal entries matching `q`, of one sender when `sender` is given, else of every sender (the
+    /// operator's search), newest first.
+    pub async fn search_journal(
+        &self,
+        sender: Option<&str>,
+        q: &JournalQuery,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
         let limit = q
             .limit
             .map_or(MAX_JOURNAL_ROWS, |l| l.min(MAX_JOURNAL_ROWS));
@@ -107,11 +117,14 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = String::from(SELECT_HEAD);
-        let mut args = vec![Arg::text(sender)];
+        let mut args = Vec::new();
         let mut filter = |condition: &str, arg| {
             args.push(arg);
             sql.push_str(&format!(" AND {condition} ${}", args.len()));
         };
+        if let Some(sender) = sender {
+            filter("sender =", Arg::text(sender));
+        }
         if let Some(id) = &q.message_id {
             filter("message_id =", Arg::text(id));
         }

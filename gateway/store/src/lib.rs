@@ -23,12 +23,13 @@
 //! - `options`: [`StoreOptions`], [`Retention`], [`SqliteSync`], [`Dialect`].
 //! - `requests`: accepted envelopes, leases ([`Store::accept_request`], [`Store::claim_requests`])
 //!   and [`Store::finish_request`], which records a chain's outcome in one transaction.
-//! - `queue`: the per-sender response queue ([`Store::take_response`], [`Store::ack_response`]) and
-//!   status events ([`Store::take_status_event`]).
+//! - `queue`: the per-sender response queue ([`Store::take_response`], [`Store::ack_response`], its depth for
+//!   the metrics [`Store::queue_depths`]) and status events ([`Store::take_status_event`]).
 //! - `journal`: the audit trail without personal data ([`Store::append_journal`],
-//!   [`Store::find_journal`]).
+//!   [`Store::find_journal`], and across senders for operators [`Store::search_journal`]).
 //! - `tokens`: short-lived tokens shared across nodes, with tombstones ([`Store::token_issue`], ...).
-//! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]).
+//! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]) and their
+//!   counts per organisation and document type ([`Store::fact_counts`]).
 //! - `keys`: keys the gateway makes once and every node shares ([`Store::shared_key`]).
 //! - `retention`: [`Store::sweep`], erasing due personal data and deleting old rows.
 //! - `plugin_records`: plugins' own durable records (contract 1.3.0 `store`), with conditional writes, hashed
@@ -70,14 +71,14 @@ mod store;
 mod tokens;
 
 pub use error::StoreError;
-pub use facts::Fact;
+pub use facts::{Fact, FactCount};
 pub use format::Format;
 pub use journal::{Direction, JournalEntry, JournalQuery, MAX_JOURNAL_ROWS};
 pub use mail_outbox::{NewMail, QueuedMail};
 pub use options::{Dialect, Retention, SqliteSync, StoreOptions};
 pub use plugin_records::{PluginRecord, PluginRecordWrite, PutOutcome, WriteCondition};
 pub use queue::{
-    AckOutcome, NewResponse, NewStatusEvent, QueuedResponse, ResponseKind, StatusEvent,
+    AckOutcome, NewResponse, NewStatusEvent, QueueDepth, QueuedResponse, ResponseKind, StatusEvent,
 };
 pub use reports::{
     Delivery, MAX_REPORT_ROWS, NewReport, ReportKind, ReportPeriod, ReportQuery, ReportRun,

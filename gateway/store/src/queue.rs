@@ -88,6 +88,17 @@ pub enum AckOutcome {
     NotFound,
 }
 
+/// One sender's queue of answers, as [`Store::queue_depths`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// The owner of the queue.
+    pub sender: String,
+    /// Answers neither acknowledged nor purged (handed out or not).
+    pub depth: u64,
+    /// When the oldest of them was created (unix ms).
+    pub oldest_created_at: i64,
+}
+
 /// A status message to queue, part of [`Finished`](crate::Finished).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewStatusEvent {
@@ -176,6 +187,11 @@ const ACK: &str = "UPDATE responses SET acked_at = $3, body = NULL \
      WHERE id = $1 AND sender = $2 AND acked_at IS NULL";
 const RESPONSE_EXISTS: &str = "SELECT id FROM responses WHERE id = $1 AND sender = $2";
 
+/// Per sender: its answers neither acknowledged nor purged, and the creation time of the oldest (the partial
+/// index `responses_queue` holds exactly these rows).
+const QUEUE_DEPTHS: &str = "SELECT sender, COUNT(*) AS depth, MIN(created_at) AS oldest FROM responses \
+     WHERE acked_at IS NULL AND kind <> 'purged' GROUP BY sender ORDER BY sender";
+
 macro_rules! take_status_sql {
     ($lock:literal) => {
         concat!(
@@ -244,6 +260,25 @@ impl Store {
                 None => AckOutcome::NotFound,
             },
         )
+    }
+
+    /// Every sender with answers waiting for an acknowledgement (delivered or not, not purged): how many, and
+    /// since when. Senders with none are not listed. One aggregate over the queue's partial index, cheap
+    /// enough for each metrics scrape.
+    pub async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let rows = self.pool.fetch_all(QUEUE_DEPTHS, &[]).await?;
+        rows.iter()
+            .map(|row| {
+                let depth: i64 = row.get("depth")?;
+                Ok(QueueDepth {
+                    sender: row.get("sender")?,
+                    depth: u64::try_from(depth).map_err(|_| {
+                        StoreError::Corrupt(format!("column depth: {depth} is not a count"))
+                    })?,
+                    oldest_created_at: row.get("oldest")?,
+                })
+            })
+            .collect()
     }
 
     /// Hands out, once, the oldest undelivered status message of `sender`.

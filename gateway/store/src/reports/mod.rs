@@ -4,7 +4,8 @@
 //! A report run is `pending` when created, leased to one node while it is built and sent
 //! ([`Store::claim_reports`], [`Store::claim_report`]), and then either `sent`
 //! ([`Store::mark_report_sent`], in the same statement that records the SMTP server's acceptance)
-//! or `failed` with its error and the time of the next attempt ([`Store::mark_report_failed`]).
+//! or `failed` with its error and the time of the next attempt ([`Store::mark_report_failed`]), which an
+//! operator may move to now ([`Store::retry_report_now`]).
 //! Claiming is one atomic `UPDATE ... RETURNING` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL), so
 //! two nodes never work on one report; a node that dies leaves its lease to run out.
 //!

@@ -271,6 +271,15 @@ impl Store {
         Ok(self.pool.execute(sql, &args).await? == 1)
     }
 
+    /// Makes run `id` due now (an operator's «send again»): its next attempt is moved to now, its
+    /// attempts and last error stay, and whichever node's scheduler claims due runs next takes it. False
+    /// when it is sent or unknown.
+    pub async fn retry_report_now(&self, id: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE reports SET next_attempt_at = $2 WHERE id = $1 AND status <> 'sent'";
+        let args = [Arg::int(id), Arg::int(now_ms())];
+        Ok(self.pool.execute(sql, &args).await? == 1)
+    }
+
     /// Deletes the sent runs the SMTP server accepted before `cutoff_ms` (the history is kept for a
     /// while, not for ever: a sole trader's address is personal data); returns how many. Their periods
     /// stay recorded, so the scheduler never makes them again.

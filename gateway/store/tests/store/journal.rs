@@ -64,3 +64,58 @@ async fn find_filters_orders_newest_first_and_caps_the_limit() {
         assert_eq!(other[0].outcome, "fault");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_searches_every_senders_journal_or_one_senders() {
+    for db in databases().await {
+        let d = db.dialect;
+        let store = db.store("node-a").await;
+        store
+            .append_journal(&[
+                journal_entry("A", "m-1", 1_000, "accepted"),
+                journal_entry("B", "m-2", 2_000, "accepted"),
+                journal_entry("B", "m-3", 3_000, "fault"),
+                journal_entry("C", "m-1", 4_000, "replied"),
+            ])
+            .await
+            .unwrap();
+        let senders = |found: Vec<gateway_store::JournalEntry>| {
+            found
+                .into_iter()
+                .map(|e| format!("{}:{}", e.sender, e.message_id))
+                .collect::<Vec<_>>()
+        };
+        let all = store
+            .search_journal(None, &JournalQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(senders(all), ["C:m-1", "B:m-3", "B:m-2", "A:m-1"], "{d:?}");
+        let by_id = JournalQuery {
+            message_id: Some("m-1".into()),
+            ..JournalQuery::default()
+        };
+        assert_eq!(
+            senders(store.search_journal(None, &by_id).await.unwrap()),
+            ["C:m-1", "A:m-1"],
+            "{d:?}"
+        );
+        let window = JournalQuery {
+            from_ms: Some(2_000),
+            to_ms: Some(4_000),
+            limit: Some(1),
+            ..JournalQuery::default()
+        };
+        assert_eq!(
+            senders(store.search_journal(Some("B"), &window).await.unwrap()),
+            ["B:m-3"],
+            "{d:?}"
+        );
+        assert!(
+            store
+                .search_journal(Some("A"), &window)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

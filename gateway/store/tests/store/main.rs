@@ -3,6 +3,7 @@
 //! is the admin URL used to create and drop it).
 
 mod common;
+mod facts;
 mod journal;
 mod plugin_records;
 mod queue;

@@ -326,3 +326,68 @@ fn status(id: &str) -> NewStatusEvent {
         created_at: 1,
     }
 }
+
+/// The metrics' queue gauges: per sender, the answers not acknowledged and not purged (handed out or not), and
+/// the oldest one's creation time; senders with none are not listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_depths_count_unacknowledged_unpurged_answers_per_sender() {
+    for db in databases().await {
+        let d = db.dialect;
+        let store = db.store("node-a").await;
+        assert_eq!(store.queue_depths().await.unwrap(), [], "{d:?}");
+        for (sender, id, created_at, purge_at) in [
+            ("SENDER", "m-1", 100, None),
+            ("SENDER", "m-2", 200, None),
+            ("SENDER", "m-3", 300, None),
+            ("OTHER", "o-1", 50, Some(1_000)),
+        ] {
+            store
+                .accept_request(&request(id, sender), LONG)
+                .await
+                .unwrap();
+            let mut r = reply(id, "{urn:t}A", created_at);
+            r.purge_at = purge_at;
+            let mut f = finished(id, Some(r));
+            f.sender = sender.to_owned();
+            store.finish_request(&f).await.unwrap();
+        }
+        let depth = |sender: &str, depth, oldest_created_at| gateway_store::QueueDepth {
+            sender: sender.to_owned(),
+            depth,
+            oldest_created_at,
+        };
+        assert_eq!(
+            store.queue_depths().await.unwrap(),
+            [depth("OTHER", 1, 50), depth("SENDER", 3, 100)],
+            "{d:?}"
+        );
+
+        // Handed out but not acknowledged: still waiting. Acknowledged: gone.
+        let first = store
+            .take_response("SENDER", None, REDELIVER)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.id, "resp-m-1", "{d:?}");
+        assert_eq!(
+            store.queue_depths().await.unwrap()[1],
+            depth("SENDER", 3, 100),
+            "{d:?}: a delivered answer waits for its Ack"
+        );
+        assert_eq!(
+            store.ack_response("SENDER", "resp-m-1").await.unwrap(),
+            AckOutcome::Acked
+        );
+        // A purged answer is no longer deliverable: gone too.
+        assert_eq!(
+            store.sweep(1_000).await.unwrap().responses_purged,
+            1,
+            "{d:?}"
+        );
+        assert_eq!(
+            store.queue_depths().await.unwrap(),
+            [depth("SENDER", 2, 200)],
+            "{d:?}"
+        );
+    }
+}

@@ -490,3 +490,52 @@ async fn history_is_filtered_by_period_organisation_and_status() {
         assert_eq!(store.find_reports(&one).await.unwrap().len(), 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_makes_a_failed_run_due_now_but_never_a_sent_one() {
+    for db in databases().await {
+        let d = db.dialect;
+        let store = db.store("node-a").await;
+        let run = store
+            .ensure_report(&adhoc("1027700132195", period(0, 1)))
+            .await
+            .unwrap();
+        assert_eq!(store.claim_reports(LONG, 10).await.unwrap().len(), 1);
+        let in_an_hour = now_ms() + 3_600_000;
+        assert!(
+            store
+                .mark_report_failed(run.id, "SMTP: connection refused", in_an_hour)
+                .await
+                .unwrap()
+        );
+        assert!(store.claim_reports(LONG, 10).await.unwrap().is_empty());
+
+        let before = now_ms();
+        assert!(store.retry_report_now(run.id).await.unwrap(), "{d:?}");
+        let due = store.report(run.id).await.unwrap().expect("run");
+        assert!(
+            (before..=now_ms()).contains(&due.next_attempt_at),
+            "{d:?}: due now: {due:?}"
+        );
+        assert_eq!(
+            (due.status, due.attempts, due.last_error.as_deref()),
+            (ReportStatus::Failed, 1, Some("SMTP: connection refused")),
+            "{d:?}: attempts and error stay"
+        );
+        let claimed = store.claim_reports(LONG, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1, "{d:?}: the scheduler takes it");
+        assert!(
+            store
+                .mark_report_sent(run.id, &delivery("<m@x>"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store.retry_report_now(run.id).await.unwrap(),
+            "{d:?}: a sent run stays sent"
+        );
+        assert!(!store.retry_report_now(run.id + 1_000).await.unwrap());
+        let sent = store.report(run.id).await.unwrap().expect("run");
+        assert_eq!(sent.status, ReportStatus::Sent);
+    }
+}
