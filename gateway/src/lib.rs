@@ -118,30 +118,38 @@ pub async fn run(
         )),
         None => None,
     };
+    // Caught from the start: a SIGHUP while the plugins compile must not end the process.
+    let hangups = reload::hangups();
     let metrics_listener = crate::metrics::bind(&config).await?;
     let shared = Shared::open(&config, public_url, shutdown.clone()).await?;
+    // What this process keeps for its life besides the shared parts: the sections a reload cannot change. No
+    // version of the gateway (its plugins, adapters) is held here, so each is dropped when the last request on it
+    // ends.
+    let statics = Arc::new(config.clone());
     let app = App::assemble(config, &shared).await?;
-    let live = Arc::new(Live::new(app.clone(), shared));
+    let live = Arc::new(Live::new(app.clone(), shared.clone()));
     tracing::info!(addr = %local, url = %app.public_url, node = %app.node, "gateway serving");
-    app.tracker.spawn(pipeline::recovery_loop(live.clone()));
-    app.tracker.spawn(reload::on_sighup(live.clone()));
-    app.tracker.spawn(jobs::sweeper(app.clone()));
-    app.tracker.spawn(jobs::facts_retention(app.clone()));
-    if let Some(mail) = &app.engine.mail {
-        app.tracker.spawn(mail.clone().run(app.shutdown.clone()));
+    drop(app);
+    let tracker = &shared.tracker;
+    tracker.spawn(pipeline::recovery_loop(live.clone()));
+    tracker.spawn(reload::on_sighup(live.clone(), hangups));
+    tracker.spawn(jobs::sweeper(shared.clone(), statics.clone()));
+    tracker.spawn(jobs::facts_retention(shared.clone(), statics.clone()));
+    if let Some(mail) = &shared.mail {
+        tracker.spawn(mail.clone().run(shared.shutdown.clone()));
     }
-    reports::start(&app)?;
+    reports::start(&live)?;
     crate::metrics::start(&live, metrics_listener);
-    server::serve(live.clone(), listener, tls).await;
-    app.tracker.close();
-    let grace = app.config.server.shutdown_grace.get();
-    if tokio::time::timeout(grace + grace, app.tracker.wait())
+    server::serve(live.clone(), &statics.server, listener, tls).await;
+    tracker.close();
+    let grace = statics.server.shutdown_grace.get();
+    if tokio::time::timeout(grace + grace, tracker.wait())
         .await
         .is_err()
     {
         tracing::warn!("some tasks did not finish within the shutdown grace period");
     }
-    app.queue.store.close().await;
+    shared.store.close().await;
     tracing::info!("gateway stopped");
     Ok(())
 }

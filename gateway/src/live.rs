@@ -90,6 +90,23 @@ impl Live {
         let mut version = self.reloading.lock().await;
         let running = self.current();
         let restart_needed = keep_static_sections(&running.config, &mut config);
+        // The file validated as written; what runs is the file with the running static sections: that mix is
+        // checked again (a route deadline against the running [queue] lease, say).
+        let problems = crate::config::validate::problems(&config);
+        if !problems.is_empty() {
+            return Err(Refused {
+                problems: problems
+                    .into_iter()
+                    .map(|p| {
+                        if restart_needed.is_empty() {
+                            p
+                        } else {
+                            format!("{p} (with the running {})", restart_needed.join(", "))
+                        }
+                    })
+                    .collect(),
+            });
+        }
         let next = App::assemble(config, &self.shared)
             .await
             .map_err(|e| Refused {

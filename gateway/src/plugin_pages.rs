@@ -3,6 +3,12 @@
 //! templates. The core knows no plugin's domain: it reads the request (path, query, form, language), keeps the
 //! page within [`crate::page_guard`] (rate per client, capacity of its own, unknown or gone pages answered
 //! from memory) and turns a failure into a plain error page.
+//!
+//! Every response under a page's prefix, the plugin's and the gateway's own, is sandboxed
+//! ([`SANDBOX_POLICY`]): pages share the gateway's origin with the operator console, and a page runs no
+//! script and is an opaque origin of its own, so whatever HTML a plugin returns cannot read the console with
+//! an operator's cookie. Forms and links the visitor follows still work (plugins are written without
+//! JavaScript). A plugin's own `content-security-policy` is replaced by this one.
 
 use std::time::Instant;
 
@@ -11,7 +17,8 @@ use gateway_host::{InvokeError, PageRequest, PageResponse};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{
-    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER,
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderName, HeaderValue,
+    RETRY_AFTER,
 };
 use hyper::{Method, Request, Response};
 
@@ -22,13 +29,35 @@ use crate::config::PageConfig;
 use crate::page_guard::Admission;
 use crate::respond::{self, Body};
 
+/// The `Content-Security-Policy` of every page response: a sandbox without `allow-scripts` and without
+/// `allow-same-origin`; forms may be sent and the visitor may follow a link out of the page.
+pub const SANDBOX_POLICY: &str = "sandbox allow-forms allow-top-navigation-by-user-activation";
+
 /// The configured page whose prefix `path` starts with, if any.
 pub fn find<'a>(pages: &'a [PageConfig], path: &str) -> Option<&'a PageConfig> {
     pages.iter().find(|p| path.starts_with(p.prefix.as_str()))
 }
 
-/// Serves `req` (GET or POST) for `page`.
+/// Serves `req` (GET or POST) for `page`, sandboxed ([`SANDBOX_POLICY`]).
 pub async fn serve(
+    app: &App,
+    conn: &ConnInfo,
+    page: &PageConfig,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    sandboxed(respond_to(app, conn, page, req).await)
+}
+
+/// `r` with [`SANDBOX_POLICY`] as its only `Content-Security-Policy` (any the plugin set is dropped).
+fn sandboxed(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut().insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(SANDBOX_POLICY),
+    );
+    r
+}
+
+async fn respond_to(
     app: &App,
     conn: &ConnInfo,
     page: &PageConfig,
@@ -137,7 +166,8 @@ fn render(page: &PageResponse) -> Response<Body> {
         headers.insert(CONTENT_TYPE, v);
     }
     for (name, value) in &page.headers {
-        if name == "content-type" {
+        // The gateway sets the content type, and the policy (see [`sandboxed`]).
+        if name == "content-type" || name == "content-security-policy" {
             continue;
         }
         if let (Ok(n), Ok(v)) = (
@@ -239,6 +269,37 @@ mod tests {
         assert_eq!(percent_decode("a%2Fb"), Some("a/b".into()));
         assert_eq!(percent_decode("%D0%BF%D1%83"), Some("пу".into()));
         assert_eq!(percent_decode("%FF"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn every_page_is_sandboxed_and_a_plugins_own_policy_is_replaced() {
+        let page = PageResponse {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "text/html; charset=utf-8".into()),
+                (
+                    "content-security-policy".into(),
+                    "script-src 'unsafe-inline'".into(),
+                ),
+                ("x-frame-options".into(), "DENY".into()),
+            ],
+            body: "<script>fetch('/console')</script>".into(),
+        };
+        let r = sandboxed(render(&page));
+        let policies: Vec<_> = r
+            .headers()
+            .get_all(CONTENT_SECURITY_POLICY)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(policies, [SANDBOX_POLICY]);
+        assert!(!SANDBOX_POLICY.contains("allow-scripts"));
+        assert!(!SANDBOX_POLICY.contains("allow-same-origin"));
+        assert!(SANDBOX_POLICY.contains("allow-forms"));
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "other headers stay");
+        let error = sandboxed(busy());
+        assert_eq!(error.headers()[CONTENT_SECURITY_POLICY], SANDBOX_POLICY);
+        assert_eq!(error.status(), 503);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! `POST /api/v1/reload` (operators) and `SIGHUP`: reload the config ([`crate::live`]).
 //!
-//! The endpoint answers `200` with what the reload did (`version`, `restartNeeded`, `plugins`, `routes`), or
+//! The endpoint takes `Content-Type: application/json` (an empty body) and no cross-site request, so that a
+//! page of another site cannot have an operator's browser post it. It answers `200` with what the reload did (`version`, `restartNeeded`, `plugins`, `routes`), or
 //! `422` `application/problem+json` with the config's problems (`problems`) while the old version keeps serving.
 
 use std::sync::Arc;
 
 use hyper::{Request, Response};
 use serde_json::json;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::App;
 use crate::auth::ConnInfo;
@@ -24,6 +26,13 @@ pub async fn handle<B>(
         Ok(o) => o,
         Err(refused) => return refused,
     };
+    if let Some(why) = cross_site(req) {
+        tracing::warn!(operator = %operator.mnemonic, why, "reload refused: not asked by the operator's own client");
+        return respond::json(
+            403,
+            &json!({"type": "urn:smev-gateway:reload-refused", "title": why, "status": 403}),
+        );
+    }
     tracing::info!(operator = %operator.mnemonic, "reload asked");
     match live.reload_from_file().await {
         Ok(done) => respond::json(200, &done),
@@ -47,11 +56,40 @@ pub async fn handle<B>(
     }
 }
 
+/// Why `req` may come from another site's page rather than the operator's own client, if it may: a browser
+/// that holds an operator's client certificate would send a cross-site form post with it. A form cannot send
+/// `Content-Type: application/json` without the browser asking first (CORS), and a browser names a cross-site
+/// request in `Sec-Fetch-Site`.
+fn cross_site<B>(req: &Request<B>) -> Option<&'static str> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
+    };
+    if header("sec-fetch-site").is_some_and(|s| s != "same-origin" && s != "none") {
+        return Some("a reload is not taken from another site's page");
+    }
+    let json = header("content-type")
+        .is_some_and(|t| t.split(';').next().map(str::trim) == Some("application/json"));
+    (!json).then_some("a reload is asked with Content-Type: application/json")
+}
+
+/// `SIGHUP`s caught from now on (`None` where they cannot be: then only the endpoint reloads). Made at the
+/// start of `run`, so that one arriving while the plugins compile does not end the process.
+pub fn hangups() -> Option<Signal> {
+    match signal(SignalKind::hangup()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "SIGHUP cannot be caught: reload through POST /api/v1/reload only");
+            None
+        }
+    }
+}
+
 /// Reloads on every `SIGHUP` until shutdown.
-pub async fn on_sighup(live: Arc<Live>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        tracing::warn!("SIGHUP cannot be caught: reload through POST /api/v1/reload only");
+pub async fn on_sighup(live: Arc<Live>, hangups: Option<Signal>) {
+    let Some(mut hangups) = hangups else {
         return;
     };
     let shutdown = live.shared().shutdown.clone();

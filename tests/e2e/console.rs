@@ -62,10 +62,24 @@ pub async fn post(
     fields: &[(&str, &str)],
     cookie: Option<&str>,
 ) -> Reply {
+    post_from(gw, path, fields, cookie, &[]).await
+}
+
+/// [`post`] with the extra `headers` a browser adds (`Origin`, `Sec-Fetch-Site`).
+pub async fn post_from(
+    gw: &TestGateway,
+    path: &str,
+    fields: &[(&str, &str)],
+    cookie: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut b =
         Request::post(gw.url(path)).header("content-type", "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
         b = b.header("cookie", c);
+    }
+    for (name, value) in headers {
+        b = b.header(*name, *value);
     }
     Client::new()
         .send(b.body(Full::new(Bytes::from(form(fields)))).unwrap())
@@ -120,6 +134,124 @@ pub async fn send_and_journal(gw: &TestGateway, id: &str, text: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_of_other_sites_are_refused_and_a_session_ends_with_its_credential() {
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gateway.toml");
+    let text = TestConfig::new(db.url()).with(OPERATOR_A).render();
+    std::fs::write(&file, &text).unwrap();
+    let config = gateway::config::Config::load(&file, std::iter::empty())
+        .unwrap()
+        .config;
+    let gw = TestGateway::start_config(config).await;
+    let host = gw.url("").trim_start_matches("http://").to_owned();
+    let own = format!("http://{host}");
+
+    // A login posted by another site (login CSRF) opens no session.
+    for headers in [
+        vec![("origin", "http://evil.example")],
+        vec![("origin", "null")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("sec-fetch-site", "same-site"), ("origin", own.as_str())],
+    ] {
+        let r = post_from(&gw, "/console/login", &[("token", TOKEN_A)], None, &headers).await;
+        assert_eq!(r.status, 403, "{headers:?}: {}", r.text());
+        assert!(r.header("set-cookie").is_none(), "{headers:?}");
+    }
+    let ok = post_from(
+        &gw,
+        "/console/login",
+        &[("token", TOKEN_A)],
+        None,
+        &[("origin", own.as_str()), ("sec-fetch-site", "same-origin")],
+    )
+    .await;
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    let first = session_cookie(&ok);
+    let token = csrf(&get(&gw, "/console", Some(&first)).await.text());
+    // A form of the console sent from another site is refused even with the right token.
+    let r = post_from(
+        &gw,
+        "/console/logout",
+        &[("csrf", &token)],
+        Some(&first),
+        &[("origin", "http://evil.example")],
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        get(&gw, "/console", Some(&first)).await.status,
+        200,
+        "still in"
+    );
+
+    // Logging in again closes the session the browser presented.
+    let again = post(&gw, "/console/login", &[("token", TOKEN_A)], Some(&first)).await;
+    assert_eq!(again.status, 303);
+    let second = session_cookie(&again);
+    assert_ne!(first, second);
+    assert_eq!(
+        get(&gw, "/console", Some(&first)).await.status,
+        303,
+        "closed"
+    );
+    assert_eq!(get(&gw, "/console", Some(&second)).await.status, 200);
+
+    // The journal: without a message id, the last 24 hours by default, at most 31 days.
+    let default = get(&gw, "/console/journal", Some(&second)).await;
+    assert_eq!(default.status, 200);
+    assert!(default.text().contains("id=\"default-period\""));
+    let long = get(
+        &gw,
+        "/console/journal?from=2020-01-01&to=2020-03-01",
+        Some(&second),
+    )
+    .await;
+    assert_eq!(long.status, 400);
+    assert!(long.text().contains("не длиннее 31 дня"), "{}", long.text());
+    let by_id = get(
+        &gw,
+        "/console/journal?message_id=x&from=2020-01-01&to=2020-03-01",
+        Some(&second),
+    )
+    .await;
+    assert_eq!(by_id.status, 200, "a message id may search any period");
+
+    // A new token for A (reloaded): the session opened with the old one is over.
+    let new_hash = gateway::auth::sha256_hex(b"a-new-token-of-sender-a");
+    let old_hash = gateway::auth::sha256_hex(TOKEN_A.as_bytes());
+    assert!(text.contains(&old_hash));
+    std::fs::write(&file, text.replace(&old_hash, &new_hash)).unwrap();
+    let r = Client::new()
+        .post(
+            &gw.url("/api/v1/reload"),
+            "application/json",
+            "",
+            Some(TOKEN_A),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let gone = get(&gw, "/console", Some(&second)).await;
+    assert_eq!(gone.status, 303);
+    assert_eq!(gone.header("location").as_deref(), Some("/console/login"));
+    let new = post(
+        &gw,
+        "/console/login",
+        &[("token", "a-new-token-of-sender-a")],
+        None,
+    )
+    .await;
+    assert_eq!(new.status, 303, "{}", new.text());
+    assert_eq!(
+        get(&gw, "/console", Some(&session_cookie(&new)))
+            .await
+            .status,
+        200
+    );
+    gw.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -209,6 +209,11 @@ async fn a_plugin_page_gets_the_request_and_answers_it() {
         r.header("content-type").as_deref(),
         Some("text/plain; charset=utf-8")
     );
+    // Sandboxed: no script, an opaque origin (pages share the gateway's origin with the console).
+    assert_eq!(
+        r.header("content-security-policy").as_deref(),
+        Some("sandbox allow-forms allow-top-navigation-by-user-activation")
+    );
     let echo = r.json();
     assert_eq!(echo["method"], "GET");
     assert_eq!(echo["prefix"], "/t/");

@@ -114,8 +114,28 @@ async fn a_reload_under_load_drops_no_request_and_a_broken_config_leaves_the_old
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    // Only an operator may reload.
+    // Only an operator may reload, and not by a form of another site.
     assert_eq!(reload(&gw, TOKEN_B).await.status, 403);
+    let form = Client::new()
+        .post(
+            &gw.url("/api/v1/reload"),
+            "application/x-www-form-urlencoded",
+            "",
+            Some(TOKEN_A),
+        )
+        .await;
+    assert_eq!(form.status, 403, "{}", form.text());
+    let cross = Client::new()
+        .send(
+            hyper::Request::post(gw.url("/api/v1/reload"))
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {TOKEN_A}"))
+                .header("sec-fetch-site", "cross-site")
+                .body(http_body_util::Full::new(bytes::Bytes::new()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(cross.status, 403, "{}", cross.text());
     assert_eq!(
         Client::new()
             .post(&gw.url("/api/v1/reload"), "application/json", "", None)
@@ -151,6 +171,17 @@ async fn a_reload_under_load_drops_no_request_and_a_broken_config_leaves_the_old
         "the reason names the plugin: {problems}"
     );
     assert_eq!(greeting(&api).await, "привет", "the old version serves");
+    // A file valid as written, but not with the running [queue] lease (10s) it cannot change: refused.
+    std::fs::write(
+        &file,
+        config_text(&db, "привет", &swap, false, 16)
+            .replace("lease = \"10s\"", "lease = \"10m\"")
+            .replace("deadline = \"500ms\"", "deadline = \"5m\""),
+    )
+    .unwrap();
+    let r = reload(&gw, TOKEN_A).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("lease"), "{}", r.text());
     // A broken file: refused too.
     std::fs::write(&file, "[server\nlisten = ").unwrap();
     let r = reload(&gw, TOKEN_A).await;

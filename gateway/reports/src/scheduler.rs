@@ -56,6 +56,11 @@ impl Scheduler {
         Scheduler { runner, plan }
     }
 
+    /// The same plan with `runner` (one made from a reloaded config).
+    pub fn with_runner(self, runner: Arc<Runner>) -> Scheduler {
+        Scheduler { runner, ..self }
+    }
+
     /// The runner.
     pub fn runner(&self) -> &Arc<Runner> {
         &self.runner

@@ -288,7 +288,9 @@ pub fn table(id: &str, caption: &str, headers: &[&str], rows: &[Row], empty: &st
     out
 }
 
-/// An HTML response with the console's headers: no caching, no framing, no scripts.
+/// An HTML response with the console's headers: no caching, no framing, no scripts. The referrer policy is
+/// `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` with the console's own
+/// forms, which the console refuses as coming from another site ([`super::session::same_origin`]).
 pub fn respond(status: u16, html: String) -> Response<Body> {
     let mut r = respond::respond(status, "text/html; charset=utf-8", html);
     let h = r.headers_mut();
@@ -301,7 +303,7 @@ pub fn respond(status: u16, html: String) -> Response<Body> {
         ),
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
@@ -397,6 +399,11 @@ mod tests {
                 .to_str()
                 .unwrap()
                 .starts_with("default-src 'none'")
+        );
+        assert_eq!(
+            r.headers()["referrer-policy"],
+            "same-origin",
+            "the console's own forms carry its origin"
         );
         let r = redirect("/console/login");
         assert_eq!(

@@ -1,8 +1,9 @@
 //! Logging in and out. The login form asks for the operator's access token: the bearer token of a sender
 //! listed in `[operator] senders`, checked exactly as the endpoints check an `Authorization: Bearer` header.
 //! A good one opens a session (its cookie is `HttpOnly`, `SameSite=Strict`, `Path=/console`, `Secure` over
-//! TLS); a wrong one shows the form again (401), a sender that is not an operator too (403). The token is
-//! never logged nor shown.
+//! TLS or behind an `https://` public URL) and closes the one the browser presented, if any; a wrong one
+//! shows the form again (401), a sender that is not an operator too (403); when [`session::MAX_SESSIONS`]
+//! are open the login is refused (503). The token is never logged nor shown: the session keeps its SHA-256.
 
 use std::time::Instant;
 
@@ -35,8 +36,18 @@ pub fn form(status: u16, error: Option<&str>) -> Response<Body> {
     html::respond(status, html::bare_page("Вход в консоль", &body))
 }
 
-/// `POST /console/login` with `fields` (`token`).
-pub fn submit(app: &App, conn: &ConnInfo, fields: &Fields) -> Response<Body> {
+/// Whether the console's cookies get `Secure` on this gateway.
+pub fn secure(app: &App) -> bool {
+    session::secure(app.config.server.tls.is_some(), &app.public_url)
+}
+
+/// `POST /console/login` with `fields` (`token`); `presented` is the session id of the browser's cookie.
+pub fn submit(
+    app: &App,
+    conn: &ConnInfo,
+    presented: Option<&str>,
+    fields: &Fields,
+) -> Response<Body> {
     let Some(token) = form::value(fields, "token") else {
         return form(401, Some("Введите токен доступа."));
     };
@@ -52,12 +63,20 @@ pub fn submit(app: &App, conn: &ConnInfo, fields: &Fields) -> Response<Body> {
         tracing::warn!(peer = %conn.peer, sender = %sender.mnemonic, "console login refused: not an operator");
         return form(403, Some("Отправитель не является оператором шлюза."));
     }
-    let (id, _) = Sessions::global().open(&sender.mnemonic, Instant::now());
+    let token_sha256 = crate::auth::sha256_hex(token.as_bytes());
+    let Some((id, _)) =
+        Sessions::global().open(&sender.mnemonic, &token_sha256, presented, Instant::now())
+    else {
+        tracing::warn!(peer = %conn.peer, sender = %sender.mnemonic, "console login refused: too many sessions");
+        return form(
+            503,
+            Some("Слишком много открытых сеансов консоли: повторите вход позже."),
+        );
+    };
     tracing::info!(peer = %conn.peer, sender = %sender.mnemonic, "console login");
-    let secure = app.config.server.tls.is_some();
     html::with_cookie(
         html::redirect("/console"),
-        &session::set_cookie(&id, secure),
+        &session::set_cookie(&id, secure(app)),
     )
 }
 
@@ -66,9 +85,8 @@ pub fn logout(app: &App, id: Option<&str>) -> Response<Body> {
     if let Some(id) = id {
         Sessions::global().close(id);
     }
-    let secure = app.config.server.tls.is_some();
     html::with_cookie(
         html::redirect("/console/login"),
-        &session::clear_cookie(secure),
+        &session::clear_cookie(secure(app)),
     )
 }

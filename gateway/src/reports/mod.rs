@@ -23,10 +23,14 @@ use gateway_store::Store;
 
 use crate::app::App;
 use crate::config::Config;
+use crate::live::Live;
 
 /// Starts the report scheduler on this node when `[reports]` is configured with `scheduler = true`.
 /// Fails (and the gateway does not start) when the signer, the SMTP settings or the schedule are unusable.
-pub fn start(app: &Arc<App>) -> anyhow::Result<()> {
+/// Each tick runs with the reporting plugin and the profile adapter of the version of the gateway current then
+/// (a reload reaches the reports at the next tick).
+pub fn start(live: &Arc<Live>) -> anyhow::Result<()> {
+    let app = live.current();
     let Some(r) = &app.config.reports else {
         return Ok(());
     };
@@ -34,12 +38,7 @@ pub fn start(app: &Arc<App>) -> anyhow::Result<()> {
         tracing::info!("report scheduler off on this node ([reports] scheduler = false)");
         return Ok(());
     }
-    let runner = Arc::new(runner(
-        &app.config,
-        app.queue.store.clone(),
-        app.engine.host.clone(),
-        app.engine.adapters.clone(),
-    )?);
+    let runner = Arc::new(runner_of(&app)?);
     let plan = Plan {
         schedule: Schedule::parse(&r.schedule, parse_date(&r.anchor)?)?,
         delay: r.delay.get(),
@@ -47,9 +46,20 @@ pub fn start(app: &Arc<App>) -> anyhow::Result<()> {
         keep_sent: r.keep_sent.get(),
     };
     tracing::info!(schedule = %plan.schedule, time_zone = %r.time_zone, "report scheduler started");
+    let every = r.tick.get();
     app.tracker
-        .spawn(job::run(app.clone(), Scheduler::new(runner, plan)));
+        .spawn(job::run(live.clone(), every, Scheduler::new(runner, plan)));
     Ok(())
+}
+
+/// The report runner of the version `app`.
+pub fn runner_of(app: &App) -> anyhow::Result<Runner> {
+    runner(
+        &app.config,
+        app.queue.store.clone(),
+        app.engine.host.clone(),
+        app.engine.adapters.clone(),
+    )
 }
 
 /// The report runner of `config`: its signer, SMTP outbox, plugin and profile adapter.

@@ -14,8 +14,8 @@ use tokio::sync::Semaphore;
 
 use tracing::Instrument;
 
-use crate::app::App;
 use crate::auth::{ConnInfo, PeerIdentity};
+use crate::config::ServerConfig;
 use crate::live::Live;
 use crate::routes;
 
@@ -24,16 +24,25 @@ pub use tls::TlsAcceptor;
 /// Accepts connections until shutdown, then waits for the connections' tasks. Each request is served by the
 /// version of the gateway current when it arrives ([`Live::current`]); the listener's own settings (`[server]`)
 /// are those the process started with.
-pub async fn serve(live: Arc<Live>, listener: TcpListener, tls: Option<Arc<TlsAcceptor>>) {
-    let app = live.current();
-    let slots = Arc::new(Semaphore::new(app.config.server.max_connections));
+pub async fn serve(
+    live: Arc<Live>,
+    server: &ServerConfig,
+    listener: TcpListener,
+    tls: Option<Arc<TlsAcceptor>>,
+) {
+    let server = Arc::new(server.clone());
+    let (shutdown, tracker) = (
+        live.shared().shutdown.clone(),
+        live.shared().tracker.clone(),
+    );
+    let slots = Arc::new(Semaphore::new(server.max_connections));
     loop {
         let permit = tokio::select! {
-            () = app.shutdown.cancelled() => break,
+            () = shutdown.cancelled() => break,
             p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
         };
         let (stream, peer) = tokio::select! {
-            () = app.shutdown.cancelled() => break,
+            () = shutdown.cancelled() => break,
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
@@ -45,10 +54,10 @@ pub async fn serve(live: Arc<Live>, listener: TcpListener, tls: Option<Arc<TlsAc
             },
         };
         let _ = stream.set_nodelay(true);
-        let (app, live) = (app.clone(), live.clone());
+        let (server, live) = (server.clone(), live.clone());
         let tls = tls.clone();
-        app.tracker.clone().spawn(async move {
-            connection(app, live, stream, peer, tls).await;
+        tracker.spawn(async move {
+            connection(server, live, stream, peer, tls).await;
             drop(permit);
         });
     }
@@ -56,7 +65,7 @@ pub async fn serve(live: Arc<Live>, listener: TcpListener, tls: Option<Arc<TlsAc
 }
 
 async fn connection(
-    app: Arc<App>,
+    server: Arc<ServerConfig>,
     live: Arc<Live>,
     stream: TcpStream,
     peer: SocketAddr,
@@ -68,17 +77,15 @@ async fn connection(
                 peer,
                 identity: PeerIdentity::default(),
             });
-            serve_http(app, live, TokioIo::new(stream), info).await;
+            serve_http(server, live, TokioIo::new(stream), info).await;
         }
         Some(acceptor) => {
-            let handshake = tokio::time::timeout(
-                app.config.server.handshake_timeout.get(),
-                acceptor.accept(stream),
-            );
+            let handshake =
+                tokio::time::timeout(server.handshake_timeout.get(), acceptor.accept(stream));
             match handshake.await {
                 Ok(Ok((stream, identity))) => {
                     let info = Arc::new(ConnInfo { peer, identity });
-                    serve_http(app, live, TokioIo::new(stream), info).await;
+                    serve_http(server, live, TokioIo::new(stream), info).await;
                 }
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -87,10 +94,11 @@ async fn connection(
     }
 }
 
-async fn serve_http<I>(app: Arc<App>, live: Arc<Live>, io: I, info: Arc<ConnInfo>)
+async fn serve_http<I>(server: Arc<ServerConfig>, live: Arc<Live>, io: I, info: Arc<ConnInfo>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    let shutdown = live.shared().shutdown.clone();
     let service = service_fn(move |req| {
         let live = live.clone();
         let info = info.clone();
@@ -108,7 +116,7 @@ where
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(app.config.server.read_timeout.get())
+        .header_read_timeout(server.read_timeout.get())
         .keep_alive(true)
         .serve_connection(io, service);
     tokio::pin!(conn);
@@ -118,9 +126,9 @@ where
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         }
-        () = app.shutdown.cancelled() => {
+        () = shutdown.cancelled() => {
             conn.as_mut().graceful_shutdown();
-            let grace = app.config.server.shutdown_grace.get();
+            let grace = server.shutdown_grace.get();
             let _ = tokio::time::timeout(grace, conn.as_mut()).await;
         }
     }

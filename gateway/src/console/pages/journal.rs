@@ -1,6 +1,9 @@
 //! «Журнал»: the journal of every sender searched by message id, message type, sender and period, newest
 //! first, at most [`LIMIT`] entries. Metadata only: time, node, sender, message id, type, direction, outcome,
 //! duration; never a payload (the journal holds none) nor a detail.
+//!
+//! A search must stay cheap: without a message id, it covers a period of at most [`MAX_PERIOD_MS`] (a longer
+//! one is refused), the last [`DEFAULT_PERIOD_MS`] when the form names no period.
 
 use gateway_store::{Direction, JournalEntry, JournalQuery};
 use hyper::Response;
@@ -15,6 +18,12 @@ use crate::respond::Body;
 /// The most entries one search shows.
 pub const LIMIT: u32 = 200;
 
+/// The period a search without a message id or a period covers: the last 24 hours.
+pub const DEFAULT_PERIOD_MS: i64 = 24 * 3_600_000;
+
+/// The longest period a search without a message id may cover: 31 days.
+pub const MAX_PERIOD_MS: i64 = 31 * 24 * 3_600_000;
+
 /// The longest value a search field takes.
 const MAX_FIELD: usize = 512;
 
@@ -27,9 +36,10 @@ pub struct Search {
     pub query: JournalQuery,
 }
 
-/// Reads the form's fields (`message_id`, `message_type`, `sender`, `from`, `to`) in `tz`; every problem is
-/// named.
-pub fn parse(fields: &Fields, tz: &TimeZone) -> Result<Search, Vec<String>> {
+/// Reads the form's fields (`message_id`, `message_type`, `sender`, `from`, `to`) in `tz` at unix ms `now`;
+/// every problem is named. Without a message id the period starts [`DEFAULT_PERIOD_MS`] before its end (or
+/// `now`) when `from` is empty, and may not be longer than [`MAX_PERIOD_MS`].
+pub fn parse(fields: &Fields, tz: &TimeZone, now: i64) -> Result<Search, Vec<String>> {
     let mut problems = Vec::new();
     let mut text = |name: &str, label: &str| {
         let v = form::value(fields, name)?;
@@ -46,12 +56,28 @@ pub fn parse(fields: &Fields, tz: &TimeZone) -> Result<Search, Vec<String>> {
         let v = form::value(fields, name)?;
         clock::parse(v, end, tz).map_err(|e| problems.push(e)).ok()
     };
-    let from_ms = time("from", End::From);
+    let given_from = form::value(fields, "from").is_some();
+    let mut from_ms = time("from", End::From);
     let to_ms = time("to", End::To);
     if let (Some(f), Some(t)) = (from_ms, to_ms)
         && f >= t
     {
         problems.push("Начало периода должно быть раньше его конца".into());
+    }
+    if message_id.is_none() && problems.is_empty() {
+        let end = to_ms.unwrap_or(now);
+        let start = match from_ms {
+            Some(f) => f,
+            None if given_from => end, // unreadable: named above
+            None => end - DEFAULT_PERIOD_MS,
+        };
+        if end - start > MAX_PERIOD_MS {
+            problems.push(
+                "Период без идентификатора сообщения — не длиннее 31 дня: сократите период или укажите идентификатор"
+                    .into(),
+            );
+        }
+        from_ms = Some(start);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -72,16 +98,25 @@ pub fn parse(fields: &Fields, tz: &TimeZone) -> Result<Search, Vec<String>> {
 pub async fn page(app: &App, viewer: &Viewer, fields: &Fields) -> Response<Body> {
     let tz = clock::zone(&app.config);
     let mut body = search_form(app, fields, &tz);
-    let status = match parse(fields, &tz) {
+    if form::value(fields, "message_id").is_none()
+        && form::value(fields, "from").is_none()
+        && form::value(fields, "to").is_none()
+    {
+        body.push_str(
+            "<p id=\"default-period\">Период не указан: показаны записи за последние 24 часа.</p>",
+        );
+    }
+    let status = match parse(fields, &tz, crate::tokens::now_ms()) {
         Err(problems) => {
             body.push_str(&html::message(None, Some(&problems.join("; "))));
             400
         }
-        Ok(search) => match app
-            .queue
-            .store
-            .search_journal(search.sender.as_deref(), &search.query)
-            .await
+        Ok(search) => match super::store(
+            app.queue
+                .store
+                .search_journal(search.sender.as_deref(), &search.query),
+        )
+        .await
         {
             Ok(entries) => {
                 body.push_str(&results(&entries, &tz));
@@ -200,6 +235,9 @@ fn results(entries: &[JournalEntry], tz: &TimeZone) -> String {
 mod tests {
     use super::*;
 
+    /// 2025-03-10 00:00 Moscow.
+    const NOW: i64 = 1_740_776_400_000 + 9 * 86_400_000;
+
     fn moscow() -> TimeZone {
         gateway_reports::period::time_zone("Europe/Moscow").unwrap()
     }
@@ -209,23 +247,67 @@ mod tests {
         let fields = form::parse(
             "message_id=+abc-1+&message_type=%7Burn%3Ax%7DT&sender=A&from=2025-03-01T10%3A00&to=2025-03-01",
         );
-        let s = parse(&fields, &moscow()).unwrap();
+        let s = parse(&fields, &moscow(), NOW).unwrap();
         assert_eq!(s.sender.as_deref(), Some("A"));
         assert_eq!(s.query.message_id.as_deref(), Some("abc-1"));
         assert_eq!(s.query.message_type.as_deref(), Some("{urn:x}T"));
         assert_eq!(s.query.from_ms, Some(1_740_776_400_000 + 10 * 3_600_000));
         assert_eq!(s.query.to_ms, Some(1_740_776_400_000 + 86_400_000));
         assert_eq!(s.query.limit, Some(LIMIT));
-        let empty = parse(&form::parse("message_id=&sender=+&from="), &moscow()).unwrap();
+        let empty = parse(&form::parse("message_id=&sender=+&from="), &moscow(), NOW).unwrap();
         assert_eq!(
             empty,
             Search {
                 sender: None,
                 query: JournalQuery {
+                    from_ms: Some(NOW - DEFAULT_PERIOD_MS),
                     limit: Some(LIMIT),
                     ..JournalQuery::default()
                 }
-            }
+            },
+            "no message id nor period: the last 24 hours"
+        );
+    }
+
+    #[test]
+    fn without_a_message_id_the_period_is_bounded() {
+        let tz = moscow();
+        // Only an end: the 24 hours before it.
+        let s = parse(&form::parse("to=2025-03-01"), &tz, NOW).unwrap();
+        let end = 1_740_776_400_000 + 86_400_000;
+        assert_eq!(
+            (s.query.from_ms, s.query.to_ms),
+            (Some(end - DEFAULT_PERIOD_MS), Some(end))
+        );
+        // Only a start: up to now, at most 31 days.
+        let march = parse(&form::parse("from=2025-03-01"), &tz, NOW).unwrap();
+        assert_eq!(
+            (march.query.from_ms, march.query.to_ms),
+            (Some(1_740_776_400_000), None)
+        );
+        let long_ago = parse(&form::parse("from=2024-01-01"), &tz, NOW).unwrap_err();
+        assert_eq!(long_ago.len(), 1);
+        assert!(long_ago[0].contains("31 дня"), "{long_ago:?}");
+        // Exactly 31 days pass, 31 days and a minute do not.
+        assert!(parse(&form::parse("from=2025-01-01&to=2025-01-31"), &tz, NOW).is_ok());
+        assert!(
+            parse(
+                &form::parse("from=2025-01-01&to=2025-02-01T00:01"),
+                &tz,
+                NOW
+            )
+            .is_err()
+        );
+        // A message id lifts the bound and the default.
+        let by_id = parse(&form::parse("message_id=m1&from=2020-01-01"), &tz, NOW).unwrap();
+        assert_eq!(
+            by_id.query.from_ms.map(|f| f < NOW - MAX_PERIOD_MS),
+            Some(true)
+        );
+        let by_id_only = parse(&form::parse("message_id=m1"), &tz, NOW).unwrap();
+        assert_eq!(
+            (by_id_only.query.from_ms, by_id_only.query.to_ms),
+            (None, None)
         );
     }
 
@@ -233,9 +315,9 @@ mod tests {
     fn bad_values_are_each_named() {
         let long = "x".repeat(MAX_FIELD + 1);
         let fields = form::parse(&format!("message_id={long}&from=yesterday&to=2025-13-01"));
-        let problems = parse(&fields, &moscow()).unwrap_err();
+        let problems = parse(&fields, &moscow(), NOW).unwrap_err();
         assert_eq!(problems.len(), 3, "{problems:?}");
         let reversed = form::parse("from=2025-03-02&to=2025-03-01T00:00");
-        assert!(parse(&reversed, &moscow()).unwrap_err()[0].contains("раньше"));
+        assert!(parse(&reversed, &moscow(), NOW).unwrap_err()[0].contains("раньше"));
     }
 }

@@ -11,8 +11,29 @@ pub mod routes;
 pub mod scans;
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::time::Duration;
 
 use crate::metrics::read::Labels;
+
+/// The longest the console waits for one call to the store; then the page answers as if the store had failed
+/// (503), rather than hold the operator and a connection.
+pub const STORE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The result of the store's `call`, its error as text, within [`STORE_TIMEOUT`].
+pub async fn store<T, E: Display>(call: impl Future<Output = Result<T, E>>) -> Result<T, String> {
+    within(STORE_TIMEOUT, call).await
+}
+
+async fn within<T, E: Display>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {limit:?}")),
+    }
+}
 
 /// Calls counted for one plugin or adapter: all of them, and the failed ones by outcome.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,6 +97,22 @@ pub const COUNTERS_NOTE: &str = "Вызовы и отказы — счётчик
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_store_call_that_takes_too_long_fails_like_a_store_failure() {
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<u32, String>(1)
+        };
+        let e = within(Duration::from_millis(20), slow).await.unwrap_err();
+        assert!(e.contains("no answer"), "{e}");
+        assert_eq!(store(async { Ok::<_, String>(7) }).await, Ok(7));
+        assert_eq!(
+            store(async { Err::<u32, _>("down") }).await,
+            Err("down".to_owned())
+        );
+        assert_eq!(STORE_TIMEOUT, Duration::from_secs(5));
+    }
 
     fn s(plugin: &str, outcome: &str, v: f64) -> (Labels, f64) {
         (

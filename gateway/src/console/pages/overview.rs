@@ -32,7 +32,7 @@ pub async fn page(app: &App, viewer: &Viewer) -> Response<Body> {
         .filter_map(|n| app.engine.adapters.info(n))
         .filter(|i| i.breaker != BreakerState::Closed)
         .count();
-    let waiting = match app.queue.store.queue_depths().await {
+    let waiting = match super::store(app.queue.store.queue_depths()).await {
         Ok(d) => d.iter().map(|q| q.depth).sum::<u64>().to_string(),
         Err(_) => "нет ответа хранилища".into(),
     };
@@ -41,7 +41,7 @@ pub async fn page(app: &App, viewer: &Viewer) -> Response<Body> {
         limit: Some(gateway_store::MAX_REPORT_ROWS),
         ..ReportQuery::default()
     };
-    let failed = match app.queue.store.find_reports(&failed).await {
+    let failed = match super::store(app.queue.store.find_reports(&failed)).await {
         Ok(runs) => runs.len().to_string(),
         Err(_) => "нет ответа хранилища".into(),
     };

@@ -14,7 +14,7 @@ use crate::tokens::now_ms;
 
 /// The page.
 pub async fn page(app: &App, viewer: &Viewer) -> Response<Body> {
-    let depths = match app.queue.store.queue_depths().await {
+    let depths = match super::store(app.queue.store.queue_depths()).await {
         Ok(d) => d,
         Err(e) => {
             let mut body = String::new();

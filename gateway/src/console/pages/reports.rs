@@ -70,7 +70,7 @@ pub async fn page(app: &App, viewer: &Viewer, fields: &Fields) -> Response<Body>
             body.push_str(&html::message(None, Some(&e)));
             400
         }
-        Ok(q) => match app.queue.store.find_reports(&q).await {
+        Ok(q) => match super::store(app.queue.store.find_reports(&q)).await {
             Ok(runs) => {
                 body.push_str(&table(&runs, viewer, &tz));
                 200
@@ -82,6 +82,16 @@ pub async fn page(app: &App, viewer: &Viewer, fields: &Fields) -> Response<Body>
         status,
         html::page(Section::Reports, viewer, "Отчёты", &body),
     )
+}
+
+/// A run's last error as the page shows it: an SMTP server's or a source's text may quote an address or an
+/// identifier, so passwords and identifiers are masked and the text cut as the journal keeps a detail
+/// ([`crate::journal::scrub`]); `—` when there is none.
+pub fn shown_error(error: Option<&str>) -> String {
+    match error.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => crate::journal::scrub(&crate::config::secrets::mask(e)),
+        None => "—".into(),
+    }
 }
 
 fn filter_form(fields: &Fields) -> String {
@@ -139,7 +149,7 @@ fn table(runs: &[ReportRun], viewer: &Viewer, tz: &TimeZone) -> String {
                     Cell::text(&format!("{} — {}", r.period.first, r.period.last)),
                     Cell::text(status_name(r.status)).class("status"),
                     Cell::number(r.attempts, "n attempts"),
-                    Cell::text(r.last_error.as_deref().unwrap_or("—")).class("last-error"),
+                    Cell::text(&shown_error(r.last_error.as_deref())).class("last-error"),
                     Cell::text(&if sent {
                         "—".to_owned()
                     } else {
@@ -185,7 +195,7 @@ pub async fn resend(app: &Arc<App>, viewer: &Viewer, fields: &Fields) -> Respons
             "Нет номера отчёта.",
         );
     };
-    match app.queue.store.retry_report_now(id).await {
+    match super::store(app.queue.store.retry_report_now(id)).await {
         Ok(true) => {
             tracing::info!(report = id, operator = %viewer.sender, "report due now: sent again from the console");
             deliver_now(app, id);
@@ -253,5 +263,26 @@ mod tests {
         assert!(parse(&form::parse("status=lost")).is_err());
         assert!(parse(&form::parse("org=1175000001011")).is_err());
         assert_eq!(status_name(ReportStatus::Sent), "отправлен");
+    }
+
+    #[test]
+    fn a_last_error_is_masked_and_cut() {
+        let error = format!(
+            "550 mailbox ivanov.petr@example.ru unavailable; ОГРН 1175000001010, qr 3f2b8c1e-7a4d-4e2b-9c3a-1b2c3d4e5f60\n{}",
+            "x".repeat(500)
+        );
+        let shown = shown_error(Some(&error));
+        assert!(!shown.contains("ivanov.petr"), "{shown}");
+        assert!(!shown.contains("1175000001010"), "{shown}");
+        assert!(!shown.contains("3f2b8c1e-7a4d"), "{shown}");
+        assert!(!shown.contains('\n'));
+        assert!(
+            shown.chars().count() <= crate::journal::MAX_DETAIL + 1,
+            "{shown}"
+        );
+        assert!(shown.ends_with('…'));
+        assert_eq!(shown_error(Some("timeout")), "timeout");
+        assert_eq!(shown_error(None), "—");
+        assert_eq!(shown_error(Some("  ")), "—");
     }
 }

@@ -59,12 +59,7 @@ pub async fn page(app: &App, viewer: &Viewer, fields: &Fields) -> Response<Body>
         }
         Ok((from_ms, to_ms, from, to)) => {
             let mut body = search_form(&from, &to);
-            match app
-                .queue
-                .store
-                .fact_counts(KIND, from_ms, to_ms, MAX_ROWS)
-                .await
-            {
+            match super::store(app.queue.store.fact_counts(KIND, from_ms, to_ms, MAX_ROWS)).await {
                 Ok(counts) => {
                     let mut by_type: BTreeMap<&str, u64> = BTreeMap::new();
                     for c in &counts {
