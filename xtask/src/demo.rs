@@ -140,6 +140,8 @@ The gateway is running (SQLite under ./data, bundled plugins, registry simulator
   JSON API       http://{GATEWAY}/api/v1/messages
   simulator      http://{SIM}        call counts: http://{SIM}/__stats
   demo client    DEMO01, bearer token: {token}
+  console        http://{GATEWAY}/console   (log in with the token above; DEMO01 is the operator)
+  metrics        http://{GATEWAY}/metrics   (Authorization: Bearer <token>)   OpenAPI: /api/v1/openapi.json
 
 Try it: ask for an SVO participant QR for an invented person of the simulator's fixtures:
 
