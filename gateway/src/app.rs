@@ -45,6 +45,8 @@ pub struct App {
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     pub started: Instant,
+    /// The JSON API's OpenAPI document of this version, made at its first request ([`crate::openapi`]).
+    pub openapi: std::sync::OnceLock<bytes::Bytes>,
 }
 
 /// What the endpoints need before an envelope is accepted: who may call, how much of a body is read, the
@@ -406,6 +408,7 @@ impl App {
             shutdown: shared.shutdown.clone(),
             tracker: shared.tracker.clone(),
             started: shared.started,
+            openapi: std::sync::OnceLock::new(),
             config,
         }))
     }

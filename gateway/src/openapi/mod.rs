@@ -98,9 +98,15 @@ impl<'a> Surface<'a> {
     }
 }
 
-/// Serves the document.
+/// Serves the document: made once per version of the gateway (a reload makes a new one), since it is asked
+/// without credentials and costs a copy of every schema.
 pub fn handle(app: &App) -> Response<Body> {
-    respond::json(200, &document(&Surface::of(app)))
+    let text = app.openapi.get_or_init(|| {
+        serde_json::to_vec(&document(&Surface::of(app)))
+            .unwrap_or_default()
+            .into()
+    });
+    respond::respond(200, "application/json", text.clone())
 }
 
 /// A reference to the component `name`.
