@@ -282,7 +282,7 @@ impl Shared {
                 retention: Retention {
                     responses: config.queue.retention.get(),
                     requests: config.queue.retention.get(),
-                    journal: None,
+                    journal: Some(config.journal.retention.get()),
                 },
                 ..StoreOptions::default()
             },

@@ -165,6 +165,7 @@ fn keep_static_sections(running: &Config, next: &mut Config) -> Vec<&'static str
         mail => "[mail]",
         reports => "[reports]",
         facts => "[facts]",
+        journal => "[journal]",
         log => "[log]",
         metrics => "[metrics]",
     );

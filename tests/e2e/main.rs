@@ -12,6 +12,7 @@ mod check;
 mod cli;
 mod console;
 mod corpus;
+mod durability;
 mod goscan;
 mod hostile;
 mod json_api;

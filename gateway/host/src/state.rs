@@ -41,6 +41,8 @@ pub(crate) struct StoreState {
     pub(crate) attachments: CallAttachments,
     pub(crate) log_lines: u32,
     pub(crate) stderr: StderrCapture,
+    /// The last QR symbol made in this call, with its text (a plugin asks for the PNG and the SVG of one).
+    pub(crate) last_qr: Option<(String, Arc<crate::caps::qr_matrix::Matrix>)>,
 }
 
 /// The `attachments` interface's side of one call: the request's references, and the files attached to the
@@ -82,6 +84,7 @@ impl StoreState {
             attachments: CallAttachments::default(),
             log_lines: 0,
             stderr,
+            last_qr: None,
         }
     }
 }

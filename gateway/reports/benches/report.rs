@@ -181,6 +181,10 @@ fn child_run(db: &str) {
             delay: Duration::ZERO,
             catch_up: 1,
             keep_sent: Duration::from_secs(400 * 86_400),
+            parallel: std::env::var("REPORT_BENCH_PARALLEL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(4),
         };
         let scheduler = Scheduler::new(Arc::new(runner), plan);
         let tick = scheduler

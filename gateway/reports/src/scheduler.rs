@@ -1,11 +1,12 @@
 //! The scheduler's tick, run by every node: record the periods that have become due (once, whichever
-//! node comes first), then claim due reports one at a time and deliver them.
+//! node comes first), then claim due reports and deliver them, `parallel` at a time.
 //!
 //! Periods are enqueued oldest first and clipped so that they never overlap one already recorded (a
 //! schedule changed from `daily` to `every 30 days` continues after the last daily period), and a period
 //! wholly covered already is skipped: a repeated tick, a restart or a second node enqueue nothing new.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::{Timestamp, ToSpan};
@@ -31,6 +32,10 @@ pub struct Plan {
     pub catch_up: usize,
     /// How long sent reports stay in the history.
     pub keep_sent: Duration,
+    /// How many reports a node builds and sends at once (at least one). The fixed cost of a report (its store
+    /// transactions, layout, signature and e-mail) overlaps across them; the building itself runs on
+    /// blocking threads.
+    pub parallel: usize,
 }
 
 /// What one tick did.
@@ -133,11 +138,35 @@ impl Scheduler {
         }
         // Runs that fail from here on are due after this: they wait for the next tick.
         let started = Timestamp::now().as_millisecond();
+        let budget = AtomicUsize::new(MAX_PER_TICK);
+        let done = Mutex::new((0usize, 0usize));
+        let workers = (0..self.plan.parallel.max(1))
+            .map(|_| self.deliver_due(started, &budget, &done, &progress, cancel));
+        futures::future::join_all(workers).await;
+        let (sent, failed) = *done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tick.sent = sent;
+        tick.failed = failed;
+        tick
+    }
+
+    /// One of a tick's workers: claims the next report due by `started` and delivers it, until none is left,
+    /// the tick's `budget` is spent or `cancel` fires; counts what it sent and what failed in `done`.
+    async fn deliver_due(
+        &self,
+        started: i64,
+        budget: &AtomicUsize,
+        done: &Mutex<(usize, usize)>,
+        progress: &Arc<dyn Progress>,
+        cancel: &CancellationToken,
+    ) {
         let lease = self.runner.settings().lease;
-        for _ in 0..MAX_PER_TICK {
-            if cancel.is_cancelled() {
-                break;
-            }
+        while !cancel.is_cancelled()
+            && budget
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        {
             let run = match self
                 .runner
                 .store()
@@ -153,24 +182,26 @@ impl Scheduler {
                     break;
                 }
             };
-            match self
+            let delivered = self
                 .runner
                 .deliver(&run, None, progress.clone(), cancel)
-                .await
-            {
+                .await;
+            let mut done = done
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match delivered {
                 Delivered::Sent {
                     message_id,
                     recipient,
                     facts,
                 } => {
                     tracing::info!(report = run.id, organisation = %run.organisation, %message_id, %recipient, facts, "report sent");
-                    tick.sent += 1;
+                    done.0 += 1;
                 }
-                Delivered::Failed { .. } => tick.failed += 1,
+                Delivered::Failed { .. } => done.1 += 1,
                 Delivered::LeaseLost => {}
                 Delivered::Cancelled => break,
             }
         }
-        tick
     }
 }

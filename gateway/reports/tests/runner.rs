@@ -214,6 +214,7 @@ fn plan() -> Plan {
         delay: Duration::ZERO,
         catch_up: 1,
         keep_sent: Duration::from_secs(400 * 86_400),
+        parallel: 2,
     }
 }
 

@@ -85,6 +85,9 @@ pub struct Config {
     /// Signature verification done for plugins.
     #[serde(default)]
     pub crypto: CryptoConfig,
+    /// The journal (the audit trail of every message, metadata only).
+    #[serde(default)]
+    pub journal: JournalConfig,
     /// Facts recorded by plugin chains (e.g. scans made with a power of attorney).
     #[serde(default)]
     pub facts: FactsConfig,
@@ -548,6 +551,23 @@ impl Default for FactsConfig {
         FactsConfig {
             retention: Dur::days(90),
             retention_interval: Dur::hours(1),
+        }
+    }
+}
+
+/// `[journal]`: the audit trail of every message in and out (ids, types, outcomes, digests; no content).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalConfig {
+    /// Entries older than this are deleted by the sweep (`[queue] sweep_interval`), in short batches.
+    /// Default `365d`.
+    pub retention: Dur,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig {
+            retention: Dur::days(365),
         }
     }
 }

@@ -78,6 +78,10 @@ pub struct ReportsConfig {
     /// `400d`.
     #[serde(default = "ReportsConfig::default_keep_sent")]
     pub keep_sent: Dur,
+    /// How many reports a node builds and sends at once. Default 4. Each holds one report's rows in memory
+    /// while it is built (a report of a million facts takes about 150 MiB), so lower it on a small node.
+    #[serde(default = "ReportsConfig::default_parallel")]
+    pub parallel: usize,
 }
 
 fn yes() -> bool {
@@ -126,6 +130,9 @@ impl ReportsConfig {
     }
     fn default_keep_sent() -> Dur {
         Dur::days(400)
+    }
+    fn default_parallel() -> usize {
+        4
     }
 }
 

@@ -410,6 +410,9 @@ fn misc(c: &Config, p: &mut Vec<String>) {
     if c.facts.retention.get().is_zero() || c.facts.retention_interval.get().is_zero() {
         p.push("[facts] retention and retention_interval must be positive".into());
     }
+    if c.journal.retention.get() < std::time::Duration::from_secs(86_400) {
+        p.push("[journal] retention must be at least 1d: the journal is the audit trail".into());
+    }
     if c.limits.max_depth < 8 {
         p.push("[limits] max_depth below 8 cannot hold a SOAP envelope with its payload".into());
     }
@@ -530,6 +533,9 @@ fn reports(c: &Config, p: &mut Vec<String>) {
     }
     if !(1..=366).contains(&r.catch_up) {
         p.push("[reports] catch_up must be 1 to 366 periods".into());
+    }
+    if !(1..=64).contains(&r.parallel) {
+        p.push("[reports] parallel must be 1 to 64".into());
     }
     if !(1..=9).contains(&r.compression) {
         p.push("[reports] compression must be 1 (fastest) to 9".into());

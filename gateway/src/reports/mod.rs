@@ -44,6 +44,7 @@ pub fn start(live: &Arc<Live>) -> anyhow::Result<()> {
         delay: r.delay.get(),
         catch_up: r.catch_up,
         keep_sent: r.keep_sent.get(),
+        parallel: r.parallel,
     };
     tracing::info!(schedule = %plan.schedule, time_zone = %r.time_zone, "report scheduler started");
     let every = r.tick.get();

@@ -38,6 +38,21 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
     }
+
+    /// An error of the same variant and message, for each of the writers of a group transaction that failed
+    /// as a whole (driver errors cannot be cloned).
+    pub(crate) fn replicate(&self) -> StoreError {
+        let text =
+            |e: &sqlx::Error| sqlx::Error::Protocol(format!("the group transaction failed: {e}"));
+        match self {
+            StoreError::Duplicate => StoreError::Duplicate,
+            StoreError::Unavailable(e) => StoreError::Unavailable(text(e)),
+            StoreError::Migration(e) => StoreError::Other(sqlx::Error::Protocol(e.to_string())),
+            StoreError::Corrupt(s) => StoreError::Corrupt(s.clone()),
+            StoreError::Config(s) => StoreError::Config(s.clone()),
+            StoreError::Other(e) => StoreError::Other(text(e)),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -175,5 +190,17 @@ mod tests {
         let other = StoreError::from(sqlx::Error::RowNotFound);
         assert!(matches!(other, StoreError::Other(_)), "{other:?}");
         assert!(!StoreError::Duplicate.is_retryable());
+    }
+
+    #[test]
+    fn replicas_keep_the_variant() {
+        let busy = StoreError::from(sqlx::Error::PoolTimedOut);
+        assert!(busy.replicate().is_retryable());
+        assert!(matches!(
+            StoreError::Duplicate.replicate(),
+            StoreError::Duplicate
+        ));
+        let corrupt = StoreError::Corrupt("x".into()).replicate();
+        assert!(matches!(corrupt, StoreError::Corrupt(s) if s == "x"));
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::db::{Arg, DbRow, Pool, Tx, values_placeholders};
 use crate::error::StoreError;
+use crate::retention::delete_in_batches;
 use crate::store::Store;
 
 /// One recorded fact.
@@ -45,7 +46,9 @@ const BETWEEN_ALL: &str = "SELECT id, kind, organisation, document_type, occurre
 const BETWEEN_ORG: &str = "SELECT id, kind, organisation, document_type, occurred_at, attributes, \
      recorded_at FROM facts WHERE organisation = $3 AND occurred_at >= $1 AND occurred_at < $2 \
      ORDER BY occurred_at, id";
-const DELETE_BEFORE: &str = "DELETE FROM facts WHERE occurred_at < $1";
+/// One batch of [`Store::delete_facts_before`]: `$1` the cutoff, `$2` the batch size.
+const DELETE_BEFORE: &str = "DELETE FROM facts WHERE id IN \
+     (SELECT id FROM facts WHERE occurred_at < $1 LIMIT $2)";
 const COUNTS: &str = "SELECT organisation, document_type, COUNT(*) AS n FROM facts \
      WHERE kind = $1 AND occurred_at >= $2 AND occurred_at < $3 \
      GROUP BY organisation, document_type ORDER BY organisation, document_type LIMIT $4";
@@ -118,11 +121,10 @@ impl Store {
             .collect()
     }
 
-    /// Deletes the facts that occurred before `cutoff_ms`; returns how many.
+    /// Deletes the facts that occurred before `cutoff_ms`, in short batches (writers get their turn between
+    /// them: a day of facts deleted at once held SQLite's one writer lock for seconds); returns how many.
     pub async fn delete_facts_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        self.pool
-            .execute(DELETE_BEFORE, &[Arg::int(cutoff_ms)])
-            .await
+        delete_in_batches(&self.pool, DELETE_BEFORE, cutoff_ms).await
     }
 }
 

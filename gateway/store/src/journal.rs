@@ -3,6 +3,8 @@
 //! Entries name the sender, the message and the outcome (a fault name or a reason code in
 //! `detail`), never payload content; `payload_sha256` lets an auditor match a payload kept elsewhere.
 
+use std::sync::Arc;
+
 use crate::db::{Arg, DbRow, Tx, values_placeholders};
 use crate::error::StoreError;
 use crate::options::Dialect;
@@ -68,6 +70,8 @@ pub const MAX_JOURNAL_ROWS: u32 = 1000;
 /// row by row in one transaction (its driver binds parameters by name, which is quadratic in a wide
 /// statement, and a new statement shape would be parsed again).
 const CHUNK: usize = 64;
+/// Entries per command on SQLite (see `insert_statements`).
+const SQLITE_CHUNK: usize = 16;
 const COLUMNS: usize = 10;
 const INSERT_HEAD: &str = "INSERT INTO journal (at, node, sender, message_id, direction, \
      message_type, outcome, detail, payload_sha256, duration_us) ";
@@ -75,22 +79,19 @@ const SELECT_HEAD: &str = "SELECT id, at, node, sender, message_id, direction, m
      outcome, detail, payload_sha256, duration_us FROM journal WHERE 1 = 1";
 
 impl Store {
-    /// Appends `entries` (stamped with this node's name): one statement for one entry, else one
-    /// transaction.
+    /// Appends `entries` (stamped with this node's name) in the next group transaction.
     pub async fn append_journal(&self, entries: &[JournalEntry]) -> Result<(), StoreError> {
-        match entries.len() {
-            0 => Ok(()),
-            1 => {
-                let (sql, args) = insert_statement(self.node(), entries);
-                self.pool.execute(&sql, &args).await?;
-                Ok(())
-            }
-            _ => {
-                let mut tx = self.pool.begin_write().await?;
-                insert_journal(&mut tx, self.node(), entries).await?;
-                tx.commit().await
-            }
+        if entries.is_empty() {
+            return Ok(());
         }
+        let entries = Arc::new(entries.to_vec());
+        let node = self.node_name();
+        self.group
+            .write(move |tx| {
+                let (entries, node) = (Arc::clone(&entries), Arc::clone(&node));
+                Box::pin(async move { insert_journal(tx, &node, &entries).await })
+            })
+            .await
     }
 
     /// `sender`'s journal entries matching `q`, newest first. Other senders' entries are never
@@ -150,20 +151,54 @@ pub(crate) async fn insert_journal(
     node: &str,
     entries: &[JournalEntry],
 ) -> Result<(), StoreError> {
-    let wide = match tx.dialect() {
-        Dialect::Postgres => CHUNK,
-        Dialect::Sqlite => 1,
-    };
-    let mut chunks = entries.chunks_exact(wide);
-    for chunk in &mut chunks {
-        let (sql, args) = insert_statement(node, chunk);
-        tx.execute(&sql, &args).await?;
-    }
-    for entry in chunks.remainder() {
-        let (sql, args) = insert_statement(node, std::slice::from_ref(entry));
-        tx.execute(&sql, &args).await?;
+    match tx.dialect() {
+        Dialect::Postgres => {
+            let mut chunks = entries.chunks_exact(CHUNK);
+            for chunk in &mut chunks {
+                let (sql, args) = insert_statement(node, chunk);
+                tx.execute(&sql, &args).await?;
+            }
+            for entry in chunks.remainder() {
+                let (sql, args) = insert_statement(node, std::slice::from_ref(entry));
+                tx.execute(&sql, &args).await?;
+            }
+        }
+        Dialect::Sqlite => {
+            for chunk in entries.chunks(SQLITE_CHUNK) {
+                let (sql, args) = insert_statements(node, chunk);
+                tx.execute(&sql, &args).await?;
+            }
+        }
     }
     Ok(())
+}
+
+/// For SQLite: one single-row INSERT per entry, all in one text (sqlx runs a text of several statements as one
+/// command on the connection's thread, so the entries cost one round trip to it instead of one each; every
+/// statement stays narrow).
+fn insert_statements<'a>(node: &'a str, entries: &'a [JournalEntry]) -> (String, Vec<Arg<'a>>) {
+    let mut sql = String::with_capacity(entries.len() * 200);
+    for i in 0..entries.len() {
+        sql.push_str(INSERT_HEAD);
+        sql.push_str(&numbered_values(i * COLUMNS, COLUMNS));
+        sql.push_str(";\n");
+    }
+    let (_, args) = insert_statement(node, entries);
+    (sql, args)
+}
+
+/// `VALUES ($first+1, …, $first+width)`.
+pub(crate) fn numbered_values(first: usize, width: usize) -> String {
+    let mut sql = String::from("VALUES (");
+    for n in 1..=width {
+        if n > 1 {
+            sql.push_str(", ");
+        }
+        sql.push('$');
+        sql.push_str(&(first + n).to_string());
+    }
+    sql.push(')');
+    sql
 }
 
 /// One multi-row INSERT for `entries` (at most [`CHUNK`]).

@@ -39,6 +39,9 @@
 //! - `reports`: reports e-mailed to organisations: scheduled periods ([`Store::record_report_period`]),
 //!   runs leased to one node ([`Store::claim_reports`], [`Store::mark_report_sent`]) and the
 //!   streaming read of a report's facts ([`Store::report_facts`]).
+//! - `group` (internal): group commit. The hot paths' writes (accept, finish, hand-out, acknowledgement, token
+//!   issue, journal) queue as operations; a committer runs all that queued while the previous commit was in
+//!   flight in one transaction, one fsync for all, and answers each caller after the commit.
 //! - `db` (internal): the dialect dispatch (`Pool`, `Tx`, `Arg`, `DbRow`); `connect` (internal):
 //!   pool setup and the migrations embedded from `migrations/sqlite` and `migrations/postgres`.
 //! - `error`: [`StoreError`] and the classification of driver errors (retryable or not).
@@ -58,6 +61,7 @@ mod db;
 mod error;
 mod facts;
 mod format;
+mod group;
 mod journal;
 mod keys;
 mod mail_outbox;

@@ -5,6 +5,7 @@
 //! `UPDATE ... RETURNING` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL), so concurrent takers, on one
 //! node or several, never get the same response within the redelivery delay.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::db::{Arg, DbRow, Tx};
@@ -183,6 +184,13 @@ const TAKE_TYPE_POSTGRES: &str = take_response_sql!(
     " FOR UPDATE SKIP LOCKED"
 );
 
+/// Whether [`Store::take_response`] would find anything: `$1` sender, `$2` redelivery cutoff, `$3` the type.
+const PROBE_ANY: &str = "SELECT id FROM responses WHERE sender = $1 AND acked_at IS NULL \
+     AND kind <> 'purged' AND (delivered_at IS NULL OR delivered_at <= $2) LIMIT 1";
+const PROBE_TYPE: &str = "SELECT id FROM responses WHERE sender = $1 AND acked_at IS NULL \
+     AND kind <> 'purged' AND (delivered_at IS NULL OR delivered_at <= $2) \
+     AND (response_type = $3 OR request_type = $3) LIMIT 1";
+
 const ACK: &str = "UPDATE responses SET acked_at = $3, body = NULL \
      WHERE id = $1 AND sender = $2 AND acked_at IS NULL";
 const RESPONSE_EXISTS: &str = "SELECT id FROM responses WHERE id = $1 AND sender = $2";
@@ -226,17 +234,41 @@ impl Store {
             (Dialect::Postgres, false) => TAKE_ANY_POSTGRES,
             (Dialect::Postgres, true) => TAKE_TYPE_POSTGRES,
         };
-        let mut args = vec![
-            Arg::int(now),
-            Arg::text(self.node()),
+        // Most polls of a busy client find nothing yet: a plain read says so without a write.
+        let probe = [
             Arg::text(sender),
             Arg::int(cutoff),
+            Arg::Text(response_type),
         ];
-        if let Some(t) = response_type {
-            args.push(Arg::text(t));
+        let found = match response_type {
+            Some(_) => self.pool.fetch_optional(PROBE_TYPE, &probe).await?,
+            None => self.pool.fetch_optional(PROBE_ANY, &probe[..2]).await?,
+        };
+        if found.is_none() {
+            return Ok(None);
         }
-        let row = self.pool.fetch_optional(sql, &args).await?;
-        row.as_ref().map(response_from_row).transpose()
+        let node = self.node_name();
+        let wanted: Arc<(String, Option<String>)> =
+            Arc::new((sender.to_owned(), response_type.map(str::to_owned)));
+        self.group
+            .write(move |tx| {
+                let (node, wanted) = (Arc::clone(&node), Arc::clone(&wanted));
+                Box::pin(async move {
+                    let (sender, response_type) = (&wanted.0, &wanted.1);
+                    let mut args = vec![
+                        Arg::int(now),
+                        Arg::text(&node),
+                        Arg::text(sender),
+                        Arg::int(cutoff),
+                    ];
+                    if let Some(t) = response_type {
+                        args.push(Arg::text(t));
+                    }
+                    let row = tx.fetch_optional(sql, &args).await?;
+                    row.as_ref().map(response_from_row).transpose()
+                })
+            })
+            .await
     }
 
     /// Acknowledges `sender`'s response `response_id`: it is never handed out again and its body is
@@ -246,20 +278,28 @@ impl Store {
         sender: &str,
         response_id: &str,
     ) -> Result<AckOutcome, StoreError> {
-        let key = [Arg::text(response_id), Arg::text(sender)];
-        let acked = self
-            .pool
-            .execute(ACK, &[key[0], key[1], Arg::int(now_ms())])
-            .await?;
-        if acked > 0 {
-            return Ok(AckOutcome::Acked);
-        }
-        Ok(
-            match self.pool.fetch_optional(RESPONSE_EXISTS, &key).await? {
-                Some(_) => AckOutcome::AlreadyAcked,
-                None => AckOutcome::NotFound,
-            },
-        )
+        let key: Arc<(String, String)> = Arc::new((response_id.to_owned(), sender.to_owned()));
+        self.group
+            .write(move |tx| {
+                let key = Arc::clone(&key);
+                Box::pin(async move {
+                    let (id, sender) = (&key.0, &key.1);
+                    let acked = tx
+                        .execute(ACK, &[Arg::text(id), Arg::text(sender), Arg::int(now_ms())])
+                        .await?;
+                    if acked > 0 {
+                        return Ok(AckOutcome::Acked);
+                    }
+                    let exists = tx
+                        .fetch_optional(RESPONSE_EXISTS, &[Arg::text(id), Arg::text(sender)])
+                        .await?;
+                    Ok(match exists {
+                        Some(_) => AckOutcome::AlreadyAcked,
+                        None => AckOutcome::NotFound,
+                    })
+                })
+            })
+            .await
     }
 
     /// Every sender with answers waiting for an acknowledgement (delivered or not, not purged): how many, and
@@ -287,9 +327,16 @@ impl Store {
             Dialect::Sqlite => TAKE_STATUS_SQLITE,
             Dialect::Postgres => TAKE_STATUS_POSTGRES,
         };
+        let sender = Arc::<str>::from(sender);
         let row = self
-            .pool
-            .fetch_optional(sql, &[Arg::int(now_ms()), Arg::text(sender)])
+            .group
+            .write(move |tx| {
+                let sender = Arc::clone(&sender);
+                Box::pin(async move {
+                    tx.fetch_optional(sql, &[Arg::int(now_ms()), Arg::text(&sender)])
+                        .await
+                })
+            })
             .await?;
         row.map(|row| {
             Ok(StatusEvent {

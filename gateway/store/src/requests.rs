@@ -4,9 +4,10 @@
 //! plugin chain and calls [`Store::finish_request`]. If the node dies, the lease runs out and another
 //! node (or the same one after a restart) takes the request over with [`Store::claim_requests`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::db::{Arg, DbRow};
+use crate::db::{Arg, DbRow, Tx};
 use crate::error::StoreError;
 use crate::facts::{Fact, insert_facts};
 use crate::format::Format;
@@ -173,26 +174,35 @@ impl Store {
             payload_sha256: r.payload_sha256.clone(),
             duration_us: None,
         };
-        let mut tx = self.pool.begin_write().await?;
-        let args = [
-            Arg::text(&r.message_id),
-            Arg::text(&r.sender),
-            Arg::text(&r.message_type),
-            Arg::text(&r.smev_version),
-            Arg::text(r.format.as_str()),
-            Arg::opt_text(r.reference_message_id.as_ref()),
-            Arg::opt_text(r.transaction_code.as_ref()),
-            Arg::opt_text(r.reply_to.as_ref()),
-            Arg::Bool(r.test_message),
-            Arg::int(r.received_at),
-            Arg::Blob(r.payload.as_deref()),
-            Arg::opt_text(r.payload_sha256.as_ref()),
-            Arg::text(self.node()),
-            Arg::int(lease_until),
-        ];
-        tx.execute(ACCEPT, &args).await?;
-        insert_journal(&mut tx, self.node(), std::slice::from_ref(&entry)).await?;
-        tx.commit().await
+        let request = Arc::new(r.clone());
+        let node = self.node_name();
+        let entry = Arc::new(entry);
+        self.group
+            .write(move |tx| {
+                let (r, node, entry) =
+                    (Arc::clone(&request), Arc::clone(&node), Arc::clone(&entry));
+                Box::pin(async move {
+                    let args = [
+                        Arg::text(&r.message_id),
+                        Arg::text(&r.sender),
+                        Arg::text(&r.message_type),
+                        Arg::text(&r.smev_version),
+                        Arg::text(r.format.as_str()),
+                        Arg::opt_text(r.reference_message_id.as_ref()),
+                        Arg::opt_text(r.transaction_code.as_ref()),
+                        Arg::opt_text(r.reply_to.as_ref()),
+                        Arg::Bool(r.test_message),
+                        Arg::int(r.received_at),
+                        Arg::Blob(r.payload.as_deref()),
+                        Arg::opt_text(r.payload_sha256.as_ref()),
+                        Arg::text(&node),
+                        Arg::int(lease_until),
+                    ];
+                    tx.execute(ACCEPT, &args).await?;
+                    insert_journal(tx, &node, std::slice::from_ref(&*entry)).await
+                })
+            })
+            .await
     }
 
     /// Leases to this node, until now + `lease`, up to `limit` (at most [`MAX_CLAIM`]) accepted
@@ -246,48 +256,14 @@ impl Store {
     /// Errors: [`StoreError::Duplicate`] if the response, status event or a fact id exists already
     /// (then nothing is recorded).
     pub async fn finish_request(&self, f: &Finished) -> Result<FinishOutcome, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin_write().await?;
-        let args = [
-            Arg::text(&f.message_id),
-            Arg::text(self.node()),
-            Arg::int(now),
-            Arg::text(&f.sender),
-        ];
-        let Some(row) = tx.fetch_optional(FINISH, &args).await? else {
-            let outcome = match tx
-                .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
-                .await?
-            {
-                None => FinishOutcome::Unknown,
-                Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
-                    RequestStatus::Done => FinishOutcome::AlreadyDone,
-                    RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
-                },
-            };
-            // Nothing was changed: release the (SQLite) write lock at once.
-            tx.rollback().await?;
-            return Ok(outcome);
-        };
-        let request = RequestCopy {
-            message_id: &f.message_id,
-            message_type: row.get("message_type")?,
-            sender: row.get("sender")?,
-            smev_version: row.get("smev_version")?,
-            reference_message_id: row.get("reference_message_id")?,
-            transaction_code: row.get("transaction_code")?,
-            reply_to: row.get("reply_to")?,
-        };
-        if let Some(response) = &f.response {
-            insert_response(&mut tx, &request, response).await?;
-        }
-        if let Some(event) = &f.status_event {
-            insert_status_event(&mut tx, &request, event).await?;
-        }
-        insert_facts(&mut tx, &f.facts).await?;
-        insert_journal(&mut tx, self.node(), &f.journal).await?;
-        tx.commit().await?;
-        Ok(FinishOutcome::Finished)
+        let finished = Arc::new(f.clone());
+        let node = self.node_name();
+        self.group
+            .write(move |tx| {
+                let (f, node) = (Arc::clone(&finished), Arc::clone(&node));
+                Box::pin(async move { finish(tx, &node, &f).await })
+            })
+            .await
     }
 
     /// The state of `sender`'s request `message_id`; `None` if there is none (or it is another
@@ -313,6 +289,47 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// [`Store::finish_request`] inside a group transaction.
+async fn finish(tx: &mut Tx, node: &str, f: &Finished) -> Result<FinishOutcome, StoreError> {
+    let args = [
+        Arg::text(&f.message_id),
+        Arg::text(node),
+        Arg::int(now_ms()),
+        Arg::text(&f.sender),
+    ];
+    let Some(row) = tx.fetch_optional(FINISH, &args).await? else {
+        // Nothing changed: say why.
+        let lease = tx
+            .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
+            .await?;
+        return Ok(match lease {
+            None => FinishOutcome::Unknown,
+            Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
+                RequestStatus::Done => FinishOutcome::AlreadyDone,
+                RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
+            },
+        });
+    };
+    let request = RequestCopy {
+        message_id: &f.message_id,
+        message_type: row.get("message_type")?,
+        sender: row.get("sender")?,
+        smev_version: row.get("smev_version")?,
+        reference_message_id: row.get("reference_message_id")?,
+        transaction_code: row.get("transaction_code")?,
+        reply_to: row.get("reply_to")?,
+    };
+    if let Some(response) = &f.response {
+        insert_response(tx, &request, response).await?;
+    }
+    if let Some(event) = &f.status_event {
+        insert_status_event(tx, &request, event).await?;
+    }
+    insert_facts(tx, &f.facts).await?;
+    insert_journal(tx, node, &f.journal).await?;
+    Ok(FinishOutcome::Finished)
 }
 
 fn pending_from_row(row: &DbRow) -> Result<PendingRequest, StoreError> {

@@ -49,7 +49,11 @@ const DELETE_RESPONSES: &str = "DELETE FROM responses \
      WHERE (acked_at IS NOT NULL AND acked_at < $1) OR (kind = 'purged' AND created_at < $1)";
 const DELETE_STATUS_EVENTS: &str = "DELETE FROM status_events WHERE created_at < $1";
 const DELETE_REQUESTS: &str = "DELETE FROM requests WHERE status = 'done' AND finished_at < $1";
-const DELETE_JOURNAL: &str = "DELETE FROM journal WHERE at < $1";
+/// One batch of the journal's retention: `$1` the cutoff, `$2` the batch size (oldest first, by `journal_at`).
+const DELETE_JOURNAL: &str = "DELETE FROM journal WHERE id IN \
+     (SELECT id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)";
+/// Rows one batch of a large delete removes: short enough that a writer waits for it a few milliseconds.
+const DELETE_BATCH: i64 = 2_000;
 const CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
 
 impl Store {
@@ -89,14 +93,35 @@ impl Store {
             mail_forgotten: self.forget_mail(now_ms).await?,
         };
         if let Some(journal) = retention.journal {
-            let cutoff = [Arg::int(now_ms.saturating_sub(duration_ms(journal)))];
-            report.journal_deleted = pool.execute(DELETE_JOURNAL, &cutoff).await?;
+            let cutoff = now_ms.saturating_sub(duration_ms(journal));
+            report.journal_deleted = delete_in_batches(pool, DELETE_JOURNAL, cutoff).await?;
         }
         if !report.is_empty() {
             checkpoint(pool).await?;
         }
         tracing::debug!(?report, "store sweep");
         Ok(report)
+    }
+}
+
+/// Runs `sql` (a delete of at most `$2` rows older than `$1`) until it deletes fewer than a batch; returns
+/// how many rows went. Each batch is its own statement, so on SQLite writers waiting at the write gate get
+/// their turn between batches, and on PostgreSQL no transaction holds many row locks.
+pub(crate) async fn delete_in_batches(
+    pool: &Pool,
+    sql: &str,
+    cutoff_ms: i64,
+) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let n = pool
+            .execute(sql, &[Arg::int(cutoff_ms), Arg::int(DELETE_BATCH)])
+            .await?;
+        total += n;
+        if n < DELETE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
     }
 }
 

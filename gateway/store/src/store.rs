@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::connect;
 use crate::db::Pool;
 use crate::error::StoreError;
+use crate::group::GroupCommit;
 use crate::options::{Dialect, Retention, StoreOptions};
 
 /// The gateway's persistent state on SQLite or PostgreSQL.
@@ -15,6 +16,8 @@ use crate::options::{Dialect, Retention, StoreOptions};
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// The hot paths' writes, committed in groups (see `group`).
+    pub(crate) group: GroupCommit,
     node: Arc<str>,
     retention: Retention,
 }
@@ -28,7 +31,14 @@ impl Store {
     pub async fn connect(url: &str, opts: StoreOptions) -> Result<Store, StoreError> {
         let pool = connect::open(url, &opts).await?;
         tracing::debug!(dialect = ?pool.dialect(), node = %opts.node, "store connected");
+        let lanes = match pool.dialect() {
+            // One writer at a time: a second lane would only wait for the write gate.
+            Dialect::Sqlite => 1,
+            // Batches overlap; each lane holds a connection while it commits, so leave most to the readers.
+            Dialect::Postgres => (opts.max_connections as usize / 3).clamp(1, 8),
+        };
         Ok(Store {
+            group: GroupCommit::start(pool.clone(), lanes),
             pool,
             node: Arc::from(opts.node),
             retention: opts.retention,
@@ -43,6 +53,11 @@ impl Store {
     /// This node's name (from [`StoreOptions::node`]).
     pub fn node(&self) -> &str {
         &self.node
+    }
+
+    /// This node's name, shared (for operations that own their data).
+    pub(crate) fn node_name(&self) -> Arc<str> {
+        Arc::clone(&self.node)
     }
 
     /// The retention periods [`Store::sweep`] applies.

@@ -5,7 +5,9 @@
 //! id still answers "expired" rather than "unknown" until `tombstone_until`, then the row is deleted.
 //! One live token per subject and scope: a second issue for the same subject returns the first.
 
-use crate::db::{Arg, DbRow};
+use std::sync::Arc;
+
+use crate::db::{Arg, DbRow, Tx};
 use crate::error::StoreError;
 use crate::store::{Store, now_ms};
 
@@ -132,32 +134,13 @@ impl Store {
 
     /// One attempt of [`Store::token_issue`]; `None` if the conflicting token could not be read.
     async fn try_issue(&self, t: &NewToken, now_ms: i64) -> Result<Option<Token>, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
-        if let Some(subject) = &t.subject_hash {
-            let args = [Arg::text(&t.scope), Arg::text(subject), Arg::int(now_ms)];
-            tx.execute(BURY_SUBJECT, &args).await?;
-        }
-        let args = [
-            Arg::text(&t.scope),
-            Arg::text(&t.id),
-            Arg::opt_text(t.subject_hash.as_ref()),
-            Arg::Blob(t.data.as_deref()),
-            Arg::int(t.issued_at),
-            Arg::int(t.expires_at),
-            Arg::int(t.tombstone_until),
-        ];
-        let token = match (tx.fetch_optional(ISSUE, &args).await?, &t.subject_hash) {
-            (Some(row), _) => Some(token_from_row(&row)?),
-            (None, Some(subject)) => {
-                let args = [Arg::text(&t.scope), Arg::text(subject), Arg::int(now_ms)];
-                let row = tx.fetch_optional(BY_SUBJECT, &args).await?;
-                row.as_ref().map(token_from_row).transpose()?
-            }
-            // Without a subject the insert cannot skip a conflict: it inserted or failed.
-            (None, None) => None,
-        };
-        tx.commit().await?;
-        Ok(token)
+        let t = Arc::new(t.clone());
+        self.group
+            .write(move |tx| {
+                let t = Arc::clone(&t);
+                Box::pin(async move { issue(tx, &t, now_ms).await })
+            })
+            .await
     }
 
     /// Makes token `id` of `scope` a tombstone now: its data and subject are erased and it reads as
@@ -167,6 +150,35 @@ impl Store {
         self.pool.execute(EXPIRE, &args).await?;
         Ok(())
     }
+}
+
+/// One attempt of [`Store::token_issue`] inside a group transaction.
+async fn issue(tx: &mut Tx, t: &NewToken, now_ms: i64) -> Result<Option<Token>, StoreError> {
+    if let Some(subject) = &t.subject_hash {
+        let args = [Arg::text(&t.scope), Arg::text(subject), Arg::int(now_ms)];
+        tx.execute(BURY_SUBJECT, &args).await?;
+    }
+    let args = [
+        Arg::text(&t.scope),
+        Arg::text(&t.id),
+        Arg::opt_text(t.subject_hash.as_ref()),
+        Arg::Blob(t.data.as_deref()),
+        Arg::int(t.issued_at),
+        Arg::int(t.expires_at),
+        Arg::int(t.tombstone_until),
+    ];
+    Ok(
+        match (tx.fetch_optional(ISSUE, &args).await?, &t.subject_hash) {
+            (Some(row), _) => Some(token_from_row(&row)?),
+            (None, Some(subject)) => {
+                let args = [Arg::text(&t.scope), Arg::text(subject), Arg::int(now_ms)];
+                let row = tx.fetch_optional(BY_SUBJECT, &args).await?;
+                row.as_ref().map(token_from_row).transpose()?
+            }
+            // Without a subject the insert cannot skip a conflict: it inserted or failed.
+            (None, None) => None,
+        },
+    )
 }
 
 fn token_from_row(row: &DbRow) -> Result<Token, StoreError> {

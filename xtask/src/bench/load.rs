@@ -21,6 +21,7 @@ pub struct LoadReport {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
+    pub max_ms: f64,
     pub errors: f64,
 }
 
@@ -42,6 +43,32 @@ pub struct Loads {
     pub verify_half_rate: Option<(f64, LoadReport)>,
     /// Resident memory after the first and the second count of SOAP cycles (SQLite), MiB.
     pub rss_cycles: Option<(u64, f64, u64, f64)>,
+    /// The same measurements on an empty and on a grown store, per dialect.
+    pub grown: Vec<Grown>,
+}
+
+/// (b), (c) and a one-day `find` on a store as the load runs left it and after it was filled with the
+/// journal and facts of months; then (c) while the retention deletes the oldest day of facts.
+#[derive(Debug, Clone)]
+pub struct Grown {
+    pub dialect: &'static str,
+    pub journal_rows: u64,
+    pub fact_rows: u64,
+    pub fill_seconds: f64,
+    pub empty: Trio,
+    pub grown: Trio,
+    /// (c) while the oldest day of facts is deleted: the load's report, the rows deleted and how long it took.
+    pub during_delete: LoadReport,
+    pub deleted: u64,
+    pub delete_seconds: f64,
+}
+
+/// (b), (c) and `find`.
+#[derive(Debug, Clone)]
+pub struct Trio {
+    pub verify: LoadReport,
+    pub cycle: LoadReport,
+    pub find: LoadReport,
 }
 
 fn loadgen(addr: SocketAddr, plan: Plan, args: &[&str]) -> Result<LoadReport> {
@@ -74,6 +101,7 @@ fn loadgen(addr: SocketAddr, plan: Plan, args: &[&str]) -> Result<LoadReport> {
         p50_ms: f("p50_ms"),
         p99_ms: f("p99_ms"),
         p999_ms: f("p999_ms"),
+        max_ms: f("max_ms"),
         errors: f("errors"),
     };
     eprintln!(
@@ -221,6 +249,145 @@ fn start_gateway(config: &Path) -> Result<Proc> {
     Err("the gateway did not become ready".into())
 }
 
+/// Issues a QR for `snils` and returns the body of a `VerifyQrRequest` of it.
+fn verify_body(addr: SocketAddr, snils: &str) -> Result<String> {
+    let (status, body) = post_json(
+        addr,
+        "/api/v1/messages",
+        TOKEN,
+        &format!(
+            r#"{{"type": "{{urn://gateway/svo-status/1.0}}IssueQrRequest", "payload": {{"snils": "{snils}"}}}}"#
+        ),
+    )?;
+    let guid = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("payload")?.get("guid")?.as_str().map(str::to_owned))
+        .ok_or_else(|| format!("issuing a QR failed: {status} {body}"))?;
+    Ok(format!(
+        r#"{{"type": "{{urn://gateway/svo-status/1.0}}VerifyQrRequest", "payload": {{"qr": "{guid}"}}}}"#
+    ))
+}
+
+fn json_args(body: &str) -> [&str; 8] {
+    [
+        "--scenario",
+        "json",
+        "--path",
+        "/api/v1/messages",
+        "--token",
+        TOKEN,
+        "--body",
+        body,
+    ]
+}
+
+/// The body of a `find` over one whole day: the day before yesterday (UTC), newest 100 entries.
+fn find_body() -> String {
+    let day = |offset: &str| {
+        Command::new("date")
+            .args(["-u", "-d", offset, "+%Y-%m-%dT00:00:00Z"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    format!(
+        r#"{{"from": "{}", "to": "{}", "limit": 100}}"#,
+        day("2 days ago"),
+        day("1 day ago")
+    )
+}
+
+/// (b), (c) and `find` against `gw`.
+fn trio(addr: SocketAddr, plan: Plan, verify: &str) -> Result<Trio> {
+    Ok(Trio {
+        verify: loadgen(addr, plan, &json_args(verify))?,
+        cycle: loadgen(addr, plan, &["--scenario", "soap-cycle", "--token", TOKEN])?,
+        find: trio_find(addr, plan)?,
+    })
+}
+
+/// Rows of the grown store: 10 million journal entries and 10 million facts over 90 days (a tenth in a
+/// quick run is still far more than the load runs leave).
+fn grown_rows(plan: Plan) -> u64 {
+    if plan.quick { 200_000 } else { 10_000_000 }
+}
+
+/// Fills the store at `url` (its gateway stopped) and returns how long it took.
+fn fill(url: &str, rows: u64) -> Result<f64> {
+    let out = Command::new(release_bin("store-fill"))
+        .args(["--url", url, "fill", "--sender", "BENCH", "--days", "90"])
+        .args(["--journal", &rows.to_string(), "--facts", &rows.to_string()])
+        .output()
+        .map_err(|e| format!("store-fill: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "store-fill failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("store-fill: {e}"))?;
+    let seconds = v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+    eprintln!("xtask: filled {url} with {rows} journal entries and {rows} facts in {seconds:.0} s");
+    Ok(seconds)
+}
+
+/// (c) under load while the oldest day of facts is deleted by the store's retention (in another process, as
+/// the retention job of another node would).
+fn cycle_during_delete(addr: SocketAddr, url: &str, plan: Plan) -> Result<(LoadReport, u64, f64)> {
+    let url = url.to_owned();
+    let warmup = plan.warmup;
+    let deleter = std::thread::spawn(move || -> Result<(u64, f64)> {
+        // Start deleting once the load is measured.
+        std::thread::sleep(std::time::Duration::from_secs_f64(warmup + 0.5));
+        let out = Command::new(release_bin("store-fill"))
+            .args(["--url", &url, "delete-day"])
+            .output()
+            .map_err(|e| format!("store-fill: {e}"))?;
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("store-fill delete-day: {e}"))?;
+        Ok((
+            v.get("deleted").and_then(Value::as_u64).unwrap_or(0),
+            v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0),
+        ))
+    });
+    let report = loadgen(addr, plan, &["--scenario", "soap-cycle", "--token", TOKEN])?;
+    let (deleted, seconds) = deleter.join().map_err(|_| "the deleter panicked")??;
+    eprintln!(
+        "xtask: deleted {deleted} facts in {seconds:.2} s under load; the load's longest request {:.1} ms",
+        report.max_ms
+    );
+    Ok((report, deleted, seconds))
+}
+
+/// The grown-store phase on `url` whose gateway (`config`) was just measured as `empty` and stopped.
+fn grown_phase(
+    dialect: &'static str,
+    config: &Path,
+    url: &str,
+    plan: Plan,
+    empty: Trio,
+    snils: &str,
+) -> Result<Grown> {
+    let rows = grown_rows(plan);
+    let fill_seconds = fill(url, rows)?;
+    let gw = start_gateway(config)?;
+    let verify = verify_body(gw.addr, snils)?;
+    let grown = trio(gw.addr, plan, &verify)?;
+    let (during_delete, deleted, delete_seconds) = cycle_during_delete(gw.addr, url, plan)?;
+    drop(gw);
+    Ok(Grown {
+        dialect,
+        journal_rows: rows,
+        fact_rows: rows,
+        fill_seconds,
+        empty,
+        grown,
+        during_delete,
+        deleted,
+        delete_seconds,
+    })
+}
+
 /// Runs the load phase.
 pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
     let bare = Proc::start_printing_addr(
@@ -251,67 +418,28 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
     let _sim = Proc::start(sim_cmd, sim_addr, "registry-sim")?;
 
     let mut paths = Vec::new();
+    let mut grown = Vec::new();
     let sqlite_url = format!("sqlite://{}", tmp.join("bench.db").display());
     let config = gateway_config(&tmp, built, &sqlite_url, sim_addr)?;
     let gw = start_gateway(&config)?;
 
     // (b) verification of a live token.
-    let (status, body) = post_json(
-        gw.addr,
-        "/api/v1/messages",
-        TOKEN,
-        &format!(
-            r#"{{"type": "{{urn://gateway/svo-status/1.0}}IssueQrRequest", "payload": {{"snils": "{}"}}}}"#,
-            people[0]
-        ),
-    )?;
-    let guid = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("payload")?.get("guid")?.as_str().map(str::to_owned))
-        .ok_or_else(|| format!("issuing a QR failed: {status} {body}"))?;
-    let verify = format!(
-        r#"{{"type": "{{urn://gateway/svo-status/1.0}}VerifyQrRequest", "payload": {{"qr": "{guid}"}}}}"#
-    );
-    let b = loadgen(
-        gw.addr,
-        plan,
-        &[
-            "--scenario",
-            "json",
-            "--path",
-            "/api/v1/messages",
-            "--token",
-            TOKEN,
-            "--body",
-            &verify,
-        ],
-    )?;
+    let verify = verify_body(gw.addr, &people[0])?;
+    let b = loadgen(gw.addr, plan, &json_args(&verify))?;
     let half = b.rate / 2.0;
-    let b_half = loadgen(
-        gw.addr,
-        plan,
-        &[
-            "--scenario",
-            "json",
-            "--path",
-            "/api/v1/messages",
-            "--token",
-            TOKEN,
-            "--body",
-            &verify,
-            "--rate",
-            &format!("{half:.0}"),
-        ],
-    )?;
+    let rate = format!("{half:.0}");
+    let mut paced = json_args(&verify).to_vec();
+    paced.extend(["--rate", &rate]);
+    let b_half = loadgen(gw.addr, plan, &paced)?;
     paths.push(PathResult {
         label: "(b) JSON VerifyQrRequest, live token".into(),
-        report: b,
+        report: b.clone(),
         rss_mib: Some(gw.rss_mib()),
     });
 
     // (d) issuing QR codes for new citizens: a showcase call and a token write each.
     let snils_file = tmp.join("snils.txt");
-    std::fs::write(&snils_file, people[1..].join("\n")).map_err(|e| e.to_string())?;
+    std::fs::write(&snils_file, people[3..].join("\n")).map_err(|e| e.to_string())?;
     let d = loadgen(
         gw.addr,
         plan,
@@ -332,7 +460,7 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
         rss_mib: Some(gw.rss_mib()),
     });
 
-    // (c) the SOAP cycle on SQLite, then the memory over a long run.
+    // (c) the SOAP cycle on SQLite, and find.
     let c = loadgen(
         gw.addr,
         plan,
@@ -340,9 +468,16 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
     )?;
     paths.push(PathResult {
         label: "(c) SOAP SendRequest → GetResponse → Ack, SQLite".into(),
-        report: c,
+        report: c.clone(),
         rss_mib: Some(gw.rss_mib()),
     });
+    let empty = Trio {
+        verify: b,
+        cycle: c,
+        find: trio_find(gw.addr, plan)?,
+    };
+
+    // The memory over a long run.
     let (first, second) = plan.rss_cycles;
     let long = |n: u64| {
         loadgen(
@@ -367,22 +502,35 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
     long(second - first)?;
     let rss_second = gw.rss_mib().0;
     drop(gw);
+    grown.push(grown_phase(
+        "SQLite",
+        &config,
+        &sqlite_url,
+        plan,
+        empty,
+        &people[1],
+    )?);
 
-    // (c) on PostgreSQL.
+    // (c) on PostgreSQL, then its grown store.
     let db = TestDatabase::create()?;
     let config = gateway_config(&tmp, built, &db.url, sim_addr)?;
     let gw = start_gateway(&config)?;
-    let c_pg = loadgen(
-        gw.addr,
-        plan,
-        &["--scenario", "soap-cycle", "--token", TOKEN],
-    )?;
+    let verify = verify_body(gw.addr, &people[0])?;
+    let empty = trio(gw.addr, plan, &verify)?;
     paths.push(PathResult {
         label: "(c) SOAP SendRequest → GetResponse → Ack, PostgreSQL".into(),
-        report: c_pg,
+        report: empty.cycle.clone(),
         rss_mib: Some(gw.rss_mib()),
     });
     drop(gw);
+    grown.push(grown_phase(
+        "PostgreSQL",
+        &config,
+        &db.url,
+        plan,
+        empty,
+        &people[2],
+    )?);
     drop(db);
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(Loads {
@@ -390,7 +538,27 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
         paths,
         verify_half_rate: Some((half, b_half)),
         rss_cycles: Some((first, rss_first, second, rss_second)),
+        grown,
     })
+}
+
+/// `find` over one day against `addr`.
+fn trio_find(addr: SocketAddr, plan: Plan) -> Result<LoadReport> {
+    let find = find_body();
+    loadgen(
+        addr,
+        plan,
+        &[
+            "--scenario",
+            "json",
+            "--path",
+            "/api/v1/find",
+            "--token",
+            TOKEN,
+            "--body",
+            &find,
+        ],
+    )
 }
 
 #[cfg(test)]

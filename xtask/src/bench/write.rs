@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::Plan;
-use super::load::{LoadReport, Loads};
+use super::load::{Grown, LoadReport, Loads};
 use super::micro::Micro;
 use crate::Result;
 
@@ -89,6 +89,7 @@ pub fn performance_md(
             "> **Quick run**: short durations, for checking the harness; not numbers to quote.\n"
         );
     }
+    targets(&mut out, path, micro, loads, reports.as_deref());
     let _ = writeln!(out, "## Load\n");
     let _ = writeln!(
         out,
@@ -143,6 +144,9 @@ pub fn performance_md(
         let _ = writeln!(out, "| `{}` | {t} |", m.id);
     }
     let _ = writeln!(out);
+    for g in &loads.grown {
+        grown(&mut out, g);
+    }
     if let Some(r) = reports {
         let _ = writeln!(out, "## Reports\n\n```text\n{}\n```\n", r.trim());
     }
@@ -154,4 +158,220 @@ pub fn performance_md(
         );
     }
     std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// One row of the report benchmark's table: (tick seconds, peak MiB) of the scenario whose label starts with
+/// `label` (`1000 × 1000`, `1 × 1000000`).
+fn report_row(reports: Option<&str>, label: &str) -> Option<(f64, f64)> {
+    let line = reports?
+        .lines()
+        .find(|l| l.trim_start_matches('|').trim_start().starts_with(label))?;
+    let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+    Some((cells.get(5)?.parse().ok()?, cells.get(6)?.parse().ok()?))
+}
+
+/// The "before / after" table of issue 14's targets: before from `performance-baseline.json` (the last full run
+/// before the work), after from this run.
+fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, reports: Option<&str>) {
+    let baseline: serde_json::Value =
+        std::fs::read_to_string(path.with_file_name("performance-baseline.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+    let before = |key: &str| baseline.get(key).and_then(serde_json::Value::as_f64);
+    let path_of = |label: &str| {
+        loads
+            .paths
+            .iter()
+            .find(|p| p.label.starts_with(label))
+            .map(|p| &p.report)
+    };
+    let mut rows: Vec<(String, String, String, Option<bool>)> = Vec::new();
+    let rate_p99 = |r: Option<&LoadReport>, rate: f64, p99: f64| -> (String, Option<bool>) {
+        match r {
+            Some(r) => (
+                format!("{:.0}/s, p99 {:.1} ms", r.rate, r.p99_ms),
+                Some(r.rate >= rate && r.p99_ms <= p99),
+            ),
+            None => ("—".into(), None),
+        }
+    };
+    let was = |rate: &str, p99: &str| match (before(rate), before(p99)) {
+        (Some(r), Some(p)) => format!("{r:.0}/s, p99 {p:.1} ms"),
+        _ => "—".into(),
+    };
+    let (now, met) = rate_p99(
+        path_of("(c) SOAP SendRequest → GetResponse → Ack, SQLite"),
+        4000.0,
+        20.0,
+    );
+    rows.push((
+        "1. SOAP cycle, SQLite: ≥ 4,000/s, p99 ≤ 20 ms".into(),
+        was("cycle_sqlite_rate", "cycle_sqlite_p99_ms"),
+        now,
+        met,
+    ));
+    let (now, met) = rate_p99(
+        path_of("(c) SOAP SendRequest → GetResponse → Ack, PostgreSQL"),
+        4000.0,
+        20.0,
+    );
+    rows.push((
+        "1. SOAP cycle, PostgreSQL: ≥ 4,000/s, p99 ≤ 20 ms".into(),
+        was("cycle_postgres_rate", "cycle_postgres_p99_ms"),
+        now,
+        met,
+    ));
+    let (now, met) = rate_p99(path_of("(d)"), 5000.0, 20.0);
+    rows.push((
+        "2. Issue path (d): ≥ 5,000/s, p99 ≤ 20 ms".into(),
+        was("issue_rate", "issue_p99_ms"),
+        now,
+        met,
+    ));
+    let invoke = micro
+        .iter()
+        .find(|m| m.id == "invoke/echo_json")
+        .map(|m| m.median_ns / 1e3);
+    rows.push((
+        "3. Plugin instantiate + call (trivial plugin): ≤ 10 µs median".into(),
+        before("invoke_echo_json_us").map_or("—".into(), |v| format!("{v:.1} µs")),
+        invoke.map_or("—".into(), |v| format!("{v:.1} µs")),
+        invoke.map(|v| v <= 10.0),
+    ));
+    let share = path_of("(b)").map(|b| b.rate / loads.bare.rate.max(1.0) * 100.0);
+    rows.push((
+        "3. (b) of bare hyper: ≥ 30 %".into(),
+        match (before("verify_rate"), before("bare_rate")) {
+            (Some(v), Some(b)) => format!("{:.0} %", v / b * 100.0),
+            _ => "—".into(),
+        },
+        share.map_or("—".into(), |s| format!("{s:.0} %")),
+        share.map(|s| s >= 30.0),
+    ));
+    let half = loads.verify_half_rate.as_ref().map(|(_, r)| r.p99_ms);
+    rows.push((
+        "3. (b) at half its rate: p99 ≤ 2 ms".into(),
+        before("verify_half_rate_p99_ms").map_or("—".into(), |v| format!("{v:.2} ms")),
+        half.map_or("—".into(), |v| format!("{v:.2} ms")),
+        half.map(|v| v <= 2.0),
+    ));
+    for g in &loads.grown {
+        let worst = [
+            ratio_rate(&g.empty.verify, &g.grown.verify),
+            ratio_rate(&g.empty.cycle, &g.grown.cycle),
+            ratio_rate(&g.empty.find, &g.grown.find),
+        ]
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+        rows.push((
+            format!(
+                "4. {}: (b), (c), find on a grown store within 10 % of empty",
+                g.dialect
+            ),
+            "not measured".into(),
+            format!("worst {:.0} % of empty", worst * 100.0),
+            Some(worst >= 0.9),
+        ));
+        rows.push((
+            format!(
+                "4. {}: a day of facts deleted, writers held ≤ 100 ms",
+                g.dialect
+            ),
+            "not measured".into(),
+            format!(
+                "{} facts in {:.1} s; longest (c) request {:.0} ms (without deletion {:.0} ms)",
+                g.deleted, g.delete_seconds, g.during_delete.max_ms, g.grown.cycle.max_ms
+            ),
+            Some(g.during_delete.max_ms <= 100.0),
+        ));
+    }
+    let many = report_row(reports, "1000 × 1000");
+    rows.push((
+        "5. Reports, 1,000 organisations × 1,000 facts: ≤ 10 s".into(),
+        before("reports_1000x1000_s").map_or("—".into(), |v| format!("{v:.1} s")),
+        many.map_or("—".into(), |(s, _)| format!("{s:.1} s")),
+        many.map(|(s, _)| s <= 10.0),
+    ));
+    let one = report_row(reports, "1 × 1000000");
+    rows.push((
+        "5. Reports, one organisation × 1,000,000 facts: ≤ 5 s, ≤ 150 MiB".into(),
+        match (
+            before("reports_1x1000000_s"),
+            before("reports_1x1000000_peak_mib"),
+        ) {
+            (Some(s), Some(m)) => format!("{s:.2} s, {m:.0} MiB"),
+            _ => "—".into(),
+        },
+        one.map_or("—".into(), |(s, m)| format!("{s:.2} s, {m:.0} MiB")),
+        one.map(|(s, m)| s <= 5.0 && m <= 150.0),
+    ));
+    let _ = writeln!(out, "## Targets (issue 14)\n");
+    let _ = writeln!(
+        out,
+        "Before: {}. After: this run.\n",
+        baseline
+            .get("source")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("no baseline file")
+    );
+    let _ = writeln!(out, "| target | before | after | met |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for (target, before, after, met) in rows {
+        let met = match met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "—",
+        };
+        let _ = writeln!(out, "| {target} | {before} | {after} | {met} |");
+    }
+    let _ = writeln!(out);
+}
+
+/// `grown.rate / empty.rate`.
+fn ratio_rate(empty: &LoadReport, grown: &LoadReport) -> f64 {
+    if empty.rate > 0.0 {
+        grown.rate / empty.rate
+    } else {
+        0.0
+    }
+}
+
+/// The grown-store section of one dialect.
+fn grown(out: &mut String, g: &Grown) {
+    let _ = writeln!(
+        out,
+        "## A grown store: {}\n\nThe store as the load runs left it, then filled with {} journal entries and {} scan \
+         facts over 90 days ({:.0} s), measured again; then (c) while the oldest day of facts ({} rows) was \
+         deleted by the store's retention in another process ({:.1} s).\n",
+        g.dialect, g.journal_rows, g.fact_rows, g.fill_seconds, g.deleted, g.delete_seconds
+    );
+    let _ = writeln!(
+        out,
+        "| measurement | empty: per second, p99 ms | grown: per second, p99 ms | grown / empty |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    for (label, e, gr) in [
+        ("(b) JSON VerifyQrRequest", &g.empty.verify, &g.grown.verify),
+        ("(c) SOAP cycle", &g.empty.cycle, &g.grown.cycle),
+        ("find over one day", &g.empty.find, &g.grown.find),
+    ] {
+        let _ = writeln!(
+            out,
+            "| {label} | {:.0}, {:.2} | {:.0}, {:.2} | {:.0} % |",
+            e.rate,
+            e.p99_ms,
+            gr.rate,
+            gr.p99_ms,
+            ratio_rate(e, gr) * 100.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| (c) while a day of facts is deleted | | {:.0}, {:.2} (longest {:.0} ms) | {:.0} % |\n",
+        g.during_delete.rate,
+        g.during_delete.p99_ms,
+        g.during_delete.max_ms,
+        ratio_rate(&g.grown.cycle, &g.during_delete) * 100.0
+    );
 }

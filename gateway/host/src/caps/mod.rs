@@ -4,7 +4,7 @@
 //! - Delegated to the gateway's [`HostServices`](crate::HostServices): `tokens`, `registry`, `crypto`,
 //!   `xml_schema`, `store` (tags hashed here first) and `mail` (checked here first).
 //! - Implemented here: `facts` (buffered in the store, returned with the outcome), `attachments` (the request's
-//!   references; files attached to the reply, buffered like facts), `qr` (PNG and SVG), `ids`
+//!   references; files attached to the reply, buffered like facts), `qr` (PNG and SVG; the mask chosen in `qr_matrix`), `ids`
 //!   (UUID v4, unix ms clock), `log` (to `tracing`, target `plugin`, identifiers masked), `config` (the plugin's
 //!   config JSON).
 
@@ -16,6 +16,7 @@ mod ids;
 mod log;
 mod mail;
 mod qr;
+pub(crate) mod qr_matrix;
 mod registry;
 mod store;
 mod tokens;
