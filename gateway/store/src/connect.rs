@@ -42,6 +42,15 @@ pub(crate) async fn open(url: &str, opts: &StoreOptions) -> Result<Pool, StoreEr
     Ok(pool)
 }
 
+/// The file of a SQLite URL (none for PostgreSQL and for in-memory databases).
+pub(crate) fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") || is_sqlite_memory(url) {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
+}
+
 /// The part of a URL before `:` (never the credentials that may follow it).
 fn scheme_of(url: &str) -> &str {
     url.split_once(':').map_or("(none)", |(scheme, _)| scheme)

@@ -18,6 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::StoreError;
 use crate::options::Dialect;
+use crate::raw::{OwnedRow, RawSqlite, Value};
 
 /// One bound parameter.
 #[derive(Debug, Clone, Copy)]
@@ -71,10 +72,60 @@ where
     query
 }
 
-/// A row of either dialect.
+/// A row of either dialect, or of the group committer's own SQLite connection (`raw`).
 pub(crate) enum DbRow {
     Sqlite(SqliteRow),
     Postgres(PgRow),
+    Owned(OwnedRow),
+}
+
+/// A Rust value read from a [`Value`] of the group committer's own connection, as sqlx would decode it.
+pub(crate) trait FromValue: Sized {
+    /// `None` when the value is not of this type.
+    fn from_value(value: &Value) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(value: &Value) -> Option<Self> {
+        i64::from_value(value).map(|n| n != 0)
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Blob(b) => Some(b.clone()),
+            Value::Text(t) => Some(t.clone().into_bytes()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Null => Some(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
 }
 
 impl DbRow {
@@ -85,11 +136,17 @@ impl DbRow {
         T: for<'r> Decode<'r, Sqlite>
             + Type<Sqlite>
             + for<'r> Decode<'r, Postgres>
-            + Type<Postgres>,
+            + Type<Postgres>
+            + FromValue,
     {
         let value = match self {
             DbRow::Sqlite(row) => row.try_get(col),
             DbRow::Postgres(row) => row.try_get(col),
+            DbRow::Owned(row) => {
+                return row.value(col).and_then(T::from_value).ok_or_else(|| {
+                    StoreError::Corrupt(format!("column {col}: missing or of another type"))
+                });
+            }
         };
         value.map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
     }
@@ -125,7 +182,7 @@ impl WriteGate {
     }
 
     /// Waits for this writer's turn, which lasts as long as the permit is held.
-    async fn enter(&self) -> Result<OwnedSemaphorePermit, StoreError> {
+    pub(crate) async fn enter(&self) -> Result<OwnedSemaphorePermit, StoreError> {
         match tokio::time::timeout(self.wait, Arc::clone(&self.permit).acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_closed)) => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
@@ -229,6 +286,14 @@ impl Pool {
         })
     }
 
+    /// The SQLite write gate (none on PostgreSQL).
+    pub(crate) fn write_gate(&self) -> Option<&WriteGate> {
+        match self {
+            Pool::Sqlite(_, gate) => Some(gate),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub(crate) async fn close(&self) {
         match self {
@@ -255,21 +320,81 @@ impl From<PgRow> for DbRow {
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>, OwnedSemaphorePermit),
     Postgres(Transaction<'static, Postgres>),
+    /// A transaction of the group committer's own SQLite connection (see `raw`).
+    Raw(RawTx),
+}
+
+/// An open transaction on the group committer's own SQLite connection, holding the writer's turn. Dropped
+/// without [`Tx::commit`], it rolls back.
+pub(crate) struct RawTx {
+    conn: Arc<std::sync::Mutex<RawSqlite>>,
+    _turn: OwnedSemaphorePermit,
+    open: bool,
+}
+
+impl RawTx {
+    /// Waits for the writer's turn at `gate`, then begins an immediate transaction on `conn`.
+    pub(crate) async fn begin(
+        conn: &Arc<std::sync::Mutex<RawSqlite>>,
+        gate: &WriteGate,
+    ) -> Result<Tx, StoreError> {
+        let turn = gate.enter().await?;
+        lock(conn).exec_plain("BEGIN IMMEDIATE")?;
+        Ok(Tx::Raw(RawTx {
+            conn: Arc::clone(conn),
+            _turn: turn,
+            open: true,
+        }))
+    }
+
+    fn end(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.open = false;
+        let mut conn = lock(&self.conn);
+        let done = conn.exec_plain(sql);
+        if done.is_err() {
+            // A failed COMMIT may leave the transaction open: end it, so that the next batch can begin.
+            let _ = conn.exec_plain("ROLLBACK");
+        }
+        done
+    }
+}
+
+impl Drop for RawTx {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.end("ROLLBACK");
+        }
+    }
+}
+
+/// The connection, also when a panic poisoned its lock (SQLite's own state is whole after any call).
+fn lock(conn: &std::sync::Mutex<RawSqlite>) -> std::sync::MutexGuard<'_, RawSqlite> {
+    conn.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Tx {
     /// The dialect of this transaction.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(..) => Dialect::Sqlite,
+            Tx::Sqlite(..) | Tx::Raw(_) => Dialect::Sqlite,
             Tx::Postgres(_) => Dialect::Postgres,
         }
     }
 
     /// Runs one statement; returns the number of rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
-        use Tx as Target;
-        let done = dispatch!(self, tx => bind(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected());
+        let done = match self {
+            Tx::Sqlite(tx, _) => bind(sqlx::query(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(tx) => bind(sqlx::query(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Raw(raw) => lock(&raw.conn).execute(sql, args)?,
+        };
         Ok(done)
     }
 
@@ -279,12 +404,17 @@ impl Tx {
         sql: &str,
         args: &[Arg<'_>],
     ) -> Result<Option<DbRow>, StoreError> {
-        use Tx as Target;
-        let row = dispatch!(self, tx => bind(sqlx::query(sql), args)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(DbRow::from));
-        Ok(row)
+        Ok(match self {
+            Tx::Sqlite(tx, _) => bind(sqlx::query(sql), args)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(DbRow::from),
+            Tx::Postgres(tx) => bind(sqlx::query(sql), args)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(DbRow::from),
+            Tx::Raw(raw) => lock(&raw.conn).fetch_optional(sql, args)?.map(DbRow::Owned),
+        })
     }
 
     /// Rolls the transaction back now (dropping it also rolls back, but later).
@@ -292,6 +422,7 @@ impl Tx {
         match self {
             Tx::Sqlite(tx, _turn) => tx.rollback().await?,
             Tx::Postgres(tx) => tx.rollback().await?,
+            Tx::Raw(mut raw) => raw.end("ROLLBACK")?,
         }
         Ok(())
     }
@@ -301,6 +432,7 @@ impl Tx {
         match self {
             Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Raw(mut raw) => raw.end("COMMIT")?,
         }
         Ok(())
     }

@@ -39,6 +39,23 @@ impl StoreError {
         matches!(self, StoreError::Unavailable(_))
     }
 
+    /// The store error of a SQLite failure reported by its extended result code (the group committer's own
+    /// connection, which does not go through sqlx).
+    pub(crate) fn from_sqlite(extended: i32, message: String) -> StoreError {
+        const CONSTRAINT_PRIMARYKEY: i32 = 1555;
+        const CONSTRAINT_UNIQUE: i32 = 2067;
+        if matches!(extended, CONSTRAINT_PRIMARYKEY | CONSTRAINT_UNIQUE) {
+            return StoreError::Duplicate;
+        }
+        let error = sqlx::Error::Protocol(format!("SQLite error {extended}: {message}"));
+        match classify_sqlite(extended) {
+            Class::Duplicate => StoreError::Duplicate,
+            Class::Transient => StoreError::Unavailable(error),
+            Class::Corrupt => StoreError::Corrupt(message),
+            Class::Other => StoreError::Other(error),
+        }
+    }
+
     /// An error of the same variant and message, for each of the writers of a group transaction that failed
     /// as a whole (driver errors cannot be cloned).
     pub(crate) fn replicate(&self) -> StoreError {

@@ -15,7 +15,8 @@
 //! id), so the common path has no savepoints.
 //!
 //! SQLite has one writer: one committer, which takes the store's write gate for each batch (other writes
-//! still pass the gate one at a time). PostgreSQL takes several transactions at once: a few committers
+//! still pass the gate one at a time). For a SQLite file it runs on a thread of its own with a connection of
+//! its own, called directly (`raw`). PostgreSQL takes several transactions at once: a few committers
 //! ("lanes") share the queue, so a batch forms behind each commit in flight and statements of different
 //! batches overlap.
 
@@ -23,10 +24,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::db::{Pool, Tx};
+use crate::db::{Pool, RawTx, Tx};
 use crate::error::StoreError;
+use crate::raw::RawSqlite;
 
 /// The future an operation returns: it borrows the batch's transaction.
 pub(crate) type OpFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
@@ -80,6 +85,7 @@ where
 #[derive(Clone)]
 pub(crate) struct GroupCommit {
     queue: mpsc::UnboundedSender<Box<dyn Job>>,
+    closed: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -89,14 +95,65 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts `lanes` committers (at least one) writing through `pool`. Needs a Tokio runtime.
-    pub(crate) fn start(pool: Pool, lanes: usize) -> GroupCommit {
+    /// Starts `lanes` committers (at least one) on a thread of their own. On a SQLite file (`raw` given) the one
+    /// committer writes through that connection of its own; on PostgreSQL the lanes get a pool of their own with
+    /// a connection each (falling back to `pool` if it cannot be opened); otherwise they write through `pool`.
+    ///
+    /// The thread matters: a committer runs one statement after another, each waiting for the database, and on
+    /// the runtime that serves requests every one of those waits ended behind a queue of request tasks (most of
+    /// PostgreSQL's connections were seen idle in their transactions, waiting for the gateway's next statement).
+    /// On SQLite its statements and its commit's fsync block the calling thread, which must not be a request's.
+    pub(crate) fn start(pool: Pool, lanes: usize, raw: Option<RawSqlite>) -> GroupCommit {
         let (queue, rx) = mpsc::unbounded_channel();
         let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..lanes.max(1) {
-            tokio::spawn(committer(pool.clone(), Arc::clone(&rx)));
+        let closed = Arc::new(AtomicBool::new(false));
+        let lanes = lanes.max(1);
+        let run = {
+            let closed = Arc::clone(&closed);
+            async move {
+                let raw = raw.map(|conn| Arc::new(std::sync::Mutex::new(conn)));
+                let own = match (&pool, &raw) {
+                    (Pool::Postgres(main), None) => own_postgres_pool(main, lanes).await,
+                    _ => None,
+                };
+                let pool = own.clone().unwrap_or(pool);
+                let lanes = if raw.is_some() { 1 } else { lanes };
+                let mut running = Vec::with_capacity(lanes);
+                for _ in 0..lanes {
+                    let writer = Writer {
+                        pool: pool.clone(),
+                        raw: raw.clone(),
+                        closed: Arc::clone(&closed),
+                    };
+                    running.push(tokio::spawn(committer(writer, Arc::clone(&rx))));
+                }
+                for lane in running {
+                    let _ = lane.await;
+                }
+                if let Some(own) = own {
+                    own.close().await;
+                }
+            }
+        };
+        let spawned = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|runtime| {
+                std::thread::Builder::new()
+                    .name("store-committer".into())
+                    .spawn(move || runtime.block_on(run))
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "the store's committer thread could not start");
         }
-        GroupCommit { queue }
+        GroupCommit { queue, closed }
+    }
+
+    /// Refuses every later write (as a closed pool does); the committer ends when the last handle is dropped.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
     }
 
     /// Runs `op` in the next group transaction and returns its result once that transaction has committed.
@@ -107,6 +164,9 @@ impl GroupCommit {
         T: Send + 'static,
         F: for<'t> Fn(&'t mut Tx) -> OpFuture<'t, T> + Send + 'static,
     {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(StoreError::Unavailable(sqlx::Error::PoolClosed));
+        }
         let (reply, answer) = oneshot::channel();
         let job = Box::new(Typed {
             op,
@@ -122,8 +182,45 @@ impl GroupCommit {
     }
 }
 
+/// Where a lane's transactions go.
+struct Writer {
+    pool: Pool,
+    /// The committer's own SQLite connection, when the store is a SQLite file.
+    raw: Option<Arc<std::sync::Mutex<RawSqlite>>>,
+    /// Set when the store was closed.
+    closed: Arc<AtomicBool>,
+}
+
+impl Writer {
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(StoreError::Unavailable(sqlx::Error::PoolClosed));
+        }
+        match (&self.raw, self.pool.write_gate()) {
+            (Some(conn), Some(gate)) => RawTx::begin(conn, gate).await,
+            _ => self.pool.begin_write().await,
+        }
+    }
+}
+
+/// A pool of `lanes` connections for the committer's runtime, with the options of `main`.
+async fn own_postgres_pool(main: &PgPool, lanes: usize) -> Option<Pool> {
+    let options = (*main.connect_options()).clone();
+    match PgPoolOptions::new()
+        .max_connections(u32::try_from(lanes).unwrap_or(8))
+        .connect_with(options)
+        .await
+    {
+        Ok(pool) => Some(Pool::Postgres(pool)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the committer writes through the shared pool: its own did not open");
+            None
+        }
+    }
+}
+
 /// One lane: takes the first queued operation and everything queued behind it, and commits them together.
-async fn committer(pool: Pool, queue: Arc<Mutex<mpsc::UnboundedReceiver<Box<dyn Job>>>>) {
+async fn committer(writer: Writer, queue: Arc<Mutex<mpsc::UnboundedReceiver<Box<dyn Job>>>>) {
     loop {
         let batch = {
             let mut queue = queue.lock().await;
@@ -140,15 +237,15 @@ async fn committer(pool: Pool, queue: Arc<Mutex<mpsc::UnboundedReceiver<Box<dyn 
             }
             batch
         };
-        commit(&pool, batch).await;
+        commit(&writer, batch).await;
     }
 }
 
 /// Runs `batch` in one transaction and answers every operation in it. An operation that fails is answered
 /// with its error and the others run again without it.
-async fn commit(pool: &Pool, mut batch: Vec<Box<dyn Job>>) {
+async fn commit(writer: &Writer, mut batch: Vec<Box<dyn Job>>) {
     while !batch.is_empty() {
-        let mut tx = match pool.begin_write().await {
+        let mut tx = match writer.begin().await {
             Ok(tx) => tx,
             Err(e) => return fail_all(batch, &e),
         };
@@ -214,7 +311,7 @@ mod tests {
         pool.execute("CREATE TABLE gc_test (v INTEGER PRIMARY KEY)", &[])
             .await
             .unwrap();
-        let group = GroupCommit::start(pool.clone(), 1);
+        let group = GroupCommit::start(pool.clone(), 1, None);
         // Hold the writer's turn so that all writers queue up and form one batch behind it.
         let held = pool.begin_write().await.unwrap();
         let mut writers = Vec::new();
@@ -246,7 +343,7 @@ mod tests {
     #[tokio::test]
     async fn writers_hear_of_a_batch_that_could_not_begin() {
         let pool = pool().await;
-        let group = GroupCommit::start(pool.clone(), 1);
+        let group = GroupCommit::start(pool.clone(), 1, None);
         pool.close().await;
         let err = group.write(insert(1)).await.unwrap_err();
         assert!(err.is_retryable(), "{err:?}");

@@ -39,9 +39,14 @@
 //! - `reports`: reports e-mailed to organisations: scheduled periods ([`Store::record_report_period`]),
 //!   runs leased to one node ([`Store::claim_reports`], [`Store::mark_report_sent`]) and the
 //!   streaming read of a report's facts ([`Store::report_facts`]).
+//! - `empty` (internal): queues just found empty, answered from memory for 5 ms (cleared when this node queues
+//!   an answer for the sender), so that clients polling GetResponse in a tight loop do not each cost a query.
 //! - `group` (internal): group commit. The hot paths' writes (accept, finish, hand-out, acknowledgement, token
 //!   issue, journal) queue as operations; a committer runs all that queued while the previous commit was in
 //!   flight in one transaction, one fsync for all, and answers each caller after the commit.
+//! - `raw` (internal): the group committer's own connection to a SQLite file, called through SQLite's C API
+//!   (sqlx hands each statement to a thread of its own; the committer's thousands a second paid for the
+//!   hand-overs).
 //! - `db` (internal): the dialect dispatch (`Pool`, `Tx`, `Arg`, `DbRow`); `connect` (internal):
 //!   pool setup and the migrations embedded from `migrations/sqlite` and `migrations/postgres`.
 //! - `error`: [`StoreError`] and the classification of driver errors (retryable or not).
@@ -58,6 +63,7 @@
 
 mod connect;
 mod db;
+mod empty;
 mod error;
 mod facts;
 mod format;
@@ -68,6 +74,7 @@ mod mail_outbox;
 mod options;
 mod plugin_records;
 mod queue;
+mod raw;
 mod reports;
 mod requests;
 mod retention;

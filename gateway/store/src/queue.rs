@@ -234,7 +234,11 @@ impl Store {
             (Dialect::Postgres, false) => TAKE_ANY_POSTGRES,
             (Dialect::Postgres, true) => TAKE_TYPE_POSTGRES,
         };
-        // Most polls of a busy client find nothing yet: a plain read says so without a write.
+        // Most polls of a busy client find nothing yet: a queue just found empty is still empty, and a plain
+        // read says so without a write.
+        if self.empty.is_known_empty(sender, response_type) {
+            return Ok(None);
+        }
         let probe = [
             Arg::text(sender),
             Arg::int(cutoff),
@@ -245,6 +249,7 @@ impl Store {
             None => self.pool.fetch_optional(PROBE_ANY, &probe[..2]).await?,
         };
         if found.is_none() {
+            self.empty.found_empty(sender, response_type);
             return Ok(None);
         }
         let node = self.node_name();

@@ -122,6 +122,36 @@ const ACCEPT: &str = "INSERT INTO requests (message_id, sender, message_type, sm
      payload_sha256, lease_owner, lease_until, attempts) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'accepted', $11, $12, $13, $14, 1)";
 
+/// [`ACCEPT`] and its `in`/`accepted` journal entry in one statement (PostgreSQL: every statement of the group
+/// committer is a round trip, and the round trips, not the work, bound it).
+const ACCEPT_WITH_JOURNAL_POSTGRES: &str = "WITH accepted AS (INSERT INTO requests (message_id, sender, \
+     message_type, smev_version, format, reference_message_id, transaction_code, reply_to, test_message, \
+     received_at, status, payload, payload_sha256, lease_owner, lease_until, attempts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'accepted', $11, $12, $13, $14, 1) RETURNING 1) \
+     INSERT INTO journal (at, node, sender, message_id, direction, message_type, outcome, detail, \
+     payload_sha256, duration_us) SELECT $10, $13, $2, $1, 'in', $3, 'accepted', NULL, $12, NULL \
+     FROM accepted";
+
+/// [`FINISH`], the answer and the status event in one statement (PostgreSQL; see
+/// [`ACCEPT_WITH_JOURNAL_POSTGRES`]). `$1`–`$4` as in [`FINISH`]; the answer `$5`–`$11` (`$5` NULL for none):
+/// id, type, kind, body, format, created, purge; the status event `$12`–`$17` (`$12` NULL for none): id,
+/// category, details, fault code, fault description, created. Returns the number of requests finished.
+const FINISH_WITH_ANSWER_POSTGRES: &str = "WITH finished AS (UPDATE requests SET status = 'done', \
+     payload = NULL, lease_owner = NULL, lease_until = NULL, finished_at = $3 \
+     WHERE sender = $4 AND message_id = $1 AND status = 'accepted' AND lease_owner = $2 \
+     RETURNING sender, message_id, message_type, smev_version, reference_message_id, transaction_code, \
+     reply_to), \
+     answer AS (INSERT INTO responses (id, request_message_id, sender, response_type, kind, body, format, \
+     smev_version, reference_message_id, transaction_code, reply_to, created_at, purge_at, deliveries, \
+     request_type) SELECT $5::text, message_id, sender, $6::text, $7::text, $8::bytea, $9::text, smev_version, \
+     reference_message_id, transaction_code, reply_to, $10::bigint, $11::bigint, 0, message_type \
+     FROM finished WHERE $5::text IS NOT NULL RETURNING 1), \
+     status AS (INSERT INTO status_events (id, sender, original_message_id, category, details, fault_code, \
+     fault_description, created_at) SELECT $12::text, sender, message_id, $13::text, $14::text, $15::text, \
+     $16::text, $17::bigint FROM finished WHERE $12::text IS NOT NULL RETURNING 1) \
+     SELECT (SELECT COUNT(*) FROM finished) AS finished, (SELECT COUNT(*) FROM answer) AS answers, \
+     (SELECT COUNT(*) FROM status) AS events";
+
 macro_rules! claim_sql {
     ($lock:literal) => {
         concat!(
@@ -198,6 +228,11 @@ impl Store {
                         Arg::text(&node),
                         Arg::int(lease_until),
                     ];
+                    if tx.dialect() == Dialect::Postgres {
+                        // One round trip: the request and its journal entry in one statement.
+                        tx.execute(ACCEPT_WITH_JOURNAL_POSTGRES, &args).await?;
+                        return Ok(());
+                    }
                     tx.execute(ACCEPT, &args).await?;
                     insert_journal(tx, &node, std::slice::from_ref(&*entry)).await
                 })
@@ -258,12 +293,17 @@ impl Store {
     pub async fn finish_request(&self, f: &Finished) -> Result<FinishOutcome, StoreError> {
         let finished = Arc::new(f.clone());
         let node = self.node_name();
-        self.group
+        let outcome = self
+            .group
             .write(move |tx| {
                 let (f, node) = (Arc::clone(&finished), Arc::clone(&node));
                 Box::pin(async move { finish(tx, &node, &f).await })
             })
-            .await
+            .await?;
+        if outcome == FinishOutcome::Finished && f.response.is_some() {
+            self.empty.forget(&f.sender);
+        }
+        Ok(outcome)
     }
 
     /// The state of `sender`'s request `message_id`; `None` if there is none (or it is another
@@ -293,6 +333,9 @@ impl Store {
 
 /// [`Store::finish_request`] inside a group transaction.
 async fn finish(tx: &mut Tx, node: &str, f: &Finished) -> Result<FinishOutcome, StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        return finish_postgres(tx, node, f).await;
+    }
     let args = [
         Arg::text(&f.message_id),
         Arg::text(node),
@@ -326,6 +369,57 @@ async fn finish(tx: &mut Tx, node: &str, f: &Finished) -> Result<FinishOutcome, 
     }
     if let Some(event) = &f.status_event {
         insert_status_event(tx, &request, event).await?;
+    }
+    insert_facts(tx, &f.facts).await?;
+    insert_journal(tx, node, &f.journal).await?;
+    Ok(FinishOutcome::Finished)
+}
+
+/// [`finish`] on PostgreSQL: the request, its answer and its status event in one statement, then the facts and
+/// the journal.
+async fn finish_postgres(
+    tx: &mut Tx,
+    node: &str,
+    f: &Finished,
+) -> Result<FinishOutcome, StoreError> {
+    let response = f.response.as_ref();
+    let event = f.status_event.as_ref();
+    let args = [
+        Arg::text(&f.message_id),
+        Arg::text(node),
+        Arg::int(now_ms()),
+        Arg::text(&f.sender),
+        Arg::Text(response.map(|r| r.id.as_str())),
+        Arg::Text(response.map(|r| r.response_type.as_str())),
+        Arg::Text(response.map(|r| r.kind.as_str())),
+        Arg::Blob(response.map(|r| r.body.as_slice())),
+        Arg::Text(response.map(|r| r.format.as_str())),
+        Arg::Int(response.map(|r| r.created_at)),
+        Arg::Int(response.and_then(|r| r.purge_at)),
+        Arg::Text(event.map(|e| e.id.as_str())),
+        Arg::Text(event.map(|e| e.category.as_str())),
+        Arg::Text(event.and_then(|e| e.details.as_deref())),
+        Arg::Text(event.and_then(|e| e.fault_code.as_deref())),
+        Arg::Text(event.and_then(|e| e.fault_description.as_deref())),
+        Arg::Int(event.map(|e| e.created_at)),
+    ];
+    let row = tx
+        .fetch_optional(FINISH_WITH_ANSWER_POSTGRES, &args)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the finishing statement returned no row".into()))?;
+    let finished: i64 = row.get("finished")?;
+    if finished == 0 {
+        // Nothing changed: say why.
+        let lease = tx
+            .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
+            .await?;
+        return Ok(match lease {
+            None => FinishOutcome::Unknown,
+            Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
+                RequestStatus::Done => FinishOutcome::AlreadyDone,
+                RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
+            },
+        });
     }
     insert_facts(tx, &f.facts).await?;
     insert_journal(tx, node, &f.journal).await?;

@@ -5,9 +5,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::connect;
 use crate::db::Pool;
+use crate::empty::EmptyQueues;
 use crate::error::StoreError;
 use crate::group::GroupCommit;
 use crate::options::{Dialect, Retention, StoreOptions};
+use crate::raw::RawSqlite;
 
 /// The gateway's persistent state on SQLite or PostgreSQL.
 ///
@@ -18,6 +20,8 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// The hot paths' writes, committed in groups (see `group`).
     pub(crate) group: GroupCommit,
+    /// Queues just found empty (see `empty`).
+    pub(crate) empty: Arc<EmptyQueues>,
     node: Arc<str>,
     retention: Retention,
 }
@@ -37,8 +41,18 @@ impl Store {
             // Batches overlap; each lane holds a connection while it commits, so leave most to the readers.
             Dialect::Postgres => (opts.max_connections as usize / 3).clamp(1, 8),
         };
+        // A SQLite file's committer gets a connection of its own, called directly (see `raw`).
+        let raw = match connect::sqlite_file(url) {
+            Some(path) => Some(RawSqlite::open(
+                &path,
+                opts.busy_timeout,
+                opts.sqlite_synchronous,
+            )?),
+            None => None,
+        };
         Ok(Store {
-            group: GroupCommit::start(pool.clone(), lanes),
+            group: GroupCommit::start(pool.clone(), lanes, raw),
+            empty: Arc::default(),
             pool,
             node: Arc::from(opts.node),
             retention: opts.retention,
@@ -74,6 +88,7 @@ impl Store {
     /// Closes the pool: waits for connections in use, then closes them all. Later operations on this
     /// store or its clones fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
+        self.group.close();
         self.pool.close().await;
     }
 }

@@ -281,19 +281,20 @@ fn json_args(body: &str) -> [&str; 8] {
     ]
 }
 
-/// The body of a `find` over one whole day: the day before yesterday (UTC), newest 100 entries.
+/// The body of a `find` over one day: the last 24 hours, the newest 100 entries (the load runs have written
+/// many more in that time, so an empty and a grown store answer with as many).
 fn find_body() -> String {
-    let day = |offset: &str| {
+    let at = |when: &str| {
         Command::new("date")
-            .args(["-u", "-d", offset, "+%Y-%m-%dT00:00:00Z"])
+            .args(["-u", "-d", when, "+%Y-%m-%dT%H:%M:%SZ"])
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
             .unwrap_or_default()
     };
     format!(
         r#"{{"from": "{}", "to": "{}", "limit": 100}}"#,
-        day("2 days ago"),
-        day("1 day ago")
+        at("24 hours ago"),
+        at("now")
     )
 }
 
