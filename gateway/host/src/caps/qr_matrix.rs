@@ -62,9 +62,75 @@ impl Matrix {
     }
 }
 
-/// The penalty of a masked symbol, as `qrcode` computes it: runs, blocks, finder-like patterns, balance. Rows
-/// and columns are read as contiguous lines (the columns from a transposed copy).
+/// The penalty of a masked symbol, as `qrcode` computes it: runs, blocks, finder-like patterns, balance.
 fn penalty(dark: &[bool], w: usize) -> u32 {
+    if w <= 64 {
+        penalty_in_bits(dark, w)
+    } else {
+        penalty_in_lines(dark, w)
+    }
+}
+
+/// The lowest `n` bits set.
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+/// [`penalty`] of a symbol of at most 64 modules a side (versions 1–11, every link this gateway encodes), each
+/// row and column a 64-bit word: every rule is a few shifts and masks per line.
+fn penalty_in_bits(dark: &[bool], w: usize) -> u32 {
+    let mut rows = vec![0u64; w];
+    let mut columns = vec![0u64; w];
+    for (y, row) in dark.chunks_exact(w).enumerate() {
+        for (x, d) in row.iter().enumerate() {
+            if *d {
+                rows[y] |= 1 << x;
+                columns[x] |= 1 << y;
+            }
+        }
+    }
+    let mut score = 0u32;
+    let mut finder = 0u32;
+    for line in rows.iter().chain(columns.iter()) {
+        // N1: bit j of `run5` when modules j..j+4 are alike; a run of n ≥ 5 sets n − 4 of them in a row and
+        // scores n − 2.
+        let alike = !(line ^ (line >> 1)) & low_bits(w - 1);
+        let run5 = alike & (alike >> 1) & (alike >> 2) & (alike >> 3);
+        let starts = run5 & !(run5 << 1);
+        score += run5.count_ones() + 2 * starts.count_ones();
+        // N3: bit j of `at` when modules j..j+6 are dark-light-dark×3-light-dark.
+        let mut at = low_bits(w - 6);
+        for (k, is_dark) in [true, false, true, true, true, false, true].into_iter().enumerate() {
+            at &= if is_dark { line >> k } else { !line >> k };
+        }
+        while at != 0 {
+            let j = at.trailing_zeros() as usize;
+            at &= at - 1;
+            let before = j.saturating_sub(4);
+            let dark_before = (line >> before) & low_bits(j - before) != 0;
+            let after = (w - (j + 7)).min(4);
+            let dark_after = after > 0 && (line >> (j + 7)) & low_bits(after) != 0;
+            if !dark_before || !dark_after {
+                finder += 40;
+            }
+        }
+    }
+    score += finder.saturating_sub(360);
+    // N2: 2×2 blocks of one colour.
+    for pair in rows.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let blocks = !(a ^ b) & !(a ^ (a >> 1)) & !(b ^ (b >> 1)) & low_bits(w - 1);
+        score += 3 * blocks.count_ones();
+    }
+    // N4: the dark share.
+    let dark_modules: usize = rows.iter().map(|r| r.count_ones() as usize).sum();
+    let ratio = dark_modules * 200 / (w * w).max(1);
+    score + u32::try_from(ratio.abs_diff(100)).unwrap_or(u32::MAX)
+}
+
+/// [`penalty`] of a larger symbol: rows and columns read as contiguous lines (the columns from a transposed
+/// copy).
+fn penalty_in_lines(dark: &[bool], w: usize) -> u32 {
     let mut columns = vec![false; dark.len()];
     for (y, row) in dark.chunks_exact(w).enumerate() {
         for (x, d) in row.iter().enumerate() {
@@ -153,6 +219,8 @@ mod tests {
             ));
         }
         texts.push("A".repeat(600));
+        texts.push("https://gateway.example/".repeat(8));
+        texts.push("0".repeat(400));
         for text in texts {
             let ours = Matrix::encode(text.as_bytes()).expect("encodes");
             let theirs = qrcode::QrCode::new(text.as_bytes()).expect("encodes");
