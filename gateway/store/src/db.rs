@@ -20,35 +20,7 @@ use crate::error::StoreError;
 use crate::options::Dialect;
 use crate::raw::{OwnedRow, RawSqlite, Value};
 
-/// One bound parameter.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Arg<'a> {
-    /// TEXT (NULL when `None`).
-    Text(Option<&'a str>),
-    /// INTEGER / BIGINT (NULL when `None`).
-    Int(Option<i64>),
-    /// BLOB / BYTEA (NULL when `None`).
-    Blob(Option<&'a [u8]>),
-    /// INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL.
-    Bool(bool),
-}
-
-impl<'a> Arg<'a> {
-    /// A non-null text.
-    pub(crate) fn text(value: &'a str) -> Self {
-        Arg::Text(Some(value))
-    }
-
-    /// A nullable text.
-    pub(crate) fn opt_text(value: Option<&'a String>) -> Self {
-        Arg::Text(value.map(String::as_str))
-    }
-
-    /// A non-null integer.
-    pub(crate) fn int(value: i64) -> Self {
-        Arg::Int(Some(value))
-    }
-}
+pub(crate) use crate::arg::Arg;
 
 fn bind<'q, DB>(
     mut query: Query<'q, DB, <DB as Database>::Arguments<'q>>,

@@ -61,6 +61,7 @@
 
 #![warn(missing_docs)]
 
+mod arg;
 mod connect;
 mod db;
 mod empty;

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use libsqlite3_sys as ffi;
 
-use crate::db::Arg;
+use crate::arg::Arg;
 use crate::error::StoreError;
 use crate::options::SqliteSync;
 

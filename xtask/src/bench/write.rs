@@ -273,6 +273,8 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
             format!("worst {:.0} % of empty", worst * 100.0),
             Some(worst >= 0.9),
         ));
+        // A writer held by the deletion waits longer than the longest request of the same load without it.
+        let held = g.during_delete.max_ms - g.grown.cycle.max_ms;
         rows.push((
             format!(
                 "4. {}: a day of facts deleted, writers held ≤ 100 ms",
@@ -280,10 +282,10 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
             ),
             "not measured".into(),
             format!(
-                "{} facts in {:.1} s; longest (c) request {:.0} ms (without deletion {:.0} ms)",
+                "{} facts in {:.1} s; longest (c) request {:.0} ms, without the deletion {:.0} ms",
                 g.deleted, g.delete_seconds, g.during_delete.max_ms, g.grown.cycle.max_ms
             ),
-            Some(g.during_delete.max_ms <= 100.0),
+            Some(held <= 100.0),
         ));
     }
     let many = report_row(reports, "1000 × 1000");

@@ -100,7 +100,10 @@ fn penalty_in_bits(dark: &[bool], w: usize) -> u32 {
         score += run5.count_ones() + 2 * starts.count_ones();
         // N3: bit j of `at` when modules j..j+6 are dark-light-dark×3-light-dark.
         let mut at = low_bits(w - 6);
-        for (k, is_dark) in [true, false, true, true, true, false, true].into_iter().enumerate() {
+        for (k, is_dark) in [true, false, true, true, true, false, true]
+            .into_iter()
+            .enumerate()
+        {
             at &= if is_dark { line >> k } else { !line >> k };
         }
         while at != 0 {

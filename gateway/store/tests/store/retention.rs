@@ -223,5 +223,32 @@ async fn many_facts_and_journal_entries_are_written_in_batches() {
             1_100,
             "{d:?}"
         );
+
+        // Deleted in several batches, every row before the cutoff and none after it.
+        assert_eq!(
+            store.delete_facts_before(1_200).await.unwrap(),
+            1_200,
+            "{d:?}"
+        );
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM facts").await, 34, "{d:?}");
+        let journal_kept = store_with_journal_retention(&db, 1_050).await;
+        let swept = journal_kept.sweep(1_050 + 1_050).await.unwrap();
+        assert_eq!(
+            swept.journal_deleted, 1_050,
+            "{d:?}: entries at 0..1050 are older than 1050 ms"
+        );
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM journal").await, 50, "{d:?}");
     }
+}
+
+/// A store of `db` whose journal is kept `ms` milliseconds.
+async fn store_with_journal_retention(db: &crate::common::TestDb, ms: u64) -> gateway_store::Store {
+    db.store_with(
+        "node-a",
+        Retention {
+            journal: Some(Duration::from_millis(ms)),
+            ..Retention::default()
+        },
+    )
+    .await
 }
