@@ -14,6 +14,7 @@
 
 pub mod crypto;
 pub mod env;
+mod journal;
 mod load;
 pub mod metrics;
 pub mod reports;
@@ -29,6 +30,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use crypto::{CryptoConfig, OcspConfig};
+pub use journal::JournalConfig;
 
 pub use self::metrics::MetricsConfig;
 pub use load::{ConfigError, Loaded};
@@ -551,23 +553,6 @@ impl Default for FactsConfig {
         FactsConfig {
             retention: Dur::days(90),
             retention_interval: Dur::hours(1),
-        }
-    }
-}
-
-/// `[journal]`: the audit trail of every message in and out (ids, types, outcomes, digests; no content).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct JournalConfig {
-    /// Entries older than this are deleted by the sweep (`[queue] sweep_interval`), in short batches.
-    /// Default `365d`.
-    pub retention: Dur,
-}
-
-impl Default for JournalConfig {
-    fn default() -> Self {
-        JournalConfig {
-            retention: Dur::days(365),
         }
     }
 }

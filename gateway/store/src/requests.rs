@@ -343,17 +343,7 @@ async fn finish(tx: &mut Tx, node: &str, f: &Finished) -> Result<FinishOutcome, 
         Arg::text(&f.sender),
     ];
     let Some(row) = tx.fetch_optional(FINISH, &args).await? else {
-        // Nothing changed: say why.
-        let lease = tx
-            .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
-            .await?;
-        return Ok(match lease {
-            None => FinishOutcome::Unknown,
-            Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
-                RequestStatus::Done => FinishOutcome::AlreadyDone,
-                RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
-            },
-        });
+        return not_finished(tx, f).await;
     };
     let request = RequestCopy {
         message_id: &f.message_id,
@@ -373,6 +363,20 @@ async fn finish(tx: &mut Tx, node: &str, f: &Finished) -> Result<FinishOutcome, 
     insert_facts(tx, &f.facts).await?;
     insert_journal(tx, node, &f.journal).await?;
     Ok(FinishOutcome::Finished)
+}
+
+/// Why `f`'s request was not finished (nothing changed): unknown, done before, or leased to another node.
+async fn not_finished(tx: &mut Tx, f: &Finished) -> Result<FinishOutcome, StoreError> {
+    let lease = tx
+        .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
+        .await?;
+    Ok(match lease {
+        None => FinishOutcome::Unknown,
+        Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
+            RequestStatus::Done => FinishOutcome::AlreadyDone,
+            RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
+        },
+    })
 }
 
 /// [`finish`] on PostgreSQL: the request, its answer and its status event in one statement, then the facts and
@@ -409,17 +413,7 @@ async fn finish_postgres(
         .ok_or_else(|| StoreError::Corrupt("the finishing statement returned no row".into()))?;
     let finished: i64 = row.get("finished")?;
     if finished == 0 {
-        // Nothing changed: say why.
-        let lease = tx
-            .fetch_optional(LEASE_OF, &[Arg::text(&f.message_id), Arg::text(&f.sender)])
-            .await?;
-        return Ok(match lease {
-            None => FinishOutcome::Unknown,
-            Some(row) => match RequestStatus::from_code(&row.get::<String>("status")?)? {
-                RequestStatus::Done => FinishOutcome::AlreadyDone,
-                RequestStatus::Accepted => FinishOutcome::LeasedElsewhere,
-            },
-        });
+        return not_finished(tx, f).await;
     }
     insert_facts(tx, &f.facts).await?;
     insert_journal(tx, node, &f.journal).await?;
