@@ -5,7 +5,7 @@
 //! `store-fill --url URL fill --journal N --facts N --days D --sender S` prints `{"journal":…,"facts":…,
 //! "seconds":…}`; `store-fill --url URL delete-day` prints `{"deleted":…,"seconds":…}`.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
 use gateway_store::{Dialect, Store, StoreOptions};
@@ -157,7 +157,6 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
-    tokio::time::sleep(Duration::from_millis(10)).await;
     Ok(())
 }
 

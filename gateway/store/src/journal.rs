@@ -3,7 +3,7 @@
 //! Entries name the sender, the message and the outcome (a fault name or a reason code in
 //! `detail`), never payload content; `payload_sha256` lets an auditor match a payload kept elsewhere.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::db::{Arg, DbRow, Tx, values_placeholders};
 use crate::error::StoreError;
@@ -166,7 +166,7 @@ pub(crate) async fn insert_journal(
         Dialect::Sqlite => {
             for chunk in entries.chunks(SQLITE_CHUNK) {
                 let (sql, args) = insert_statements(node, chunk);
-                tx.execute(&sql, &args).await?;
+                tx.execute(sql, &args).await?;
             }
         }
     }
@@ -175,30 +175,31 @@ pub(crate) async fn insert_journal(
 
 /// For SQLite: one single-row INSERT per entry, all in one text (sqlx runs a text of several statements as one
 /// command on the connection's thread, so the entries cost one round trip to it instead of one each; every
-/// statement stays narrow).
-fn insert_statements<'a>(node: &'a str, entries: &'a [JournalEntry]) -> (String, Vec<Arg<'a>>) {
-    let mut sql = String::with_capacity(entries.len() * 200);
-    for i in 0..entries.len() {
-        sql.push_str(INSERT_HEAD);
-        sql.push_str(&numbered_values(i * COLUMNS, COLUMNS));
-        sql.push_str(";\n");
-    }
-    let (_, args) = insert_statement(node, entries);
-    (sql, args)
+/// statement stays narrow). The texts for 1 to [`SQLITE_CHUNK`] entries are made once.
+fn insert_statements<'a>(
+    node: &'a str,
+    entries: &'a [JournalEntry],
+) -> (&'static str, Vec<Arg<'a>>) {
+    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        (0..=SQLITE_CHUNK)
+            .map(|n| {
+                (0..n)
+                    .map(|i| format!("{INSERT_HEAD}{};\n", numbered_values(i * COLUMNS, COLUMNS)))
+                    .collect()
+            })
+            .collect()
+    });
+    (
+        texts[entries.len().min(SQLITE_CHUNK)].as_str(),
+        journal_args(node, entries),
+    )
 }
 
 /// `VALUES ($first+1, …, $first+width)`.
-pub(crate) fn numbered_values(first: usize, width: usize) -> String {
-    let mut sql = String::from("VALUES (");
-    for n in 1..=width {
-        if n > 1 {
-            sql.push_str(", ");
-        }
-        sql.push('$');
-        sql.push_str(&(first + n).to_string());
-    }
-    sql.push(')');
-    sql
+fn numbered_values(first: usize, width: usize) -> String {
+    let numbers: Vec<String> = (1..=width).map(|n| format!("${}", first + n)).collect();
+    format!("VALUES ({})", numbers.join(", "))
 }
 
 /// One multi-row INSERT for `entries` (at most [`CHUNK`]).
@@ -207,6 +208,11 @@ fn insert_statement<'a>(node: &'a str, entries: &'a [JournalEntry]) -> (String, 
         "{INSERT_HEAD}{}",
         values_placeholders(entries.len(), COLUMNS)
     );
+    (sql, journal_args(node, entries))
+}
+
+/// The arguments of `entries`, [`COLUMNS`] each, in the order of [`INSERT_HEAD`].
+fn journal_args<'a>(node: &'a str, entries: &'a [JournalEntry]) -> Vec<Arg<'a>> {
     let mut args = Vec::with_capacity(entries.len() * COLUMNS);
     for e in entries {
         args.extend([
@@ -222,7 +228,7 @@ fn insert_statement<'a>(node: &'a str, entries: &'a [JournalEntry]) -> (String, 
             Arg::Int(e.duration_us),
         ]);
     }
-    (sql, args)
+    args
 }
 
 fn entry_from_row(row: &DbRow) -> Result<JournalEntry, StoreError> {

@@ -38,7 +38,7 @@ impl Store {
         let lanes = match pool.dialect() {
             // One writer at a time: a second lane would only wait for the write gate.
             Dialect::Sqlite => 1,
-            // Batches overlap; each lane holds a connection while it commits, so leave most to the readers.
+            // Batches overlap; the lanes have a pool of their own, a connection each (see `group`).
             Dialect::Postgres => (opts.max_connections as usize / 3).clamp(1, 8),
         };
         // A SQLite file's committer gets a connection of its own, called directly (see `raw`).
