@@ -1,10 +1,9 @@
 //! A plugin has no ambient authority (issue 9): the test plugin tries files, sockets and environment
-//! variables from inside the gateway, and each attempt is refused by the sandbox.
+//! variables from inside the gateway, and each attempt is refused by the sandbox — built without WASI as the
+//! bundled plugins are, and built for `wasm32-wasip2` as a plugin from elsewhere may be.
 
-use gateway_e2e::{Backend, Client, TOKEN_A, test_request_type};
+use gateway_e2e::{Backend, Client, TOKEN_A, TestConfig, TestDb, TestGateway, test_request_type};
 use serde_json::{Value, json};
-
-use crate::start;
 
 async fn attempt(url: &str, action: &str, text: &str) -> Value {
     let r = Client::new()
@@ -20,7 +19,21 @@ async fn attempt(url: &str, action: &str, text: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_sockets_and_environment_are_refused_to_plugins() {
-    let (_db, gw) = start(Backend::Sqlite).await;
+    refused_to("test-doc").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_sockets_and_environment_are_refused_to_plugins_built_with_wasi() {
+    refused_to("test-doc-wasi").await;
+}
+
+async fn refused_to(build: &'static str) {
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let gw = TestGateway::start(&TestConfig {
+        test_doc_build: build,
+        ..TestConfig::new(db.url())
+    })
+    .await;
     let url = gw.url("/api/v1/messages");
     // A file the gateway process can read, in a directory it can write.
     let dir = tempfile::tempdir().expect("temp dir");

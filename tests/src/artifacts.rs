@@ -30,22 +30,21 @@ pub fn plugin_dir() -> &'static Path {
         if let Some(dir) = std::env::var_os("GATEWAY_PLUGIN_DIR") {
             return PathBuf::from(dir);
         }
-        let root = repo_root();
-        let target = root.join("target/plugins");
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "build",
-                "--release",
-                "--target",
-                "wasm32-wasip2",
-                "--manifest-path",
-            ])
-            .arg(root.join("plugins/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .status()
+        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["run", "--quiet", "--package", "xtask", "--", "plugins"])
+            .current_dir(repo_root())
+            .stderr(std::process::Stdio::inherit())
+            .output()
             .expect("cargo runs");
-        assert!(status.success(), "building the plugins failed");
-        target.join("wasm32-wasip2/release")
+        assert!(output.status.success(), "building the plugins failed");
+        // `cargo xtask plugins` prints the directory of the components last.
+        let printed = String::from_utf8_lossy(&output.stdout);
+        PathBuf::from(
+            printed
+                .lines()
+                .last()
+                .expect("cargo xtask plugins prints a directory"),
+        )
     })
 }
 

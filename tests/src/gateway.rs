@@ -38,6 +38,9 @@ pub struct TestConfig {
     pub test_parts: bool,
     /// Extra keys of `[plugins.test-doc]` (e.g. `read_scopes = [...]`).
     pub test_doc: String,
+    /// The component `[plugins.test-doc]` runs: `test-doc` (built without WASI, as the bundled plugins are) or
+    /// `test-doc-wasi` (the same code built for `wasm32-wasip2`).
+    pub test_doc_build: &'static str,
     /// The registry simulator's URL, for the MoD showcase adapter.
     pub sim_url: Option<String>,
 }
@@ -56,6 +59,7 @@ impl TestConfig {
             log: "level = \"warn\"\n".into(),
             test_parts: true,
             test_doc: String::new(),
+            test_doc_build: "test-doc",
             sim_url: None,
         }
     }
@@ -193,7 +197,7 @@ type = "{{urn://gateway/test/1.0}}TestRequest"
 chain = ["test-policy", "test-doc"]
 deadline = "500ms"
 "#,
-                doc = plugin("test-doc").display(),
+                doc = plugin(self.test_doc_build).display(),
                 test_doc = self.test_doc,
                 policy = plugin("test-policy").display(),
                 test_adapter = adapter("test_adapter").display(),

@@ -5,14 +5,17 @@
 //! - `cargo xtask test`: the whole suite (unit, integration, end-to-end) on SQLite and PostgreSQL.
 //! - `cargo xtask dist`: a release bundle in `dist/`.
 //! - `cargo xtask bench [--quick]`: micro-benchmarks and load runs; rewrites `docs/performance.md`.
-//! - `cargo xtask setup`: only install what the machine lacks (Rust target, Debian packages, Python tools).
+//! - `cargo xtask setup`: only install what the machine lacks (Rust targets, Debian packages, Python tools).
+//! - `cargo xtask plugins`: build the plugin components and print their directory (tests call it when
+//!   `GATEWAY_PLUGIN_DIR` is not set).
 //! - `cargo xtask new-plugin NAME`: a new document type that builds and passes its tests as generated.
 //!
-//! Layout: `setup` (machine prerequisites), `build` (plugins, adapters, binaries), `pg` (a fresh PostgreSQL
-//! database per run), `dist`, `demo`, `test`.
+//! Layout: `setup` (machine prerequisites), `build` (plugins, adapters, binaries), `component` (a plugin's core
+//! module made a component), `pg` (a fresh PostgreSQL database per run), `dist`, `demo`, `test`.
 
 mod bench;
 mod build;
+mod component;
 mod demo;
 mod dist;
 mod new_plugin;
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::ensure(),
         Some("new-plugin") => new_plugin::run(&args[1..]),
         Some("build") => build::all(build::Profile::Debug).map(|_| ()),
+        Some("plugins") => build::plugins().map(|dir| println!("{}", dir.display())),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -42,9 +46,10 @@ fn main() -> ExitCode {
                  test    run the whole test suite (SQLite and PostgreSQL)\n  \
                  dist    build a release bundle in dist/\n  \
                  bench   benchmarks and load runs against bare hyper; rewrites docs/performance.md (--quick: smoke run)\n  \
-                 setup   install missing prerequisites (wasm32-wasip2 target, Debian packages, Python tools)\n  \
+                 setup   install missing prerequisites (WebAssembly targets, Debian packages, Python tools)\n  \
                  new-plugin NAME   a new document type: plugin, schemas, config snippet, fixture, e2e test\n  \
-                 build   build plugins, adapters and binaries (debug)"
+                 build   build plugins, adapters and binaries (debug)\n  \
+                 plugins build the plugin components; prints their directory"
             );
             return ExitCode::from(2);
         }

@@ -1,5 +1,5 @@
-//! Prerequisites a fresh machine of this kind (Debian, root, Rust through rustup) lacks: the `wasm32-wasip2`
-//! target, Debian packages for building and testing, and Python tools for the tests.
+//! Prerequisites a fresh machine of this kind (Debian, root, Rust through rustup) lacks: the WebAssembly
+//! targets, Debian packages for building and testing, and Python tools for the tests.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -61,16 +61,20 @@ pub fn ensure() -> Result<()> {
     Ok(())
 }
 
+/// The Rust targets the plugins are built for: components without WASI (`wasm32-unknown-unknown`, made into
+/// components by `build::plugins`), and `wasm32-wasip2` for the test plugin that exercises the WASI sandbox.
+const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "wasm32-wasip2"];
+
 fn ensure_target() -> Result<()> {
     let out = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .map_err(|e| format!("rustup: {e}"))?;
-    if !String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .any(|l| l.trim() == "wasm32-wasip2")
-    {
-        run(Command::new("rustup").args(["target", "add", "wasm32-wasip2"]))?;
+    let installed = String::from_utf8_lossy(&out.stdout);
+    for target in TARGETS {
+        if !installed.lines().any(|l| l.trim() == target) {
+            run(Command::new("rustup").args(["target", "add", target]))?;
+        }
     }
     Ok(())
 }

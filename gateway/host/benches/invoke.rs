@@ -1,5 +1,7 @@
 //! Instantiate + `handle` of a trivial plugin call: test-doc's `echo` action (decode a small JSON request,
 //! one `log` host call, encode the answer), in a fresh instance from the pre-linked component each time.
+//! `echo_json` and `echo_xml` run the component as the plugins are built (without WASI); `echo_json_wasi` the
+//! same code built for `wasm32-wasip2`.
 //!
 //! `cargo bench -p gateway-host --bench invoke` (builds the plugins first, or set `GATEWAY_PLUGIN_DIR`).
 
@@ -7,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gateway_host::testing::{TEST_DOC, plugin_path};
+use gateway_host::testing::{TEST_DOC, TEST_DOC_WASI, plugin_path};
 use gateway_host::{HostConfig, NoServices, PayloadFormat, PluginHost, PluginSpec, QName, Request};
 
 fn invoke(c: &mut Criterion) {
@@ -26,6 +28,9 @@ fn invoke(c: &mut Criterion) {
     runtime
         .block_on(host.load(PluginSpec::new("test-doc", plugin_path(TEST_DOC))))
         .expect("test-doc loads");
+    runtime
+        .block_on(host.load(PluginSpec::new("test-doc-wasi", plugin_path(TEST_DOC_WASI))))
+        .expect("test-doc-wasi loads");
     let message_type = QName::new("urn://gateway/test/1.0", "TestRequest");
     let json = Request::new(
         "msg-1",
@@ -44,10 +49,14 @@ fn invoke(c: &mut Criterion) {
     );
     let deadline = Duration::from_secs(1);
     let mut group = c.benchmark_group("invoke");
-    for (name, request) in [("echo_json", json), ("echo_xml", xml)] {
+    for (name, plugin, request) in [
+        ("echo_json", "test-doc", json.clone()),
+        ("echo_xml", "test-doc", xml),
+        ("echo_json_wasi", "test-doc-wasi", json),
+    ] {
         group.bench_function(name, |b| {
             b.to_async(&runtime).iter(|| async {
-                host.invoke("test-doc", request.clone(), deadline)
+                host.invoke(plugin, request.clone(), deadline)
                     .await
                     .expect("echo answers")
             });

@@ -1,6 +1,6 @@
 //! The data of one `Store`: everything a single invocation needs, built fresh for it and dropped with it.
 //!
-//! - [`StoreState`]: the minimal WASI context, the host-capability state (facts, log budget, call context),
+//! - [`StoreState`]: the minimal WASI context (made on first use), the host-capability state (facts, log budget, call context),
 //!   the memory limiter and the epoch budget.
 //! - [`MemoryLimiter`]: caps the instance's memory and remembers that it refused a growth, so a trap that
 //!   follows is reported as memory exhaustion.
@@ -30,7 +30,9 @@ pub(crate) struct PluginMeta {
 
 /// The data of one store (one invocation).
 pub(crate) struct StoreState {
-    wasi: WasiCtx,
+    /// Made at the plugin's first WASI call: a plugin built without WASI never makes one, and the context's
+    /// random generators cost a seeding per call.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) budget: EpochBudget,
@@ -56,24 +58,16 @@ pub(crate) struct CallAttachments {
 }
 
 impl StoreState {
-    /// Fresh state: a WASI context with no preopened directories, no environment, no arguments, no network,
-    /// closed stdin, discarded stdout and captured stderr (clocks and random are the host's).
+    /// Fresh state; the WASI context is made when the plugin first calls WASI ([`sandboxed_wasi`]).
     pub(crate) fn new(
         plugin: Arc<PluginMeta>,
         services: Arc<dyn HostServices>,
         cx: CallContext,
         budget: EpochBudget,
     ) -> Self {
-        let stderr = StderrCapture::default();
-        let wasi = WasiCtx::builder()
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         let limit = usize::try_from(plugin.memory_limit).unwrap_or(usize::MAX);
         Self {
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(limit),
             budget,
@@ -83,7 +77,7 @@ impl StoreState {
             facts: Vec::new(),
             attachments: CallAttachments::default(),
             log_lines: 0,
-            stderr,
+            stderr: StderrCapture::default(),
             last_qr: None,
         }
     }
@@ -91,11 +85,23 @@ impl StoreState {
 
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        let stderr = &self.stderr;
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: self.wasi.get_or_insert_with(|| sandboxed_wasi(stderr)),
             table: &mut self.table,
         }
     }
+}
+
+/// A WASI context with no preopened directories, no environment, no arguments, no network, closed stdin,
+/// discarded stdout and `stderr` captured (clocks and random are the host's).
+fn sandboxed_wasi(stderr: &StderrCapture) -> WasiCtx {
+    WasiCtx::builder()
+        .stderr(stderr.clone())
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build()
 }
 
 /// The most elements a table of a plugin may grow to.

@@ -1,5 +1,7 @@
 //! A plugin's stderr: kept in memory up to a cap (the rest is dropped, never an error), read by the host
-//! after a trap to report the plugin's panic message. Stdout is discarded (WASI's default sink).
+//! after a trap to report the plugin's panic message. Its error-level log lines are kept here too: a plugin
+//! built without WASI has no stderr and reports its panic through `log`. Stdout is discarded (WASI's default
+//! sink).
 
 use std::io;
 use std::pin::Pin;
@@ -25,6 +27,12 @@ impl StderrCapture {
     pub(crate) fn text(&self) -> String {
         let buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
         String::from_utf8_lossy(&buffer).trim().to_owned()
+    }
+
+    /// Keeps `line` as if written to stderr with a line break.
+    pub(crate) fn append_line(&self, line: &str) {
+        self.append(line.as_bytes());
+        self.append(b"\n");
     }
 
     fn append(&self, bytes: &[u8]) {

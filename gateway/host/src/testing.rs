@@ -1,9 +1,8 @@
 //! Guest components for tests: builds the plugins workspace once per test process.
 //!
 //! `plugin_path("test_doc")` returns `<dir>/test_doc.wasm`, where `<dir>` is `GATEWAY_PLUGIN_DIR` when that
-//! variable is set (prebuilt components), or else `<repo>/target/plugins/wasm32-wasip2/release` after running
-//! `cargo build --release --target wasm32-wasip2 --manifest-path <repo>/plugins/Cargo.toml` with
-//! `CARGO_TARGET_DIR=<repo>/target/plugins` (once per process; cargo makes it a no-op when nothing changed).
+//! variable is set (prebuilt components), or else the directory `cargo xtask plugins` builds them into and
+//! prints (`<target dir>/plugins/components`; once per process, cargo makes it quick when nothing changed).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,6 +10,9 @@ use std::sync::OnceLock;
 
 /// The test document plugin (`plugins/testing/test-doc`).
 pub const TEST_DOC: &str = "test_doc";
+/// The test document plugin built with WASI (`wasm32-wasip2`), as a plugin built by someone else may be:
+/// the same code as [`TEST_DOC`], whose sandbox actions go through WASI here.
+pub const TEST_DOC_WASI: &str = "test_doc_wasi";
 /// The test policy plugin (`plugins/testing/test-policy`).
 pub const TEST_POLICY: &str = "test_policy";
 /// The test plugin that serves pages (`plugins/testing/test-page`, contract 1.1.0).
@@ -44,19 +46,10 @@ fn locate_or_build() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os(PLUGIN_DIR_VAR) {
         return Ok(PathBuf::from(dir));
     }
-    let root = repo_root();
-    let target_dir = root.join("target/plugins");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(root.join("plugins/Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target_dir)
+        .args(["run", "--quiet", "--package", "xtask", "--", "plugins"])
+        .current_dir(repo_root())
         .output()
         .map_err(|error| format!("cannot run cargo to build the plugins: {error}"))?;
     if !output.status.success() {
@@ -66,5 +59,10 @@ fn locate_or_build() -> Result<PathBuf, String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    Ok(target_dir.join("wasm32-wasip2/release"))
+    // `cargo xtask plugins` prints the directory of the components last.
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo xtask plugins printed no directory".to_owned())
 }

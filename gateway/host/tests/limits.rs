@@ -11,7 +11,7 @@ use common::{
     DEADLINE, FakeServices, host_with, host_with_plugins, json_reply, json_request, test_config,
 };
 use futures::future::join_all;
-use gateway_host::testing::{TEST_DOC, plugin_path};
+use gateway_host::testing::{TEST_DOC, TEST_DOC_WASI, plugin_path};
 use gateway_host::{InvokeError, PluginHost, PluginSpec, PoolUsage};
 use serde_json::json;
 
@@ -122,6 +122,41 @@ async fn a_panic_is_a_trap_with_its_message() {
         }
         other => panic!("expected a trap, got {other:?}"),
     }
+    echo_works(&host).await;
+}
+
+/// The bundled plugins are built without WASI; a plugin built for `wasm32-wasip2` (the same test-doc code)
+/// runs in the same host with the same limits, and its panic message comes through stderr.
+#[tokio::test]
+async fn a_plugin_built_with_wasi_runs_within_the_same_limits() {
+    let cap: u64 = 16 << 20;
+    let host = PluginHost::new(&test_config(4), Arc::new(FakeServices::default())).expect("host");
+    host.load(PluginSpec::new("test-doc", plugin_path(TEST_DOC_WASI)).with_memory_limit(cap))
+        .await
+        .expect("the WASI build loads");
+    echo_works(&host).await;
+    let panic = host
+        .invoke(
+            "test-doc",
+            json_request(json!({"action": "panic", "text": "boom"})),
+            DEADLINE,
+        )
+        .await;
+    match panic {
+        Err(InvokeError::Trap { message }) => {
+            assert!(message.contains("panicked at"), "{message}");
+            assert!(message.contains("test-doc panic: boom"), "{message}");
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    let alloc = host
+        .invoke(
+            "test-doc",
+            json_request(json!({"action": "alloc"})),
+            DEADLINE,
+        )
+        .await;
+    assert_eq!(alloc, Err(InvokeError::MemoryExhausted { limit: cap }));
     echo_works(&host).await;
 }
 

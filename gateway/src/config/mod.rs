@@ -402,7 +402,7 @@ impl Default for HostConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PluginConfig {
-    /// The component file (`.wasm`, built for `wasm32-wasip2`).
+    /// The component file (`.wasm`: built by `cargo xtask plugins` without WASI, or for `wasm32-wasip2`).
     pub path: PathBuf,
     /// Memory cap of one instance. Default `[host] memory`.
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! The [`Plugin`] trait, the glue that exports it as the WIT `handler` (world `plugin`), the
 //! [`export_plugin!`](crate::export_plugin) macro of both worlds, and the panic hook.
 
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use std::io::Write as _;
 use std::sync::Once;
 
@@ -49,27 +50,37 @@ macro_rules! export_plugin {
     };
 }
 
-/// Installs (once per instance) a panic hook that writes `panicked at <location>: <message>` to stderr,
-/// where the host captures it for the trap report.
+/// Installs (once per instance) a panic hook that reports `panicked at <location>: <message>` where the host
+/// captures it for the trap report: on stderr in a WASI build, as an error-level `log` line in a build without
+/// WASI (which has no stderr; the host keeps error lines with stderr).
 pub(crate) fn install_panic_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
             let message = panic_message(info.payload());
-            let mut stderr = std::io::stderr();
-            // Nothing else can be done if stderr is closed: the instance is about to trap anyway.
-            let _ = match info.location() {
-                Some(at) => writeln!(
-                    stderr,
+            let line = match info.location() {
+                Some(at) => format!(
                     "panicked at {}:{}:{}: {message}",
                     at.file(),
                     at.line(),
                     at.column()
                 ),
-                None => writeln!(stderr, "panicked: {message}"),
+                None => format!("panicked: {message}"),
             };
+            report(&line);
         }));
     });
+}
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+fn report(line: &str) {
+    crate::host::log::error(line);
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+fn report(line: &str) {
+    // Nothing else can be done if stderr is closed: the instance is about to trap anyway.
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The text of a panic payload (`&str` or `String` for `panic!` with a message).

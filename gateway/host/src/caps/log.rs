@@ -1,5 +1,6 @@
 //! `log`: plugin log lines go to `tracing` (target `plugin`, field `plugin` = the plugin's name), with
 //! personal identifiers masked, lines capped in length, and at most [`MAX_LINES`] lines per invocation.
+//! Error lines are also kept with the plugin's stderr, which a trap report quotes.
 
 use crate::bindings::smev_gateway::plugin::log::{Host, Level};
 use crate::state::StoreState;
@@ -26,6 +27,11 @@ impl Host for StoreState {
     fn log(&mut self, level: Level, message: String) {
         self.log_lines = self.log_lines.saturating_add(1);
         let plugin = self.plugin.name.as_str();
+        if level == Level::Error {
+            // Kept with stderr (within its cap) for a trap report, past the line limit too: a plugin built
+            // without WASI reports its panic this way.
+            self.stderr.append_line(&message);
+        }
         if self.log_lines > MAX_LINES {
             if self.log_lines == MAX_LINES + 1 {
                 tracing::warn!(target: "plugin", plugin, "log limit of {MAX_LINES} lines reached; further lines dropped");
