@@ -70,7 +70,7 @@ const WASI_BUILDS: [&str; 1] = ["test-doc"];
 ///
 /// Every plugin is built for `wasm32-unknown-unknown` and made a component that imports only the gateway's
 /// interfaces: measured on the trivial plugin, an instance of a component without WASI is made and called in
-/// two thirds of the time of a `wasm32-wasip2` one, whose ~30 WASI interfaces are wired on every
+/// three fifths of the time of a `wasm32-wasip2` one, whose ~30 WASI interfaces are wired on every
 /// instantiation (docs/performance-analysis.md). The host runs both kinds; [`WASI_BUILDS`] are built with
 /// WASI too.
 pub fn plugins() -> Result<PathBuf> {

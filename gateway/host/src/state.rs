@@ -1,7 +1,7 @@
 //! The data of one `Store`: everything a single invocation needs, built fresh for it and dropped with it.
 //!
-//! - [`StoreState`]: the minimal WASI context (made on first use), the host-capability state (facts, log budget, call context),
-//!   the memory limiter and the epoch budget.
+//! - [`StoreState`]: the minimal WASI context (made on first use), the host-capability state (facts, log
+//!   budget, call context), the memory limiter and the epoch budget.
 //! - [`MemoryLimiter`]: caps the instance's memory and remembers that it refused a growth, so a trap that
 //!   follows is reported as memory exhaustion.
 //! - [`EpochBudget`]: splits the deadline into slices; after each slice the guest yields to the executor,

@@ -92,13 +92,13 @@
 //!
 //! `cargo xtask plugins` builds every plugin crate (`crate-type = ["cdylib"]`) for `wasm32-unknown-unknown` and
 //! makes each core module a component that imports only the gateway's interfaces (no WASI): such an instance
-//! is made and called in about two thirds of the time of a `wasm32-wasip2` one, which imports ~30 WASI
+//! is made and called in about three fifths of the time of a `wasm32-wasip2` one, which imports ~30 WASI
 //! interfaces the host wires on every instantiation. On that target the SDK brings the allocator
 //! (dlmalloc over the initial 4 MiB of memory first, then `memory.grow`) and reports panics through `log`;
 //! `std` has no clock, files, network or environment there (`SystemTime::now` panics: use `host::ids`). A
 //! plugin built for `wasm32-wasip2` (`cargo build --release --target wasm32-wasip2 --manifest-path
-//! plugins/Cargo.toml`) loads too, without files, network or environment (clocks and random are the host's). The workspace's release profile
-//! is tuned for plugins:
+//! plugins/Cargo.toml`) loads too, without files, network or environment (clocks and random are the host's).
+//! The workspace's release profile is tuned for plugins:
 //! - `opt-level = "s"`: measured on test-doc, as fast as `3` per invocation (instantiation dominates, not
 //!   guest code) and 11% smaller; `"z"` is 6% smaller again but 10% slower. Smaller means faster loading and
 //!   compiling.
