@@ -1,8 +1,6 @@
 //! The built plugins and adapters.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -23,29 +21,9 @@ pub fn python() -> String {
 }
 
 /// The directory of the plugin components (`<name>.wasm`), built on first use unless `GATEWAY_PLUGIN_DIR` names
-/// prebuilt ones.
+/// prebuilt ones (the plugin host's test support decides).
 pub fn plugin_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        if let Some(dir) = std::env::var_os("GATEWAY_PLUGIN_DIR") {
-            return PathBuf::from(dir);
-        }
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["run", "--quiet", "--package", "xtask", "--", "plugins"])
-            .current_dir(repo_root())
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .expect("cargo runs");
-        assert!(output.status.success(), "building the plugins failed");
-        // `cargo xtask plugins` prints the directory of the components last.
-        let printed = String::from_utf8_lossy(&output.stdout);
-        PathBuf::from(
-            printed
-                .lines()
-                .last()
-                .expect("cargo xtask plugins prints a directory"),
-        )
-    })
+    gateway_host::testing::plugin_dir()
 }
 
 /// The component file of plugin `crate_name` (e.g. `test-doc`).

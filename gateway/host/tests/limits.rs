@@ -81,83 +81,67 @@ async fn a_loop_does_not_hold_the_executor() {
     );
 }
 
+/// The builds of test-doc: without WASI, as the bundled plugins are, and for `wasm32-wasip2`, as a plugin from
+/// elsewhere may be. Both run under the same limits; the panic message comes through `log` or stderr.
+const BUILDS: [&str; 2] = [TEST_DOC, TEST_DOC_WASI];
+
+/// A host with test-doc's `build` loaded as `test-doc` with a memory cap of `cap` bytes.
+async fn host_of(build: &str, cap: u64) -> PluginHost {
+    let host = PluginHost::new(&test_config(8), Arc::new(FakeServices::default())).expect("host");
+    host.load(PluginSpec::new("test-doc", plugin_path(build)).with_memory_limit(cap))
+        .await
+        .unwrap_or_else(|e| panic!("{build} loads: {e}"));
+    host
+}
+
 #[tokio::test]
 async fn endless_allocation_is_stopped_at_the_memory_cap() {
-    let config = test_config(8);
-    let services = Arc::new(FakeServices::default());
-    let host = PluginHost::new(&config, services).expect("host");
     let cap = 16 << 20;
-    host.load(PluginSpec::new("test-doc", plugin_path(TEST_DOC)).with_memory_limit(cap))
-        .await
-        .expect("loads");
-    let result = host
-        .invoke(
-            "test-doc",
-            json_request(json!({"action": "alloc"})),
-            DEADLINE,
-        )
-        .await;
-    assert_eq!(result, Err(InvokeError::MemoryExhausted { limit: cap }));
-    echo_works(&host).await;
+    for build in BUILDS {
+        let host = host_of(build, cap).await;
+        let result = host
+            .invoke(
+                "test-doc",
+                json_request(json!({"action": "alloc"})),
+                DEADLINE,
+            )
+            .await;
+        assert_eq!(
+            result,
+            Err(InvokeError::MemoryExhausted { limit: cap }),
+            "{build}"
+        );
+        echo_works(&host).await;
+    }
 }
 
 #[tokio::test]
 async fn a_panic_is_a_trap_with_its_message() {
-    let (host, _) = host_with_plugins().await;
-    let result = host
-        .invoke(
-            "test-doc",
-            json_request(json!({"action": "panic", "text": "boom"})),
-            DEADLINE,
-        )
-        .await;
-    match result {
-        Err(InvokeError::Trap { message }) => {
-            assert!(message.contains("test-doc panic: boom"), "{message}");
-            assert!(message.contains("panicked at"), "{message}");
-            assert!(
-                message.contains("unreachable"),
-                "the trap itself is named: {message}"
-            );
+    for build in BUILDS {
+        let host = host_of(build, 16 << 20).await;
+        let result = host
+            .invoke(
+                "test-doc",
+                json_request(json!({"action": "panic", "text": "boom"})),
+                DEADLINE,
+            )
+            .await;
+        match result {
+            Err(InvokeError::Trap { message }) => {
+                assert!(
+                    message.contains("test-doc panic: boom"),
+                    "{build}: {message}"
+                );
+                assert!(message.contains("panicked at"), "{build}: {message}");
+                assert!(
+                    message.contains("unreachable"),
+                    "{build}: the trap itself is named: {message}"
+                );
+            }
+            other => panic!("{build}: expected a trap, got {other:?}"),
         }
-        other => panic!("expected a trap, got {other:?}"),
+        echo_works(&host).await;
     }
-    echo_works(&host).await;
-}
-
-/// The bundled plugins are built without WASI; a plugin built for `wasm32-wasip2` (the same test-doc code)
-/// runs in the same host with the same limits, and its panic message comes through stderr.
-#[tokio::test]
-async fn a_plugin_built_with_wasi_runs_within_the_same_limits() {
-    let cap: u64 = 16 << 20;
-    let host = PluginHost::new(&test_config(4), Arc::new(FakeServices::default())).expect("host");
-    host.load(PluginSpec::new("test-doc", plugin_path(TEST_DOC_WASI)).with_memory_limit(cap))
-        .await
-        .expect("the WASI build loads");
-    echo_works(&host).await;
-    let panic = host
-        .invoke(
-            "test-doc",
-            json_request(json!({"action": "panic", "text": "boom"})),
-            DEADLINE,
-        )
-        .await;
-    match panic {
-        Err(InvokeError::Trap { message }) => {
-            assert!(message.contains("panicked at"), "{message}");
-            assert!(message.contains("test-doc panic: boom"), "{message}");
-        }
-        other => panic!("expected a trap, got {other:?}"),
-    }
-    let alloc = host
-        .invoke(
-            "test-doc",
-            json_request(json!({"action": "alloc"})),
-            DEADLINE,
-        )
-        .await;
-    assert_eq!(alloc, Err(InvokeError::MemoryExhausted { limit: cap }));
-    echo_works(&host).await;
 }
 
 #[tokio::test]
