@@ -183,11 +183,7 @@ impl Runner {
         let recipient = recipient(&profile)?;
         let (from, to) = target.period.bounds(&s.time_zone)?;
         let (from, to) = (from.as_millisecond(), to.as_millisecond());
-        let total = self
-            .store
-            .count_report_facts(org, &s.fact_kind, from, to)
-            .await?;
-        let counts_by_type = self
+        let counts_by_type: Vec<TypeCount> = self
             .store
             .count_report_facts_by_type(org, &s.fact_kind, from, to)
             .await?
@@ -197,6 +193,7 @@ impl Runner {
                 count,
             })
             .collect();
+        let total = counts_by_type.iter().map(|c| c.count).sum();
         progress.started(org, total);
         let request = LayoutRequest {
             organisation: OrganisationInfo {

@@ -47,6 +47,8 @@
 //! - `raw` (internal): the group committer's own connection to a SQLite file, called through SQLite's C API
 //!   (sqlx hands each statement to a thread of its own; the committer's thousands a second paid for the
 //!   hand-overs).
+//! - `readers` (internal): long reads of a SQLite file (a report's facts) through the same C API on a blocking
+//!   thread, decoded straight from SQLite's buffers and handed over in batches rather than row by row.
 //! - `db` (internal): the dialect dispatch (`Pool`, `Tx`, `Arg`, `DbRow`); `connect` (internal):
 //!   pool setup and the migrations embedded from `migrations/sqlite` and `migrations/postgres`.
 //! - `error`: [`StoreError`] and the classification of driver errors (retryable or not).
@@ -76,6 +78,7 @@ mod options;
 mod plugin_records;
 mod queue;
 mod raw;
+mod readers;
 mod reports;
 mod requests;
 mod retention;

@@ -71,10 +71,35 @@ impl RawSqlite {
         busy_timeout: Duration,
         sync: SqliteSync,
     ) -> Result<RawSqlite, StoreError> {
+        let mut conn = RawSqlite::open_with(path, busy_timeout, ffi::SQLITE_OPEN_READWRITE)?;
+        let sync = match sync {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        };
+        conn.exec_plain(&format!(
+            "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = {sync}; \
+             PRAGMA journal_mode = WAL;"
+        ))?;
+        Ok(conn)
+    }
+
+    /// Opens the database file at `path` for reading only (the writers have set it up: WAL persists in the file).
+    pub(crate) fn open_reader(
+        path: &Path,
+        busy_timeout: Duration,
+    ) -> Result<RawSqlite, StoreError> {
+        RawSqlite::open_with(path, busy_timeout, ffi::SQLITE_OPEN_READONLY)
+    }
+
+    fn open_with(
+        path: &Path,
+        busy_timeout: Duration,
+        mode: c_int,
+    ) -> Result<RawSqlite, StoreError> {
         let name = CString::new(path.as_os_str().as_encoded_bytes())
             .map_err(|_| StoreError::Config("the SQLite path holds a NUL byte".into()))?;
         let mut db = ptr::null_mut();
-        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_NOMUTEX;
+        let flags = mode | ffi::SQLITE_OPEN_NOMUTEX;
         // SAFETY: `name` is a valid C string; `db` receives a handle (also on failure, to be closed).
         let rc = unsafe { ffi::sqlite3_open_v2(name.as_ptr(), &mut db, flags, ptr::null()) };
         let Some(db) = NonNull::new(db) else {
@@ -82,7 +107,7 @@ impl RawSqlite {
                 "SQLite could not allocate a connection".into(),
             ));
         };
-        let mut conn = RawSqlite {
+        let conn = RawSqlite {
             db,
             cache: HashMap::new(),
         };
@@ -96,14 +121,6 @@ impl RawSqlite {
                 c_int::try_from(busy_timeout.as_millis()).unwrap_or(c_int::MAX),
             );
         }
-        let sync = match sync {
-            SqliteSync::Full => "FULL",
-            SqliteSync::Normal => "NORMAL",
-        };
-        conn.exec_plain(&format!(
-            "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = {sync}; \
-             PRAGMA journal_mode = WAL;"
-        ))?;
         Ok(conn)
     }
 
@@ -200,7 +217,7 @@ impl RawSqlite {
         let db = self.db;
         let mut changed = 0u64;
         for p in self.prepared(sql)? {
-            run(p, args, false).map_err(|()| error_of(db))?;
+            run(p, args, &mut |_| true).map_err(|()| error_of(db))?;
             // SAFETY: the handle is open.
             let n = unsafe { ffi::sqlite3_changes64(db.as_ptr()) };
             changed += u64::try_from(n).unwrap_or(0);
@@ -220,7 +237,79 @@ impl RawSqlite {
                 "a query for rows must be one statement: {sql}"
             )));
         };
-        run(p, args, true).map_err(|()| error_of(db))
+        let mut first = None;
+        run(p, args, &mut |s| {
+            first = Some(read_row(s));
+            false
+        })
+        .map_err(|()| error_of(db))?;
+        Ok(first)
+    }
+
+    /// Runs `sql` (one statement) with `args` and hands each row to `on_row` as it is stepped to, without
+    /// copying it first; `on_row` returns whether to go on. Rows are read inside SQLite's own read transaction
+    /// of the statement.
+    pub(crate) fn for_each_row(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        mut on_row: impl FnMut(&RowRef<'_>) -> bool,
+    ) -> Result<(), StoreError> {
+        let db = self.db;
+        let [p] = self.prepared(sql)? else {
+            return Err(StoreError::Config(format!(
+                "a query for rows must be one statement: {sql}"
+            )));
+        };
+        run(p, args, &mut |s| {
+            on_row(&RowRef {
+                stmt: s,
+                _row: std::marker::PhantomData,
+            })
+        })
+        .map_err(|()| error_of(db))
+    }
+}
+
+/// The row a statement has just stepped to: its columns by position, valid until the next step.
+pub(crate) struct RowRef<'a> {
+    stmt: *mut ffi::sqlite3_stmt,
+    _row: std::marker::PhantomData<&'a ffi::sqlite3_stmt>,
+}
+
+impl RowRef<'_> {
+    /// Column `i` as an integer; [`StoreError::Corrupt`] if it holds another type.
+    pub(crate) fn int(&self, i: c_int) -> Result<i64, StoreError> {
+        // SAFETY: the statement has a current row (a `RowRef` lives only within the step that made it).
+        unsafe {
+            match ffi::sqlite3_column_type(self.stmt, i) {
+                ffi::SQLITE_INTEGER => Ok(ffi::sqlite3_column_int64(self.stmt, i)),
+                _ => Err(StoreError::Corrupt(format!(
+                    "column {i}: missing or not an integer"
+                ))),
+            }
+        }
+    }
+
+    /// Column `i` as text (copied); [`StoreError::Corrupt`] if it holds another type or invalid UTF-8.
+    pub(crate) fn text(&self, i: c_int) -> Result<String, StoreError> {
+        // SAFETY: as in `int`; the text is valid until the next step and copied here.
+        unsafe {
+            if ffi::sqlite3_column_type(self.stmt, i) != ffi::SQLITE_TEXT {
+                return Err(StoreError::Corrupt(format!(
+                    "column {i}: missing or not text"
+                )));
+            }
+            let p = ffi::sqlite3_column_text(self.stmt, i);
+            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt, i)).unwrap_or(0);
+            let bytes = if p.is_null() {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(p, n)
+            };
+            String::from_utf8(bytes.to_vec())
+                .map_err(|_| StoreError::Corrupt(format!("column {i}: text not UTF-8")))
+        }
     }
 }
 
@@ -285,9 +374,14 @@ fn parameters(stmt: NonNull<ffi::sqlite3_stmt>) -> Result<Vec<usize>, StoreError
         .collect()
 }
 
-/// Binds `args` to `p` by its parameter map, steps it to its end and resets it; returns its first row when `want_row`.
-/// `Err(())`: read the connection's error.
-fn run(p: &Prepared, args: &[Arg<'_>], want_row: bool) -> Result<Option<OwnedRow>, ()> {
+/// Binds `args` to `p` by its parameter map, steps it, handing each row to `on_row` while it returns true, then
+/// steps it to its end (a data-modifying statement finishes its work) and resets it. `Err(())`: read the
+/// connection's error.
+fn run(
+    p: &Prepared,
+    args: &[Arg<'_>],
+    on_row: &mut dyn FnMut(*mut ffi::sqlite3_stmt) -> bool,
+) -> Result<(), ()> {
     let s = p.stmt.as_ptr();
     let result = (|| {
         for (i, arg_index) in p.args.iter().enumerate() {
@@ -323,16 +417,19 @@ fn run(p: &Prepared, args: &[Arg<'_>], want_row: bool) -> Result<Option<OwnedRow
                 return Err(());
             }
         }
-        let mut first = None;
+        let mut wanted = true;
         loop {
             // SAFETY: `s` is a prepared, bound statement.
             match unsafe { ffi::sqlite3_step(s) } {
                 ffi::SQLITE_ROW => {
-                    if want_row && first.is_none() {
-                        first = Some(read_row(s));
+                    if wanted {
+                        wanted = on_row(s);
+                    } else if is_read_only(s) {
+                        // A query the caller is done with need not run to its end.
+                        return Ok(());
                     }
                 }
-                ffi::SQLITE_DONE => return Ok(first),
+                ffi::SQLITE_DONE => return Ok(()),
                 _ => return Err(()),
             }
         }
@@ -344,6 +441,12 @@ fn run(p: &Prepared, args: &[Arg<'_>], want_row: bool) -> Result<Option<OwnedRow
         ffi::sqlite3_clear_bindings(s);
     }
     result
+}
+
+/// Whether `s` only reads (a statement that writes is stepped to its end even when its rows are not wanted).
+fn is_read_only(s: *mut ffi::sqlite3_stmt) -> bool {
+    // SAFETY: `s` is a prepared statement.
+    unsafe { ffi::sqlite3_stmt_readonly(s) != 0 }
 }
 
 /// The current row of `s`.

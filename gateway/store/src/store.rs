@@ -10,6 +10,7 @@ use crate::error::StoreError;
 use crate::group::GroupCommit;
 use crate::options::{Dialect, Retention, StoreOptions};
 use crate::raw::RawSqlite;
+use crate::readers::RawReaders;
 
 /// The gateway's persistent state on SQLite or PostgreSQL.
 ///
@@ -22,6 +23,8 @@ pub struct Store {
     pub(crate) group: GroupCommit,
     /// Queues just found empty (see `empty`).
     pub(crate) empty: Arc<EmptyQueues>,
+    /// Long reads of a SQLite file, outside sqlx (see `readers`).
+    pub(crate) readers: Option<Arc<RawReaders>>,
     node: Arc<str>,
     retention: Retention,
 }
@@ -41,18 +44,22 @@ impl Store {
             // Batches overlap; the lanes have a pool of their own, a connection each (see `group`).
             Dialect::Postgres => (opts.max_connections as usize / 3).clamp(1, 8),
         };
-        // A SQLite file's committer gets a connection of its own, called directly (see `raw`).
-        let raw = match connect::sqlite_file(url) {
+        // A SQLite file's committer gets a connection of its own, called directly (see `raw`), and so do its
+        // long reads (see `readers`).
+        let file = connect::sqlite_file(url);
+        let raw = match &file {
             Some(path) => Some(RawSqlite::open(
-                &path,
+                path,
                 opts.busy_timeout,
                 opts.sqlite_synchronous,
             )?),
             None => None,
         };
+        let readers = file.map(|path| Arc::new(RawReaders::new(path, opts.busy_timeout)));
         Ok(Store {
             group: GroupCommit::start(pool.clone(), lanes, raw),
             empty: Arc::default(),
+            readers,
             pool,
             node: Arc::from(opts.node),
             retention: opts.retention,
@@ -89,6 +96,9 @@ impl Store {
     /// store or its clones fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
         self.group.close();
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         self.pool.close().await;
     }
 }

@@ -7,14 +7,12 @@ use futures::stream::BoxStream;
 use crate::db::{Arg, DbRow, Pool};
 use crate::error::StoreError;
 use crate::facts::{Fact, fact_from_row};
+use crate::raw::RowRef;
 use crate::store::Store;
 
 const STREAM: &str = "SELECT id, kind, organisation, document_type, occurred_at, attributes, \
      recorded_at FROM facts WHERE organisation = $1 AND kind = $2 AND occurred_at >= $3 \
      AND occurred_at < $4 ORDER BY occurred_at, id";
-
-const COUNT: &str = "SELECT COUNT(*) AS n FROM facts WHERE organisation = $1 AND kind = $2 \
-     AND occurred_at >= $3 AND occurred_at < $4";
 
 const COUNT_BY_TYPE: &str = "SELECT document_type, COUNT(*) AS n FROM facts WHERE organisation = $1 \
      AND kind = $2 AND occurred_at >= $3 AND occurred_at < $4 GROUP BY document_type ORDER BY document_type";
@@ -25,7 +23,9 @@ const ORGANISATIONS: &str = "SELECT organisation FROM facts WHERE kind = $1 AND 
 impl Store {
     /// The facts of `kind` about `organisation` that occurred in `[from_ms, to_ms)`, ordered by
     /// `occurred_at` then `id`, as a stream: rows are read from the database as the consumer takes
-    /// them, so a report of a million facts never holds them all.
+    /// them, so a report of a million facts never holds them all. On a SQLite file they are read on a blocking
+    /// thread through SQLite's C API and handed over a few hundred at a time (see `readers`); elsewhere through
+    /// sqlx.
     pub fn report_facts<'a>(
         &'a self,
         organisation: &'a str,
@@ -35,6 +35,27 @@ impl Store {
     ) -> BoxStream<'a, Result<Fact, StoreError>> {
         fn decode(row: impl Into<DbRow>) -> Result<Fact, StoreError> {
             fact_from_row(&row.into())
+        }
+        if let Some(readers) = &self.readers {
+            let args = (organisation.to_owned(), kind.to_owned());
+            return readers.stream(move |conn, sink| {
+                let (organisation, kind) = &args;
+                let params = [
+                    Arg::text(organisation),
+                    Arg::text(kind),
+                    Arg::int(from_ms),
+                    Arg::int(to_ms),
+                ];
+                let mut failed = None;
+                conn.for_each_row(STREAM, &params, |row| match fact_from_raw(row) {
+                    Ok(fact) => sink(fact),
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                })?;
+                failed.map_or(Ok(()), Err)
+            });
         }
         match &self.pool {
             Pool::Sqlite(pool, _) => sqlx::query(STREAM)
@@ -56,29 +77,8 @@ impl Store {
         }
     }
 
-    /// How many facts [`Store::report_facts`] would stream.
-    pub async fn count_report_facts(
-        &self,
-        organisation: &str,
-        kind: &str,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<u64, StoreError> {
-        let args = [
-            Arg::text(organisation),
-            Arg::text(kind),
-            Arg::int(from_ms),
-            Arg::int(to_ms),
-        ];
-        let row = self.pool.fetch_optional(COUNT, &args).await?;
-        let n: i64 = match row {
-            Some(row) => row.get("n")?,
-            None => 0,
-        };
-        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
-    }
-
-    /// [`Store::count_report_facts`] by document type: `(document type, count)`, sorted by type.
+    /// How many facts [`Store::report_facts`] would stream, by document type: `(document type, count)`,
+    /// sorted by type (their sum is the report's count: one pass over the facts, not two).
     pub async fn count_report_facts_by_type(
         &self,
         organisation: &str,
@@ -114,4 +114,17 @@ impl Store {
         let rows = self.pool.fetch_all(ORGANISATIONS, &args).await?;
         rows.iter().map(|r| r.get("organisation")).collect()
     }
+}
+
+/// A fact from a row of [`STREAM`] read through SQLite's C API (columns by position).
+fn fact_from_raw(row: &RowRef<'_>) -> Result<Fact, StoreError> {
+    Ok(Fact {
+        id: row.text(0)?,
+        kind: row.text(1)?,
+        organisation: row.text(2)?,
+        document_type: row.text(3)?,
+        occurred_at: row.int(4)?,
+        attributes: row.text(5)?,
+        recorded_at: row.int(6)?,
+    })
 }

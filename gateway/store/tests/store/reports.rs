@@ -360,13 +360,6 @@ async fn facts_stream_in_order_with_their_count_and_organisations() {
         assert_eq!(got[0], facts[0]);
         assert_eq!(
             store
-                .count_report_facts(org, "scan", from, to)
-                .await
-                .unwrap(),
-            1200
-        );
-        assert_eq!(
-            store
                 .count_report_facts_by_type(org, "scan", from, to)
                 .await
                 .unwrap(),
