@@ -345,7 +345,8 @@ fn grown(out: &mut String, g: &Grown) {
         out,
         "## A grown store: {}\n\nThe store as the load runs left it, then filled with {} journal entries and {} scan \
          facts over 90 days ({:.0} s), measured again; then (c) while the oldest day of facts ({} rows) was \
-         deleted by the store's retention in another process ({:.1} s).\n",
+         deleted by the store's retention in another process ({:.1} s). Empty and grown are each the median of \
+         three runs of each path (one in a quick run).\n",
         g.dialect, g.journal_rows, g.fact_rows, g.fill_seconds, g.deleted, g.delete_seconds
     );
     let _ = writeln!(
