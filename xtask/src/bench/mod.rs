@@ -9,6 +9,7 @@
 //! `--quick` shortens every run (a smoke test of the harness; its numbers are not for the docs);
 //! `--load-only` skips the micro-benchmarks.
 
+mod fixtures;
 mod load;
 mod micro;
 mod procs;
