@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use gateway_store::{
-    AckOutcome, FinishOutcome, Finished, JournalQuery, NewStatusEvent, ResponseKind,
+    AckOutcome, Dialect, FinishOutcome, Finished, JournalQuery, NewStatusEvent, ResponseKind,
 };
 
 use crate::common::{LONG, databases, finished, journal_entry, queue_reply, reply, request};
@@ -165,10 +165,16 @@ async fn concurrent_takers_get_each_response_exactly_once() {
             i64::try_from(RESPONSES).unwrap(),
             "{d:?}"
         );
-        let delivered_to_b = db
-            .scalar("SELECT COUNT(*) FROM responses WHERE delivered_to = 'node-b'")
-            .await;
-        assert!(delivered_to_b > 0, "{d:?}: both nodes took part");
+        // On PostgreSQL the nodes take rows side by side (`FOR UPDATE SKIP LOCKED`), so both take some. On SQLite
+        // they take turns at the file's one write lock, and one node's committer may win every turn while the
+        // other sleeps in SQLite's busy handler (seen once under the full suite's load): exactly-once is what
+        // must hold there, and does above.
+        if d == Dialect::Postgres {
+            let delivered_to_b = db
+                .scalar("SELECT COUNT(*) FROM responses WHERE delivered_to = 'node-b'")
+                .await;
+            assert!(delivered_to_b > 0, "{d:?}: both nodes took part");
+        }
     }
 }
 
