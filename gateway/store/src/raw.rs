@@ -300,14 +300,7 @@ impl RowRef<'_> {
                     "column {i}: missing or not text"
                 )));
             }
-            let p = ffi::sqlite3_column_text(self.stmt, i);
-            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt, i)).unwrap_or(0);
-            let bytes = if p.is_null() {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(p, n)
-            };
-            String::from_utf8(bytes.to_vec())
+            String::from_utf8(column_bytes(self.stmt, i, Bytes::Text).to_vec())
                 .map_err(|_| StoreError::Corrupt(format!("column {i}: text not UTF-8")))
         }
     }
@@ -449,6 +442,35 @@ fn is_read_only(s: *mut ffi::sqlite3_stmt) -> bool {
     unsafe { ffi::sqlite3_stmt_readonly(s) != 0 }
 }
 
+/// Which bytes of a column [`column_bytes`] reads.
+#[derive(Clone, Copy)]
+enum Bytes {
+    Text,
+    Blob,
+}
+
+/// Column `i` of the current row of `s` as its text's or its blob's bytes (empty for an empty value).
+///
+/// # Safety
+///
+/// `s` has a current row, and the slice is not used after the statement's next step or reset.
+unsafe fn column_bytes<'a>(s: *mut ffi::sqlite3_stmt, i: c_int, bytes: Bytes) -> &'a [u8] {
+    // SAFETY: the caller's promise; the length is asked after the pointer, as SQLite documents (asking for the
+    // text may convert the value and change its length).
+    unsafe {
+        let p: *const u8 = match bytes {
+            Bytes::Text => ffi::sqlite3_column_text(s, i),
+            Bytes::Blob => ffi::sqlite3_column_blob(s, i).cast(),
+        };
+        let n = usize::try_from(ffi::sqlite3_column_bytes(s, i)).unwrap_or(0);
+        if p.is_null() {
+            &[]
+        } else {
+            std::slice::from_raw_parts(p, n)
+        }
+    }
+}
+
 /// The current row of `s`.
 fn read_row(s: *mut ffi::sqlite3_stmt) -> OwnedRow {
     // SAFETY: `s` has a current row; names, texts and blobs are valid until the next step or reset, and are
@@ -466,26 +488,10 @@ fn read_row(s: *mut ffi::sqlite3_stmt) -> OwnedRow {
             let value = match ffi::sqlite3_column_type(s, i) {
                 ffi::SQLITE_INTEGER => Value::Int(ffi::sqlite3_column_int64(s, i)),
                 ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_column_double(s, i)),
-                ffi::SQLITE_TEXT => {
-                    let p = ffi::sqlite3_column_text(s, i);
-                    let n = usize::try_from(ffi::sqlite3_column_bytes(s, i)).unwrap_or(0);
-                    let bytes = if p.is_null() {
-                        &[][..]
-                    } else {
-                        std::slice::from_raw_parts(p, n)
-                    };
-                    Value::Text(String::from_utf8_lossy(bytes).into_owned())
-                }
-                ffi::SQLITE_BLOB => {
-                    let p = ffi::sqlite3_column_blob(s, i).cast::<u8>();
-                    let n = usize::try_from(ffi::sqlite3_column_bytes(s, i)).unwrap_or(0);
-                    let bytes = if p.is_null() {
-                        &[][..]
-                    } else {
-                        std::slice::from_raw_parts(p, n)
-                    };
-                    Value::Blob(bytes.to_vec())
-                }
+                ffi::SQLITE_TEXT => Value::Text(
+                    String::from_utf8_lossy(column_bytes(s, i, Bytes::Text)).into_owned(),
+                ),
+                ffi::SQLITE_BLOB => Value::Blob(column_bytes(s, i, Bytes::Blob).to_vec()),
                 _ => Value::Null,
             };
             columns.push((name, value));
