@@ -56,10 +56,30 @@ pub struct Grown {
     pub fill_seconds: f64,
     pub empty: Trio,
     pub grown: Trio,
-    /// (c) while the oldest day of facts is deleted: the load's report, the rows deleted and how long it took.
-    pub during_delete: LoadReport,
+    /// The median of the grown store's runs of (c): their longest request, ms.
+    pub grown_longest_ms: f64,
+    /// (c) while the oldest day of facts is deleted, as many times as the grown store's paths were run (each
+    /// run deletes the then oldest day).
+    pub deletions: Vec<Deletion>,
+}
+
+/// One run of (c) while the oldest day of facts is deleted.
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    /// The load's report.
+    pub load: LoadReport,
+    /// The facts deleted.
     pub deleted: u64,
-    pub delete_seconds: f64,
+    /// How long the deletion took.
+    pub seconds: f64,
+}
+
+impl Grown {
+    /// How much longer the deletion held a writer: the median of the deletion runs' longest request less the
+    /// median of the grown store's runs' longest request (one longest request is a lottery on this VM).
+    pub fn held_ms(&self) -> f64 {
+        median(self.deletions.iter().map(|d| d.load.max_ms)) - self.grown_longest_ms
+    }
 }
 
 /// (b), (c) and `find`.
@@ -191,22 +211,34 @@ fn runs_per_store(plan: Plan) -> usize {
     if plan.quick { 1 } else { 3 }
 }
 
-/// `first` and `more` further runs of the trio, reduced to the median run of each path (by rate).
-fn median_trio(first: Trio, more: usize, mut run: impl FnMut() -> Result<Trio>) -> Result<Trio> {
+/// `first` and `more` further runs of the trio.
+fn trio_runs(first: Trio, more: usize, mut run: impl FnMut() -> Result<Trio>) -> Result<Vec<Trio>> {
     let mut runs = vec![first];
     for _ in 0..more {
         runs.push(run()?);
     }
+    Ok(runs)
+}
+
+/// The median run of each path (by rate), each with its own figures.
+fn median_trio(runs: &[Trio]) -> Trio {
     let median = |pick: fn(&Trio) -> &LoadReport| {
         let mut reports: Vec<LoadReport> = runs.iter().map(|t| pick(t).clone()).collect();
         reports.sort_by(|a, b| a.rate.total_cmp(&b.rate));
         reports.swap_remove(reports.len() / 2)
     };
-    Ok(Trio {
+    Trio {
         verify: median(|t| &t.verify),
         cycle: median(|t| &t.cycle),
         find: median(|t| &t.find),
-    })
+    }
+}
+
+/// The median of `values` (the upper one of an even count; 0 for none).
+fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Rows of the grown store: 10 million journal entries and 10 million facts over 90 days (a tenth in a
@@ -236,7 +268,7 @@ fn fill(url: &str, rows: u64) -> Result<f64> {
 
 /// (c) under load while the oldest day of facts is deleted by the store's retention (in another process, as
 /// the retention job of another node would).
-fn cycle_during_delete(addr: SocketAddr, url: &str, plan: Plan) -> Result<(LoadReport, u64, f64)> {
+fn cycle_during_delete(addr: SocketAddr, url: &str, plan: Plan) -> Result<Deletion> {
     let url = url.to_owned();
     let warmup = plan.warmup;
     let deleter = std::thread::spawn(move || -> Result<(u64, f64)> {
@@ -259,7 +291,11 @@ fn cycle_during_delete(addr: SocketAddr, url: &str, plan: Plan) -> Result<(LoadR
         "xtask: deleted {deleted} facts in {seconds:.2} s under load; the load's longest request {:.1} ms",
         report.max_ms
     );
-    Ok((report, deleted, seconds))
+    Ok(Deletion {
+        load: report,
+        deleted,
+        seconds,
+    })
 }
 
 /// The grown-store phase on `url` whose gateway (`config`) was just measured as `empty` and stopped.
@@ -276,10 +312,12 @@ fn grown_phase(
     let gw = start_gateway(config)?;
     let verify = verify_body(gw.addr, snils)?;
     let first = trio(gw.addr, plan, &verify)?;
-    let grown = median_trio(first, runs_per_store(plan) - 1, || {
+    let runs = trio_runs(first, runs_per_store(plan) - 1, || {
         trio(gw.addr, plan, &verify)
     })?;
-    let (during_delete, deleted, delete_seconds) = cycle_during_delete(gw.addr, url, plan)?;
+    let deletions = (0..runs.len())
+        .map(|_| cycle_during_delete(gw.addr, url, plan))
+        .collect::<Result<Vec<_>>>()?;
     drop(gw);
     Ok(Grown {
         dialect,
@@ -287,10 +325,9 @@ fn grown_phase(
         fact_rows: rows,
         fill_seconds,
         empty,
-        grown,
-        during_delete,
-        deleted,
-        delete_seconds,
+        grown: median_trio(&runs),
+        grown_longest_ms: median(runs.iter().map(|t| t.cycle.max_ms)),
+        deletions,
     })
 }
 
@@ -382,9 +419,9 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
         cycle: c,
         find: trio_find(gw.addr, plan)?,
     };
-    let empty = median_trio(first_run, runs_per_store(plan) - 1, || {
+    let empty = median_trio(&trio_runs(first_run, runs_per_store(plan) - 1, || {
         trio(gw.addr, plan, &verify)
-    })?;
+    })?);
 
     // The memory over a long run.
     let (first, second) = plan.rss_cycles;
@@ -431,9 +468,9 @@ pub fn run(built: &Built, plan: Plan) -> Result<Loads> {
         report: first_run.cycle.clone(),
         rss_mib: Some(gw.rss_mib()),
     });
-    let empty = median_trio(first_run, runs_per_store(plan) - 1, || {
+    let empty = median_trio(&trio_runs(first_run, runs_per_store(plan) - 1, || {
         trio(gw.addr, plan, &verify)
-    })?;
+    })?);
     drop(gw);
     grown.push(grown_phase(
         "PostgreSQL",
@@ -475,25 +512,32 @@ fn trio_find(addr: SocketAddr, plan: Plan) -> Result<LoadReport> {
 
 #[cfg(test)]
 mod tests {
-    use super::{LoadReport, Trio, median_trio};
+    use super::{Deletion, Grown, LoadReport, Trio, median, median_trio, trio_runs};
 
-    #[test]
-    fn the_median_run_of_each_path_is_taken() {
-        let report = |rate: f64| LoadReport {
+    fn report(rate: f64, max_ms: f64) -> LoadReport {
+        LoadReport {
             rate,
             p50_ms: 1.0,
             p99_ms: rate / 100.0,
             p999_ms: 0.0,
-            max_ms: 0.0,
+            max_ms,
             errors: 0.0,
-        };
-        let trio = |b: f64, c: f64, f: f64| Trio {
-            verify: report(b),
-            cycle: report(c),
-            find: report(f),
-        };
+        }
+    }
+
+    fn trio(b: f64, c: f64, f: f64) -> Trio {
+        Trio {
+            verify: report(b, 0.0),
+            cycle: report(c, 0.0),
+            find: report(f, 0.0),
+        }
+    }
+
+    #[test]
+    fn the_median_run_of_each_path_is_taken() {
         let mut more = vec![trio(300.0, 10.0, 7.0), trio(200.0, 30.0, 9.0)].into_iter();
-        let m = median_trio(trio(100.0, 20.0, 8.0), 2, || Ok(more.next().unwrap())).unwrap();
+        let runs = trio_runs(trio(100.0, 20.0, 8.0), 2, || Ok(more.next().unwrap())).unwrap();
+        let m = median_trio(&runs);
         assert_eq!(
             (m.verify.rate, m.cycle.rate, m.find.rate),
             (200.0, 20.0, 8.0)
@@ -502,7 +546,30 @@ mod tests {
             m.cycle.p99_ms, 0.2,
             "the median run's own figures, not a mix"
         );
-        let one = median_trio(trio(1.0, 2.0, 3.0), 0, || unreachable!()).unwrap();
+        let one = median_trio(&trio_runs(trio(1.0, 2.0, 3.0), 0, || unreachable!()).unwrap());
         assert_eq!(one.cycle.rate, 2.0);
+    }
+
+    #[test]
+    fn the_hold_compares_medians_of_longest_requests() {
+        assert_eq!(median([30.0, 10.0, 20.0]), 20.0);
+        assert_eq!(median([5.0]), 5.0);
+        assert_eq!(median([]), 0.0);
+        let deletion = |max_ms: f64| Deletion {
+            load: report(1000.0, max_ms),
+            deleted: 100,
+            seconds: 1.0,
+        };
+        let g = Grown {
+            dialect: "SQLite",
+            journal_rows: 0,
+            fact_rows: 0,
+            fill_seconds: 0.0,
+            empty: trio(1.0, 1.0, 1.0),
+            grown: trio(1.0, 1.0, 1.0),
+            grown_longest_ms: 25.0,
+            deletions: vec![deletion(160.0), deletion(40.0), deletion(55.0)],
+        };
+        assert_eq!(g.held_ms(), 30.0, "one outlier of three does not decide");
     }
 }
