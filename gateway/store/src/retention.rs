@@ -49,7 +49,8 @@ const DELETE_RESPONSES: &str = "DELETE FROM responses \
      WHERE (acked_at IS NOT NULL AND acked_at < $1) OR (kind = 'purged' AND created_at < $1)";
 const DELETE_STATUS_EVENTS: &str = "DELETE FROM status_events WHERE created_at < $1";
 const DELETE_REQUESTS: &str = "DELETE FROM requests WHERE status = 'done' AND finished_at < $1";
-/// One batch of the journal's retention: `$1` the cutoff, `$2` the batch size (oldest first, by `journal_at`).
+/// One batch of the journal's retention: `$1` the cutoff, `$2` the batch size (oldest first, by the journal's
+/// index on `at`).
 const DELETE_JOURNAL: &str = "DELETE FROM journal WHERE id IN \
      (SELECT id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)";
 /// Rows one batch of a large delete removes on PostgreSQL: short enough that no transaction holds many row locks.

@@ -210,6 +210,30 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The query plan of `sql`, one line per row of `EXPLAIN` (PostgreSQL) or `EXPLAIN QUERY PLAN` (SQLite).
+    pub async fn plan(&self, sql: &str) -> String {
+        let lines: Vec<String> = match self.dialect {
+            Dialect::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+                let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+                rows.iter().map(|r| r.get::<String, _>("detail")).collect()
+            }
+            Dialect::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                sqlx::query_scalar(&format!("EXPLAIN {sql}"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap()
+            }
+        };
+        lines.join("\n")
+    }
+}
+
 /// True if `needle` occurs in `haystack`.
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)

@@ -1,0 +1,12 @@
+-- no-transaction
+-- A sender's journal entries newest first, in the order `find` returns them: (at, id). The index of 0001 on
+-- (sender, at) left the tie on `id` to a sort, and the plan then depended on fresh statistics: on a journal
+-- not yet analysed (a new store, the first minute of a load) PostgreSQL read every entry of the period through
+-- a bitmap scan and sorted them (measured: 119 ms for 100 of 300,000 entries of one day, against 0.1 ms once
+-- analysed). With `id` in the key the newest rows come straight off the index whatever the statistics say.
+--
+-- Built CONCURRENTLY (one statement per migration: PostgreSQL refuses it inside a transaction), so that
+-- writers to the journal, i.e. every node still serving during an upgrade, are not held while it builds. If
+-- the build is interrupted it leaves an invalid index of this name and the next start fails here with
+-- "already exists": drop `journal_sender_at_id` and start again.
+CREATE INDEX CONCURRENTLY journal_sender_at_id ON journal (sender, at, id);
