@@ -29,3 +29,22 @@ impl<'a> Arg<'a> {
         Arg::Int(Some(value))
     }
 }
+
+/// A non-null parameter that owns its value, for a read that runs on another thread (see `readers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OwnedArg {
+    /// TEXT.
+    Text(String),
+    /// INTEGER / BIGINT.
+    Int(i64),
+}
+
+impl OwnedArg {
+    /// The parameter to bind.
+    pub(crate) fn as_arg(&self) -> Arg<'_> {
+        match self {
+            OwnedArg::Text(t) => Arg::text(t),
+            OwnedArg::Int(i) => Arg::int(*i),
+        }
+    }
+}

@@ -304,6 +304,28 @@ impl RowRef<'_> {
                 .map_err(|_| StoreError::Corrupt(format!("column {i}: text not UTF-8")))
         }
     }
+
+    /// Whether column `i` is NULL.
+    fn is_null(&self, i: c_int) -> bool {
+        // SAFETY: as in `int`.
+        unsafe { ffi::sqlite3_column_type(self.stmt, i) == ffi::SQLITE_NULL }
+    }
+
+    /// Column `i` as an integer or NULL.
+    pub(crate) fn opt_int(&self, i: c_int) -> Result<Option<i64>, StoreError> {
+        if self.is_null(i) {
+            return Ok(None);
+        }
+        self.int(i).map(Some)
+    }
+
+    /// Column `i` as text or NULL.
+    pub(crate) fn opt_text(&self, i: c_int) -> Result<Option<String>, StoreError> {
+        if self.is_null(i) {
+            return Ok(None);
+        }
+        self.text(i).map(Some)
+    }
 }
 
 impl Drop for RawSqlite {

@@ -16,8 +16,9 @@ use std::time::Duration;
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::mpsc;
 
+use crate::arg::{Arg, OwnedArg};
 use crate::error::StoreError;
-use crate::raw::RawSqlite;
+use crate::raw::{RawSqlite, RowRef};
 
 /// Rows handed over at once.
 const BATCH: usize = 512;
@@ -91,6 +92,31 @@ impl RawReaders {
                 Err(e) => stream::once(async { Err(e) }).right_stream(),
             })
             .boxed()
+    }
+
+    /// Runs `sql` (one statement) with `args` on a blocking thread and streams its rows decoded by `decode`,
+    /// as [`RawReaders::stream`] does; a row that does not decode ends the stream with that error.
+    pub(crate) fn query<T>(
+        self: &Arc<Self>,
+        sql: String,
+        args: Vec<OwnedArg>,
+        decode: fn(&RowRef<'_>) -> Result<T, StoreError>,
+    ) -> BoxStream<'static, Result<T, StoreError>>
+    where
+        T: Send + 'static,
+    {
+        self.stream(move |conn, sink| {
+            let args: Vec<Arg<'_>> = args.iter().map(OwnedArg::as_arg).collect();
+            let mut failed = None;
+            conn.for_each_row(&sql, &args, |row| match decode(row) {
+                Ok(value) => sink(value),
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            })?;
+            failed.map_or(Ok(()), Err)
+        })
     }
 
     /// Runs `read` on a connection taken from the idle ones (or opened), sending its rows in batches.

@@ -4,6 +4,7 @@
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
+use crate::arg::OwnedArg;
 use crate::db::{Arg, DbRow, Pool};
 use crate::error::StoreError;
 use crate::facts::{Fact, fact_from_row};
@@ -37,25 +38,13 @@ impl Store {
             fact_from_row(&row.into())
         }
         if let Some(readers) = &self.readers {
-            let args = (organisation.to_owned(), kind.to_owned());
-            return readers.stream(move |conn, sink| {
-                let (organisation, kind) = &args;
-                let params = [
-                    Arg::text(organisation),
-                    Arg::text(kind),
-                    Arg::int(from_ms),
-                    Arg::int(to_ms),
-                ];
-                let mut failed = None;
-                conn.for_each_row(STREAM, &params, |row| match fact_from_raw(row) {
-                    Ok(fact) => sink(fact),
-                    Err(e) => {
-                        failed = Some(e);
-                        false
-                    }
-                })?;
-                failed.map_or(Ok(()), Err)
-            });
+            let args = vec![
+                OwnedArg::Text(organisation.to_owned()),
+                OwnedArg::Text(kind.to_owned()),
+                OwnedArg::Int(from_ms),
+                OwnedArg::Int(to_ms),
+            ];
+            return readers.query(STREAM.to_owned(), args, fact_from_raw);
         }
         match &self.pool {
             Pool::Sqlite(pool, _) => sqlx::query(STREAM)

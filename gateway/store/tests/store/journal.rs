@@ -152,6 +152,31 @@ async fn a_periods_newest_entries_come_off_an_index_without_statistics() {
             "{d:?}: ties newest id first"
         );
 
+        // Every optional column read back as written, NULL or not.
+        let mut bare = journal_entry("OPT", "m-bare", 7, "accepted");
+        (bare.message_type, bare.duration_us) = (None, None);
+        let mut full = journal_entry("OPT", "m-full", 8, "replied");
+        full.detail = Some("NO_DATA".into());
+        full.payload_sha256 = Some("ab".repeat(32));
+        store
+            .append_journal(&[bare.clone(), full.clone()])
+            .await
+            .unwrap();
+        let found = store
+            .find_journal("OPT", &JournalQuery::default())
+            .await
+            .unwrap();
+        let strip = |e: &gateway_store::JournalEntry| gateway_store::JournalEntry {
+            id: None,
+            node: String::new(),
+            ..e.clone()
+        };
+        assert_eq!(
+            found.iter().map(strip).collect::<Vec<_>>(),
+            [full, bare],
+            "{d:?}"
+        );
+
         // The statement `find` runs (journal.rs), for one sender and a period.
         let plan = db
             .plan(
