@@ -1,4 +1,4 @@
-//! Long reads from a SQLite file through SQLite's C API on a blocking thread, handed over in batches.
+//! Reads from a SQLite file through SQLite's C API on a blocking thread, handed over in batches.
 //!
 //! sqlx streams a query's rows from its connection's worker thread one at a time: every row is copied
 //! into a row object of its own and sent over a channel, and the consumer's task is woken for it. A
@@ -6,6 +6,10 @@
 //! the many-reports tick (~330,000 context switches in it). A reader here steps the statement itself
 //! on a blocking thread, decodes each row straight from SQLite's column buffers into the caller's type
 //! and hands rows over a few hundred at a time. Its connections are read-only and kept for the next read.
+//!
+//! Journal searches read here too: a search of 100 entries through sqlx cost ten times one of a single entry
+//! (the hand-over per row), and through a reader it ran three times as many searches a second.
+//! Each connection caches its prepared statements; a search has a few shapes (one per set of filters).
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;

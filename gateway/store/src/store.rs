@@ -23,7 +23,7 @@ pub struct Store {
     pub(crate) group: GroupCommit,
     /// Queues just found empty (see `empty`).
     pub(crate) empty: Arc<EmptyQueues>,
-    /// Long reads of a SQLite file, outside sqlx (see `readers`).
+    /// Reads of a SQLite file outside sqlx: a report's facts, journal searches (see `readers`).
     pub(crate) readers: Option<Arc<RawReaders>>,
     node: Arc<str>,
     retention: Retention,
@@ -45,7 +45,7 @@ impl Store {
             Dialect::Postgres => (opts.max_connections as usize / 3).clamp(1, 8),
         };
         // A SQLite file's committer gets a connection of its own, called directly (see `raw`), and so do its
-        // long reads (see `readers`).
+        // reports' and journal searches' reads (see `readers`).
         let file = connect::sqlite_file(url);
         let raw = match &file {
             Some(path) => Some(RawSqlite::open(
