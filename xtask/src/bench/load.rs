@@ -78,7 +78,12 @@ impl Grown {
     /// How much longer the deletion held a writer: the median of the deletion runs' longest request less the
     /// median of the grown store's runs' longest request (one longest request is a lottery on this VM).
     pub fn held_ms(&self) -> f64 {
-        median(self.deletions.iter().map(|d| d.load.max_ms)) - self.grown_longest_ms
+        self.deletions_longest_ms() - self.grown_longest_ms
+    }
+
+    /// The median of the deletion runs' longest request, ms.
+    pub fn deletions_longest_ms(&self) -> f64 {
+        median(self.deletions.iter().map(|d| d.load.max_ms))
     }
 }
 

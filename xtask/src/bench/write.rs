@@ -286,7 +286,7 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
                  (median)",
                 longest_list(g),
                 g.deletions.len(),
-                held + g.grown_longest_ms,
+                g.deletions_longest_ms(),
                 g.grown_longest_ms
             ),
             Some(held <= 100.0),
