@@ -45,9 +45,14 @@ pub async fn facts_retention(shared: Shared, config: Arc<Config>) {
 pub async fn retain_facts_once(shared: &Shared, config: &Config) {
     let cutoff =
         now_ms() - i64::try_from(config.facts.retention.get().as_millis()).unwrap_or(i64::MAX / 2);
+    let started = std::time::Instant::now();
     match shared.store.delete_facts_before(cutoff).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(deleted = n, "facts past their retention deleted"),
+        Ok(n) => tracing::info!(
+            deleted = n,
+            seconds = started.elapsed().as_secs_f64(),
+            "facts past their retention deleted"
+        ),
         Err(e) => tracing::warn!(error = %e, "facts retention failed"),
     }
 }

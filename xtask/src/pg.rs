@@ -45,14 +45,25 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates `gw_run_<pid>_<time>`.
+    /// Creates `gw_run_<pid>_<time>_<n>` (`n` counts this process's databases).
     pub fn create() -> Result<TestDatabase> {
+        TestDatabase::create_as("")
+    }
+
+    /// A copy of this database (`CREATE DATABASE … TEMPLATE`: nobody may be connected to it meanwhile).
+    pub fn copy(&self) -> Result<TestDatabase> {
+        TestDatabase::create_as(&format!(" TEMPLATE {}", self.name))
+    }
+
+    fn create_as(how: &str) -> Result<TestDatabase> {
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let name = format!("gw_run_{}_{stamp}", std::process::id());
-        run(&mut psql(&[&format!("CREATE DATABASE {name}")])).map_err(|e| {
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("gw_run_{}_{stamp}_{n}", std::process::id());
+        run(&mut psql(&[&format!("CREATE DATABASE {name}{how}")])).map_err(|e| {
             format!("{e}\nPostgreSQL must run on 127.0.0.1:5432 with trust auth for user postgres")
         })?;
         let (host, port, user) = server();

@@ -1,9 +1,10 @@
 //! The store of a gateway that has run for months, for the benchmark of a grown store: fills a gateway's
 //! database (SQLite or PostgreSQL, schema brought up to date first) with journal entries and scan facts spread
-//! over the last days, or deletes its oldest day of facts as the facts retention job does and times it.
+//! over the last days, or tells when its oldest fact occurred (the benchmark then has the gateway's own facts
+//! retention delete that day).
 //!
 //! `store-fill --url URL fill --journal N --facts N --days D --sender S` prints `{"journal":…,"facts":…,
-//! "seconds":…}`; `store-fill --url URL delete-day` prints `{"deleted":…,"seconds":…}`.
+//! "seconds":…}`; `store-fill --url URL oldest` prints `{"oldest_ms":…}` (null with no facts).
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,8 +33,8 @@ enum Command {
         #[arg(long)]
         sender: String,
     },
-    /// Deletes the facts of the oldest day held, through the store's own retention.
-    DeleteDay,
+    /// When the oldest fact held occurred, in milliseconds since the epoch.
+    Oldest,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -144,16 +145,12 @@ async fn main() -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::DeleteDay => {
-            let oldest = oldest_fact(&args.url, dialect).await?;
-            let deleted = match oldest {
-                Some(oldest) => store.delete_facts_before(oldest + DAY_MS).await?,
-                None => 0,
-            };
+        Command::Oldest => {
             store.close().await;
+            let oldest = oldest_fact(&args.url, dialect).await?;
             println!(
-                r#"{{"deleted":{deleted},"seconds":{:.3}}}"#,
-                started.elapsed().as_secs_f64()
+                r#"{{"oldest_ms":{}}}"#,
+                oldest.map_or_else(|| "null".to_owned(), |ms| ms.to_string())
             );
         }
     }

@@ -1,9 +1,9 @@
 //! Facts: what the host records when a plugin chain passes (e.g. a scan made with a power of
 //! attorney), read back by the report pipeline and deleted after their retention period.
 
+use crate::batched::{BatchedDelete, delete_in_batches};
 use crate::db::{Arg, DbRow, Pool, Tx, values_placeholders};
 use crate::error::StoreError;
-use crate::retention::delete_in_batches;
 use crate::store::Store;
 
 /// One recorded fact.
@@ -46,9 +46,15 @@ const BETWEEN_ALL: &str = "SELECT id, kind, organisation, document_type, occurre
 const BETWEEN_ORG: &str = "SELECT id, kind, organisation, document_type, occurred_at, attributes, \
      recorded_at FROM facts WHERE organisation = $3 AND occurred_at >= $1 AND occurred_at < $2 \
      ORDER BY occurred_at, id";
-/// One batch of [`Store::delete_facts_before`]: `$1` the cutoff, `$2` the batch size.
-const DELETE_BEFORE: &str = "DELETE FROM facts WHERE id IN \
-     (SELECT id FROM facts WHERE occurred_at < $1 LIMIT $2)";
+/// [`Store::delete_facts_before`]: a batch deletes the oldest facts through `facts_occurred` (`$1` the cutoff, `$2`
+/// the batch size), each by `facts_id` from the organisation-ordered table; the warming read looks them up the same
+/// way and reads each row (`attributes` is in no index).
+pub(crate) const DELETE_BEFORE: BatchedDelete = BatchedDelete {
+    delete: "DELETE FROM facts WHERE id IN \
+     (SELECT id FROM facts WHERE occurred_at < $1 LIMIT $2)",
+    warm: &["SELECT COUNT(attributes) AS n FROM facts WHERE id IN \
+     (SELECT id FROM facts WHERE occurred_at < $1 LIMIT $2)"],
+};
 const COUNTS: &str = "SELECT organisation, document_type, COUNT(*) AS n FROM facts \
      WHERE kind = $1 AND occurred_at >= $2 AND occurred_at < $3 \
      GROUP BY organisation, document_type ORDER BY organisation, document_type LIMIT $4";
@@ -124,7 +130,7 @@ impl Store {
     /// Deletes the facts that occurred before `cutoff_ms`, in short batches (writers get their turn between
     /// them: a day of facts deleted at once held SQLite's one writer lock for seconds); returns how many.
     pub async fn delete_facts_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        delete_in_batches(&self.pool, DELETE_BEFORE, cutoff_ms).await
+        delete_in_batches(&self.pool, &DELETE_BEFORE, cutoff_ms).await
     }
 }
 

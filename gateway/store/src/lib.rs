@@ -64,6 +64,7 @@
 #![warn(missing_docs)]
 
 mod arg;
+mod batched;
 mod connect;
 mod db;
 mod empty;

@@ -4,6 +4,7 @@
 //! transaction). On SQLite it then checkpoints and truncates the WAL, so erased data does not linger
 //! in old WAL frames; `secure_delete` zeroes it in the database file itself.
 
+use crate::batched::{BatchedDelete, delete_in_batches};
 use crate::db::{Arg, Pool};
 use crate::error::StoreError;
 use crate::options::Dialect;
@@ -49,20 +50,21 @@ const DELETE_RESPONSES: &str = "DELETE FROM responses \
      WHERE (acked_at IS NOT NULL AND acked_at < $1) OR (kind = 'purged' AND created_at < $1)";
 const DELETE_STATUS_EVENTS: &str = "DELETE FROM status_events WHERE created_at < $1";
 const DELETE_REQUESTS: &str = "DELETE FROM requests WHERE status = 'done' AND finished_at < $1";
-/// One batch of the journal's retention: `$1` the cutoff, `$2` the batch size (oldest first, by the journal's
-/// index on `at`).
-const DELETE_JOURNAL: &str = "DELETE FROM journal WHERE id IN \
-     (SELECT id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)";
-/// Rows one batch of a large delete removes on PostgreSQL: short enough that no transaction holds many row locks.
-const DELETE_BATCH_POSTGRES: i64 = 500;
-/// Rows one batch removes on SQLite, whose one write lock the batch holds: 2,000 held it some 80 ms a batch under
-/// load (`secure_delete`, three indexes, the rows spread over every organisation's pages); measured with a day of
-/// facts deleted by another process under the SOAP cycle, 500-row batches let the cycle's longest request reach
-/// 60–71 ms (47 ms without the deletion), 100-row batches 29–31 ms, and the deletion took 20 s instead of 16.
-const DELETE_BATCH_SQLITE: i64 = 100;
-/// The pause between batches on SQLite: writers of another process (which do not pass this process's write
-/// gate) poll for the lock in SQLite's busy handler and need a moment in which it is free.
-const SQLITE_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+/// The journal's retention: a batch deletes the oldest entries through `journal_at` (`$1` the cutoff, `$2` the
+/// batch size) by rowid; the warming reads go to each entry's row and to its entries in `journal_message` (ids of
+/// messages, spread over the whole index) and `journal_sender_at`.
+pub(crate) const DELETE_JOURNAL: BatchedDelete = BatchedDelete {
+    delete: "DELETE FROM journal WHERE id IN \
+     (SELECT id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)",
+    warm: &[
+        "SELECT COUNT(*) AS n FROM journal WHERE id IN \
+         (SELECT id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)",
+        "SELECT COUNT(*) AS n FROM journal INDEXED BY journal_message WHERE message_id IN \
+         (SELECT message_id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)",
+        "SELECT COUNT(*) AS n FROM journal INDEXED BY journal_sender_at WHERE (sender, at) IN \
+         (SELECT sender, at FROM journal WHERE at < $1 ORDER BY at LIMIT $2)",
+    ],
+};
 const CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
 
 impl Store {
@@ -103,42 +105,13 @@ impl Store {
         };
         if let Some(journal) = retention.journal {
             let cutoff = now_ms.saturating_sub(duration_ms(journal));
-            report.journal_deleted = delete_in_batches(pool, DELETE_JOURNAL, cutoff).await?;
+            report.journal_deleted = delete_in_batches(pool, &DELETE_JOURNAL, cutoff).await?;
         }
         if !report.is_empty() {
             checkpoint(pool).await?;
         }
         tracing::debug!(?report, "store sweep");
         Ok(report)
-    }
-}
-
-/// Runs `sql` (a delete of at most `$2` rows older than `$1`) until it deletes fewer than a batch; returns
-/// how many rows went. Each batch is its own statement, so on SQLite writers waiting at the write gate (or, in
-/// another process, in the busy handler) get their turn between batches, and on PostgreSQL no transaction
-/// holds many row locks.
-pub(crate) async fn delete_in_batches(
-    pool: &Pool,
-    sql: &str,
-    cutoff_ms: i64,
-) -> Result<u64, StoreError> {
-    let batch = match pool.dialect() {
-        Dialect::Sqlite => DELETE_BATCH_SQLITE,
-        Dialect::Postgres => DELETE_BATCH_POSTGRES,
-    };
-    let mut total = 0;
-    loop {
-        let n = pool
-            .execute(sql, &[Arg::int(cutoff_ms), Arg::int(batch)])
-            .await?;
-        total += n;
-        if n < batch as u64 {
-            return Ok(total);
-        }
-        match pool.dialect() {
-            Dialect::Sqlite => tokio::time::sleep(SQLITE_PAUSE).await,
-            Dialect::Postgres => tokio::task::yield_now().await,
-        }
     }
 }
 

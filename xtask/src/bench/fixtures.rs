@@ -1,7 +1,7 @@
 //! What the load runs serve: invented participants for the showcase simulator and the gateway's configuration.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::procs::copy_fixtures;
 use super::release_bin;
@@ -51,7 +51,7 @@ pub(super) fn gateway_config(
     built: &Built,
     store_url: &str,
     sim: SocketAddr,
-) -> Result<std::path::PathBuf> {
+) -> Result<PathBuf> {
     let repo = root();
     let plugin = |n: &str| {
         built
@@ -130,6 +130,29 @@ chain = ["test-doc"]
         lib = release_bin("libmod_showcase_adapter.so").display(),
     );
     let file = dir.join("gateway.toml");
+    std::fs::write(&file, text).map_err(|e| e.to_string())?;
+    Ok(file)
+}
+
+/// The gateway configuration at `base` with its facts retention set to `retention_ms` (the benchmark has the
+/// gateway's own retention job, which runs at start, delete the oldest day) and the job's log lines written as
+/// JSON (the benchmark reads how many facts went and how long it took). Written beside `base`.
+pub fn deletion_config(base: &Path, retention_ms: i64) -> Result<PathBuf> {
+    let text = std::fs::read_to_string(base).map_err(|e| e.to_string())?;
+    let quiet = "level = \"warn\"\n";
+    if !text.contains(quiet) {
+        return Err(format!(
+            "{}: no `{}` to change",
+            base.display(),
+            quiet.trim()
+        ));
+    }
+    let text = text.replacen(
+        quiet,
+        "level = \"warn,gateway::jobs=info\"\nformat = \"json\"\n",
+        1,
+    ) + &format!("\n[facts]\nretention = \"{retention_ms}ms\"\n");
+    let file = base.with_file_name("gateway-deletion.toml");
     std::fs::write(&file, text).map_err(|e| e.to_string())?;
     Ok(file)
 }
