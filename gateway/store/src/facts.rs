@@ -49,11 +49,16 @@ const BETWEEN_ORG: &str = "SELECT id, kind, organisation, document_type, occurre
 /// [`Store::delete_facts_before`]: a batch deletes the oldest facts through `facts_occurred` (`$1` the cutoff, `$2`
 /// the batch size), each by `facts_id` from the organisation-ordered table; the warming read looks them up the same
 /// way and reads each row (`attributes` is in no index).
+///
+/// The batch is the oldest facts (`ORDER BY occurred_at`), which makes both stores read it off `facts_occurred`:
+/// without the order PostgreSQL chose a sequential scan stopping at the limit (it expects a third of the table
+/// before any cutoff), and the last batch of each deletion, finding fewer rows than the limit, read the whole
+/// table — measured on 10 million facts with a cold cache: 1.0–1.5 GB read per day deleted.
 pub(crate) const DELETE_BEFORE: BatchedDelete = BatchedDelete {
     delete: "DELETE FROM facts WHERE id IN \
-     (SELECT id FROM facts WHERE occurred_at < $1 LIMIT $2)",
+     (SELECT id FROM facts WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)",
     warm: &["SELECT COUNT(attributes) AS n FROM facts WHERE id IN \
-     (SELECT id FROM facts WHERE occurred_at < $1 LIMIT $2)"],
+     (SELECT id FROM facts WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)"],
 };
 const COUNTS: &str = "SELECT organisation, document_type, COUNT(*) AS n FROM facts \
      WHERE kind = $1 AND occurred_at >= $2 AND occurred_at < $3 \

@@ -252,3 +252,37 @@ async fn store_with_journal_retention(db: &crate::common::TestDb, ms: u64) -> ga
     )
     .await
 }
+
+/// A batch of the facts retention (facts.rs) takes the oldest facts off `facts_occurred` on both stores, with no
+/// statistics gathered (a new store; PostgreSQL with autovacuum off): a sequential scan stopping at the limit
+/// read the whole table in the last batch of every deletion, which finds fewer rows than the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facts_retention_batch_reads_the_oldest_off_an_index_without_statistics() {
+    for db in databases().await {
+        let d = db.dialect;
+        let store = db.store("node-a").await;
+        let facts: Vec<_> = (0..50_000)
+            .map(|i| fact(&format!("f-{i:05}"), "1027700132195", i))
+            .collect();
+        store.record_facts(&facts).await.unwrap();
+        let plan = db
+            .plan(
+                "DELETE FROM facts WHERE id IN \
+                 (SELECT id FROM facts WHERE occurred_at < 100 ORDER BY occurred_at LIMIT 500)",
+            )
+            .await;
+        // The batch's own rows (PostgreSQL names the subquery's table `facts_1`; the delete itself may hash a
+        // small table, as here, and looks its rows up by key on a large one).
+        assert!(plan.contains("facts_occurred"), "{d:?}: {plan}");
+        assert!(
+            !plan.contains("Seq Scan on facts facts_1") && !plan.contains("SCAN facts"),
+            "{d:?}: {plan}"
+        );
+        assert_eq!(store.delete_facts_before(100).await.unwrap(), 100, "{d:?}");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM facts").await,
+            49_900,
+            "{d:?}"
+        );
+    }
+}
