@@ -10,9 +10,11 @@
 //! `--load-only` skips the micro-benchmarks.
 
 mod fixtures;
+mod grown;
 mod load;
 mod micro;
 mod procs;
+mod runs;
 mod write;
 
 use std::path::PathBuf;

@@ -5,8 +5,10 @@ use std::path::Path;
 use std::process::Command;
 
 use super::Plan;
-use super::load::{Grown, LoadReport, Loads};
+use super::grown::Grown;
+use super::load::Loads;
 use super::micro::Micro;
+use super::runs::LoadReport;
 use crate::Result;
 
 fn sh(cmd: &str, args: &[&str]) -> String {

@@ -1,0 +1,255 @@
+//! The grown store: each store filled with the journal and facts of months, measured against its copy from
+//! before the fill, then (c) while the gateway's own retention deletes the oldest day of facts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::fixtures::{TOKEN, deletion_config};
+use super::runs::{
+    LoadReport, Trio, loadgen, median, median_trio, start_gateway, start_gateway_logging, trio,
+    verify_body,
+};
+use super::{Plan, release_bin};
+use crate::Result;
+use serde_json::Value;
+
+/// (b), (c) and a one-day `find` on a store as the load runs left it and after it was filled with the
+/// journal and facts of months; then (c) while the retention deletes the oldest day of facts.
+#[derive(Debug, Clone)]
+pub struct Grown {
+    pub dialect: &'static str,
+    pub journal_rows: u64,
+    pub fact_rows: u64,
+    pub fill_seconds: f64,
+    pub empty: Trio,
+    pub grown: Trio,
+    /// The median of the grown store's runs of (c): their longest request, ms.
+    pub grown_longest_ms: f64,
+    /// (c) while the oldest day of facts is deleted, as many times as the grown store's paths were run (each
+    /// run deletes the then oldest day).
+    pub deletions: Vec<Deletion>,
+}
+
+/// A day, in milliseconds.
+const DAY_MS: i64 = 86_400_000;
+
+/// One run of (c) while the oldest day of facts is deleted.
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    /// The load's report.
+    pub load: LoadReport,
+    /// The facts deleted.
+    pub deleted: u64,
+    /// How long the deletion took.
+    pub seconds: f64,
+}
+
+impl Grown {
+    /// How much longer the deletion held a writer: the longest request of the worst deletion run less the median
+    /// of the grown store's runs' longest request. The worst, not a median: the first day deleted is the one
+    /// whose pages are least likely in memory, as the day a retention deletes in production (90 days old) is.
+    pub fn held_ms(&self) -> f64 {
+        self.deletions_longest_ms() - self.grown_longest_ms
+    }
+
+    /// The longest request of all the deletion runs, ms.
+    pub fn deletions_longest_ms(&self) -> f64 {
+        self.deletions
+            .iter()
+            .map(|d| d.load.max_ms)
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Runs of (b), (c) and `find` per store state in the grown-store comparison (one in a quick run): a single 15 s run
+/// on this kind of VM spreads by more than the 10 % the comparison must resolve, so each side is the median run.
+fn runs_per_store(plan: Plan) -> usize {
+    if plan.quick { 1 } else { 3 }
+}
+
+/// Rows of the grown store: 10 million journal entries and 10 million facts over 90 days (a tenth in a
+/// quick run is still far more than the load runs leave).
+fn grown_rows(plan: Plan) -> u64 {
+    if plan.quick { 200_000 } else { 10_000_000 }
+}
+
+/// Fills the store at `url` (its gateway stopped) and returns how long it took.
+fn fill(url: &str, rows: u64) -> Result<f64> {
+    let out = Command::new(release_bin("store-fill"))
+        .args(["--url", url, "fill", "--sender", "BENCH", "--days", "90"])
+        .args(["--journal", &rows.to_string(), "--facts", &rows.to_string()])
+        .output()
+        .map_err(|e| format!("store-fill: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "store-fill failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("store-fill: {e}"))?;
+    let seconds = v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+    eprintln!("xtask: filled {url} with {rows} journal entries and {rows} facts in {seconds:.0} s");
+    Ok(seconds)
+}
+
+/// When the oldest fact in the store at `url` occurred (ms since the epoch), if there is one.
+fn oldest_fact(url: &str) -> Result<Option<i64>> {
+    let out = Command::new(release_bin("store-fill"))
+        .args(["--url", url, "oldest"])
+        .output()
+        .map_err(|e| format!("store-fill: {e}"))?;
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "store-fill oldest: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    Ok(v.get("oldest_ms").and_then(Value::as_i64))
+}
+
+/// What the gateway's facts retention job logged (JSON lines in `log`): the facts it deleted and how long it
+/// took, once it has.
+fn retention_logged(log: &Path) -> Option<(u64, f64)> {
+    let text = std::fs::read_to_string(log).ok()?;
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find_map(|v| {
+            let fields = v.get("fields")?;
+            if fields.get("message")?.as_str()? != "facts past their retention deleted" {
+                return None;
+            }
+            Some((
+                fields.get("deleted")?.as_u64()?,
+                fields.get("seconds")?.as_f64()?,
+            ))
+        })
+}
+
+/// (c) under load while the gateway's own facts retention deletes the oldest day of the store at `url`: the
+/// gateway (`config`) is started with its retention set to that day's age, so its retention job, which runs at
+/// start, deletes it, through the store's batched delete and, on SQLite, this process's write gate, as in
+/// production. The load starts as soon as the gateway is ready and runs past the deletion (whose first second
+/// or so, while the gateway starts, is under no load); its warm-up is half a second.
+fn cycle_during_delete(config: &Path, url: &str, plan: Plan) -> Result<Deletion> {
+    let oldest = oldest_fact(url)?.ok_or("no facts to delete")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_millis();
+    let age = i64::try_from(now).map_err(|e| e.to_string())? - (oldest + DAY_MS);
+    let config = deletion_config(config, age)?;
+    let log = config.with_file_name("gateway-deletion.log");
+    let gw = start_gateway_logging(&config, &log)?;
+    let report = loadgen(
+        gw.addr,
+        Plan {
+            seconds: plan.seconds + 10.0,
+            warmup: 0.5,
+            ..plan
+        },
+        &["--scenario", "soap-cycle", "--token", TOKEN],
+    )?;
+    let mut logged = retention_logged(&log);
+    for _ in 0..1200 {
+        if logged.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        logged = retention_logged(&log);
+    }
+    drop(gw);
+    let (deleted, seconds) =
+        logged.ok_or("the gateway's facts retention did not finish in time")?;
+    eprintln!(
+        "xtask: the gateway's retention deleted {deleted} facts in {seconds:.2} s under load; the load's longest \
+         request {:.1} ms",
+        report.max_ms
+    );
+    Ok(Deletion {
+        load: report,
+        deleted,
+        seconds,
+    })
+}
+
+/// The grown-store phase of `dialect`: the store at `url` (its gateway, `config`, stopped) filled, then measured
+/// alternately with its copy from before the fill (served by `empty_config`), so that both sides see the same
+/// moments of this VM, whose speed drifts by more than the 10 % the comparison must resolve; then the deletions.
+pub(super) fn grown_phase(
+    dialect: &'static str,
+    config: &Path,
+    url: &str,
+    empty_config: &Path,
+    plan: Plan,
+    snils: &str,
+) -> Result<Grown> {
+    let rows = grown_rows(plan);
+    let fill_seconds = fill(url, rows)?;
+    let mut empty = Vec::new();
+    let mut grown = Vec::new();
+    for _ in 0..runs_per_store(plan) {
+        empty.push(trio_served(empty_config, plan, snils)?);
+        grown.push(trio_served(config, plan, snils)?);
+    }
+    let deletions = (0..grown.len())
+        .map(|_| cycle_during_delete(config, url, plan))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Grown {
+        dialect,
+        journal_rows: rows,
+        fact_rows: rows,
+        fill_seconds,
+        empty: median_trio(&empty),
+        grown: median_trio(&grown),
+        grown_longest_ms: median(grown.iter().map(|t| t.cycle.max_ms)),
+        deletions,
+    })
+}
+
+/// (b), (c) and `find` against a gateway started with `config` for them.
+fn trio_served(config: &Path, plan: Plan, snils: &str) -> Result<Trio> {
+    let gw = start_gateway(config)?;
+    let verify = verify_body(gw.addr, snils)?;
+    trio(gw.addr, plan, &verify)
+}
+
+/// A copy of the SQLite store at `url` (its gateway stopped) in `dir`; returns its URL.
+pub(super) fn copy_sqlite(url: &str, dir: &Path) -> Result<String> {
+    let from = Path::new(url.strip_prefix("sqlite://").ok_or("not a SQLite URL")?);
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let to = dir.join(from.file_name().ok_or("no file name")?);
+    for suffix in ["", "-wal"] {
+        let source = PathBuf::from(format!("{}{suffix}", from.display()));
+        if source.exists() {
+            std::fs::copy(&source, format!("{}{suffix}", to.display()))
+                .map_err(|e| format!("{}: {e}", source.display()))?;
+        }
+    }
+    Ok(format!("sqlite://{}", to.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::runs::tests::{report, trio};
+    use super::{Deletion, Grown};
+
+    #[test]
+    fn the_hold_is_the_worst_deletion_against_the_median_run_without() {
+        let deletion = |max_ms: f64| Deletion {
+            load: report(1000.0, max_ms),
+            deleted: 100,
+            seconds: 1.0,
+        };
+        let g = Grown {
+            dialect: "SQLite",
+            journal_rows: 0,
+            fact_rows: 0,
+            fill_seconds: 0.0,
+            empty: trio(1.0, 1.0, 1.0),
+            grown: trio(1.0, 1.0, 1.0),
+            grown_longest_ms: 25.0,
+            deletions: vec![deletion(40.0), deletion(160.0), deletion(55.0)],
+        };
+        assert_eq!(g.held_ms(), 135.0, "the worst deletion decides");
+    }
+}
