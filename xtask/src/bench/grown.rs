@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::fixtures::{TOKEN, deletion_config};
+use super::procs::json_output;
 use super::runs::{
     LoadReport, Trio, loadgen, median, median_trio, start_gateway, start_gateway_logging, trio,
     verify_body,
@@ -75,18 +76,12 @@ fn grown_rows(plan: Plan) -> u64 {
 
 /// Fills the store at `url` (its gateway stopped) and returns how long it took.
 fn fill(url: &str, rows: u64) -> Result<f64> {
-    let out = Command::new(release_bin("store-fill"))
-        .args(["--url", url, "fill", "--sender", "BENCH", "--days", "90"])
-        .args(["--journal", &rows.to_string(), "--facts", &rows.to_string()])
-        .output()
-        .map_err(|e| format!("store-fill: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "store-fill failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("store-fill: {e}"))?;
+    let v = json_output(
+        Command::new(release_bin("store-fill"))
+            .args(["--url", url, "fill", "--sender", "BENCH", "--days", "90"])
+            .args(["--journal", &rows.to_string(), "--facts", &rows.to_string()]),
+        "store-fill",
+    )?;
     let seconds = v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
     eprintln!("xtask: filled {url} with {rows} journal entries and {rows} facts in {seconds:.0} s");
     Ok(seconds)
@@ -94,16 +89,10 @@ fn fill(url: &str, rows: u64) -> Result<f64> {
 
 /// When the oldest fact in the store at `url` occurred (ms since the epoch), if there is one.
 fn oldest_fact(url: &str) -> Result<Option<i64>> {
-    let out = Command::new(release_bin("store-fill"))
-        .args(["--url", url, "oldest"])
-        .output()
-        .map_err(|e| format!("store-fill: {e}"))?;
-    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "store-fill oldest: {e}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })?;
+    let v = json_output(
+        Command::new(release_bin("store-fill")).args(["--url", url, "oldest"]),
+        "store-fill oldest",
+    )?;
     Ok(v.get("oldest_ms").and_then(Value::as_i64))
 }
 

@@ -8,6 +8,21 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 
+/// Runs `cmd` (named `what` in errors) to its end and returns the JSON it printed on standard output; a failed
+/// exit or output that is not JSON is an error with what it printed.
+pub fn json_output(cmd: &mut Command, what: &str) -> Result<serde_json::Value> {
+    let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).map_err(|e| format!("{what} printed `{text}`: {e}"))
+}
+
 /// A child process killed (SIGTERM, then wait) when dropped.
 pub struct Proc {
     pub child: Child,

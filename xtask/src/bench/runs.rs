@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::fixtures::TOKEN;
-use super::procs::{Proc, free_addr, post_json};
+use super::procs::{Proc, free_addr, json_output, post_json};
 use super::{Plan, release_bin};
 use crate::Result;
 use serde_json::Value;
@@ -31,29 +31,21 @@ pub struct Trio {
 }
 
 pub(super) fn loadgen(addr: SocketAddr, plan: Plan, args: &[&str]) -> Result<LoadReport> {
-    let out = Command::new(release_bin("loadgen"))
-        .arg("--addr")
-        .arg(addr.to_string())
-        .args([
-            "--concurrency",
-            &plan.concurrency.to_string(),
-            "--duration",
-            &plan.seconds.to_string(),
-            "--warmup",
-            &plan.warmup.to_string(),
-        ])
-        .args(args)
-        .output()
-        .map_err(|e| format!("loadgen: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "loadgen failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str::<Value>(text.trim())
-        .map_err(|e| format!("loadgen printed `{text}`: {e}"))?;
+    let v = json_output(
+        Command::new(release_bin("loadgen"))
+            .arg("--addr")
+            .arg(addr.to_string())
+            .args([
+                "--concurrency",
+                &plan.concurrency.to_string(),
+                "--duration",
+                &plan.seconds.to_string(),
+                "--warmup",
+                &plan.warmup.to_string(),
+            ])
+            .args(args),
+        "loadgen",
+    )?;
     let f = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
     let r = LoadReport {
         rate: f("rate"),
