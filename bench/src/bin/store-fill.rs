@@ -22,7 +22,8 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Adds journal entries of `sender` and facts of 1,000 organisations, evenly over the last `days` days.
+    /// Adds journal entries of `sender` and facts of 1,000 organisations, evenly over `days` days from the UTC
+    /// midnight `days` days ago.
     Fill {
         #[arg(long)]
         journal: u64,
@@ -112,9 +113,12 @@ async fn main() -> anyhow::Result<()> {
             days,
             sender,
         } => {
-            store.close().await;
             let span = i64::try_from(days)?.saturating_mul(DAY_MS);
-            let start = now_ms() - span;
+            // From a UTC midnight: the oldest day is a whole day, as the retention deletes it.
+            let start = (now_ms() - span).div_euclid(DAY_MS) * DAY_MS;
+            // On PostgreSQL, the facts' day partitions (the gateway makes them as it writes facts).
+            store.prepare_fact_period(start, start + span).await?;
+            store.close().await;
             let step = |n: u64| (span - 3_600_000) / i64::try_from(n.max(1)).unwrap_or(1);
             let (journal_sql, facts_sql) = match dialect {
                 Dialect::Sqlite => (JOURNAL_SQLITE, FACTS_SQLITE),

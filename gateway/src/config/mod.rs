@@ -542,7 +542,8 @@ impl Default for TokensConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FactsConfig {
-    /// Facts older than this are deleted (seed 001: scan records are kept 90 days). Default `90d`.
+    /// Facts older than this are deleted (seed 001: scan records are kept 90 days). Default `90d`. On PostgreSQL
+    /// by whole UTC days (each day's facts are a partition, dropped once all of the day is older than this).
     pub retention: Dur,
     /// How often the retention job runs. Default `1h`.
     pub retention_interval: Dur,

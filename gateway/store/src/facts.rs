@@ -4,12 +4,14 @@
 use crate::batched::{BatchedDelete, delete_in_batches};
 use crate::db::{Arg, DbRow, Pool, Tx, values_placeholders};
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::fact_days::{DAY_MS, FIRST_MS};
+use crate::store::{Store, now_ms};
 
 /// One recorded fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {
-    /// The fact's id (a UUID); unique across the store.
+    /// The fact's id (a UUID); unique across the store (on PostgreSQL, whose facts are partitioned by day,
+    /// together with `occurred_at`).
     pub id: String,
     /// What happened (e.g. `scan`).
     pub kind: String,
@@ -60,6 +62,14 @@ pub(crate) const DELETE_BEFORE: BatchedDelete = BatchedDelete {
     warm: &["SELECT COUNT(attributes) AS n FROM facts WHERE id IN \
      (SELECT id FROM facts WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)"],
 };
+/// [`Store::delete_facts_before`] on PostgreSQL, after the days: the facts dated before the year 1, which have a
+/// partition of their own and no day (`$1` is at most 0001-01-01). Named directly: the delete above, whose outer
+/// condition is on `id` only, would read every day's partition.
+const DELETE_EARLY: BatchedDelete = BatchedDelete {
+    delete: "DELETE FROM facts_early WHERE (id, occurred_at) IN \
+     (SELECT id, occurred_at FROM facts_early WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)",
+    warm: &[],
+};
 const COUNTS: &str = "SELECT organisation, document_type, COUNT(*) AS n FROM facts \
      WHERE kind = $1 AND occurred_at >= $2 AND occurred_at < $3 \
      GROUP BY organisation, document_type ORDER BY organisation, document_type LIMIT $4";
@@ -70,14 +80,56 @@ impl Store {
     ///
     /// Errors: [`StoreError::Duplicate`] if a fact id exists already (then none is recorded).
     pub async fn record_facts(&self, facts: &[Fact]) -> Result<(), StoreError> {
-        match facts.len() {
-            0 => Ok(()),
-            n if n <= CHUNK => insert_chunk_on_pool(&self.pool, facts).await,
-            _ => {
-                let mut tx = self.pool.begin_write().await?;
-                insert_facts(&mut tx, facts).await?;
-                tx.commit().await
+        self.prepare_fact_days(facts).await?;
+        loop {
+            let written = match facts.len() {
+                0 => Ok(()),
+                n if n <= CHUNK => insert_chunk_on_pool(&self.pool, facts).await,
+                _ => insert_facts_in_transaction(&self.pool, facts).await,
+            };
+            match written {
+                Err(_) if self.fact_days_were_missing(facts).await? => continue,
+                written => return written,
             }
+        }
+    }
+
+    /// Makes sure facts that occurred in `[from_ms, to_ms)` can be written: on PostgreSQL, creates the
+    /// partitions of their days (see `fact_days`); nothing on SQLite. The store's own writes of facts do this
+    /// themselves; this is for facts written by other means (a benchmark's fill in plain SQL, say).
+    pub async fn prepare_fact_period(&self, from_ms: i64, to_ms: i64) -> Result<(), StoreError> {
+        let Pool::Postgres(pg) = &self.pool else {
+            return Ok(());
+        };
+        let days =
+            (from_ms.div_euclid(DAY_MS)..=(to_ms - 1).div_euclid(DAY_MS)).map(|d| d * DAY_MS);
+        let missing = self.fact_days.missing(days);
+        self.fact_days.create(pg, missing).await.map(drop)
+    }
+
+    /// On PostgreSQL, makes sure the day partitions of `facts` exist before they are written (see `fact_days`).
+    pub(crate) async fn prepare_fact_days(&self, facts: &[Fact]) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Postgres(pg) if !facts.is_empty() => {
+                let missing = self.fact_days.missing(facts.iter().map(|f| f.occurred_at));
+                self.fact_days.create(pg, missing).await.map(drop)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After a write of `facts` failed: on PostgreSQL, forgets the days this process knew to exist and makes
+    /// sure of them again; true if one was missing after all (another node's retention dropped it), and the
+    /// write is worth running again (once: the days are made now).
+    pub(crate) async fn fact_days_were_missing(&self, facts: &[Fact]) -> Result<bool, StoreError> {
+        match &self.pool {
+            Pool::Postgres(pg) if !facts.is_empty() => {
+                self.fact_days.forget();
+                let missing = self.fact_days.missing(facts.iter().map(|f| f.occurred_at));
+                let made = self.fact_days.create(pg, missing).await?;
+                Ok(made > 0)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -132,10 +184,22 @@ impl Store {
             .collect()
     }
 
-    /// Deletes the facts that occurred before `cutoff_ms`, in short batches (writers get their turn between
-    /// them: a day of facts deleted at once held SQLite's one writer lock for seconds); returns how many.
+    /// Deletes the facts past their retention (`cutoff_ms`); returns how many.
+    ///
+    /// On SQLite, the facts that occurred before `cutoff_ms`, in short batches (writers get their turn between
+    /// them: a day of facts deleted at once held SQLite's one writer lock for seconds). On PostgreSQL, whole days:
+    /// the partitions of the UTC days that ended by `cutoff_ms` are detached and dropped (see `fact_days`), and
+    /// the facts of the day the cutoff falls in stay until that day has ended too; it also creates the days just
+    /// ahead, so that writers meet their partitions made.
     pub async fn delete_facts_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        delete_in_batches(&self.pool, &DELETE_BEFORE, cutoff_ms).await
+        let Pool::Postgres(pg) = &self.pool else {
+            return delete_in_batches(&self.pool, &DELETE_BEFORE, cutoff_ms).await;
+        };
+        self.fact_days.ensure_ahead(pg, now_ms()).await?;
+        let days = self.fact_days.drop_before(pg, cutoff_ms).await?;
+        // Facts dated before the year 1 (`facts_early`), which belong to no day.
+        let early = delete_in_batches(&self.pool, &DELETE_EARLY, cutoff_ms.min(FIRST_MS)).await?;
+        Ok(days + early)
     }
 }
 
@@ -146,6 +210,12 @@ pub(crate) async fn insert_facts(tx: &mut Tx, facts: &[Fact]) -> Result<(), Stor
         tx.execute(&sql, &args).await?;
     }
     Ok(())
+}
+
+async fn insert_facts_in_transaction(pool: &Pool, facts: &[Fact]) -> Result<(), StoreError> {
+    let mut tx = pool.begin_write().await?;
+    insert_facts(&mut tx, facts).await?;
+    tx.commit().await
 }
 
 async fn insert_chunk_on_pool(pool: &Pool, facts: &[Fact]) -> Result<(), StoreError> {
@@ -196,6 +266,20 @@ mod tests {
             occurred_at: at,
             attributes: "{}".into(),
             recorded_at: at + 1,
+        }
+    }
+
+    /// The writes of facts stay `Send` (the server spawns the futures that await them): sqlx's generic executors
+    /// held across an await in `fact_days` once made them lose it, which only the gateway's build showed.
+    #[test]
+    fn writes_of_facts_are_send() {
+        fn is_send<T: Send>(_: T) {}
+        #[allow(dead_code)]
+        fn check(store: &Store, finished: &crate::requests::Finished) {
+            is_send(store.finish_request(finished));
+            is_send(store.record_facts(&[]));
+            is_send(store.delete_facts_before(0));
+            is_send(store.prepare_fact_period(0, 1));
         }
     }
 

@@ -69,6 +69,7 @@ mod connect;
 mod db;
 mod empty;
 mod error;
+mod fact_days;
 mod facts;
 mod format;
 mod group;

@@ -291,15 +291,22 @@ impl Store {
     /// Errors: [`StoreError::Duplicate`] if the response, status event or a fact id exists already
     /// (then nothing is recorded).
     pub async fn finish_request(&self, f: &Finished) -> Result<FinishOutcome, StoreError> {
+        self.prepare_fact_days(&f.facts).await?;
         let finished = Arc::new(f.clone());
-        let node = self.node_name();
-        let outcome = self
-            .group
-            .write(move |tx| {
-                let (f, node) = (Arc::clone(&finished), Arc::clone(&node));
-                Box::pin(async move { finish(tx, &node, &f).await })
-            })
-            .await?;
+        let outcome = loop {
+            let (finished, node) = (Arc::clone(&finished), self.node_name());
+            let outcome = self
+                .group
+                .write(move |tx| {
+                    let (f, node) = (Arc::clone(&finished), Arc::clone(&node));
+                    Box::pin(async move { finish(tx, &node, &f).await })
+                })
+                .await;
+            match outcome {
+                Err(_) if self.fact_days_were_missing(&f.facts).await? => continue,
+                outcome => break outcome?,
+            }
+        };
         if outcome == FinishOutcome::Finished && f.response.is_some() {
             self.empty.forget(&f.sender);
         }

@@ -7,6 +7,7 @@ use crate::connect;
 use crate::db::Pool;
 use crate::empty::EmptyQueues;
 use crate::error::StoreError;
+use crate::fact_days::FactDays;
 use crate::group::GroupCommit;
 use crate::options::{Dialect, Retention, StoreOptions};
 use crate::raw::RawSqlite;
@@ -25,6 +26,8 @@ pub struct Store {
     pub(crate) empty: Arc<EmptyQueues>,
     /// Reads of a SQLite file outside sqlx: a report's facts, journal searches (see `readers`).
     pub(crate) readers: Option<Arc<RawReaders>>,
+    /// The facts' day partitions known to exist (PostgreSQL; see `fact_days`).
+    pub(crate) fact_days: Arc<FactDays>,
     node: Arc<str>,
     retention: Retention,
 }
@@ -56,10 +59,15 @@ impl Store {
             None => None,
         };
         let readers = file.map(|path| Arc::new(RawReaders::new(path, opts.busy_timeout)));
+        let fact_days = Arc::new(FactDays::default());
+        if let Pool::Postgres(pg) = &pool {
+            fact_days.ensure_ahead(pg, now_ms()).await?;
+        }
         Ok(Store {
             group: GroupCommit::start(pool.clone(), lanes, raw),
             empty: Arc::default(),
             readers,
+            fact_days,
             pool,
             node: Arc::from(opts.node),
             retention: opts.retention,

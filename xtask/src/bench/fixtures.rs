@@ -135,9 +135,10 @@ chain = ["test-doc"]
 }
 
 /// The gateway configuration at `base` with its facts retention set to `retention_ms` (the benchmark has the
-/// gateway's own retention job, which runs at start, delete the oldest day) and the job's log lines written as
-/// JSON (the benchmark reads how many facts went and how long it took). Written beside `base`.
-pub fn deletion_config(base: &Path, retention_ms: i64) -> Result<PathBuf> {
+/// gateway's own retention job, which runs at start and then every `interval` when given, delete the oldest
+/// day) and the job's log lines written as JSON (the benchmark reads how many facts went and how long it
+/// took). Written beside `base`.
+pub fn deletion_config(base: &Path, retention_ms: i64, interval: Option<&str>) -> Result<PathBuf> {
     let text = std::fs::read_to_string(base).map_err(|e| e.to_string())?;
     let quiet = "level = \"warn\"\n";
     if !text.contains(quiet) {
@@ -151,7 +152,8 @@ pub fn deletion_config(base: &Path, retention_ms: i64) -> Result<PathBuf> {
         quiet,
         "level = \"warn,gateway::jobs=info\"\nformat = \"json\"\n",
         1,
-    ) + &format!("\n[facts]\nretention = \"{retention_ms}ms\"\n");
+    ) + &format!("\n[facts]\nretention = \"{retention_ms}ms\"\n")
+        + &interval.map_or_else(String::new, |i| format!("retention_interval = \"{i}\"\n"));
     let file = base.with_file_name("gateway-deletion.toml");
     std::fs::write(&file, text).map_err(|e| e.to_string())?;
     Ok(file)

@@ -33,6 +33,9 @@ pub struct Grown {
 
 /// A day, in milliseconds.
 const DAY_MS: i64 = 86_400_000;
+/// On PostgreSQL, how long after the gateway starts the oldest day passes its retention (the load is running
+/// by then).
+const DAY_ENDS_AFTER: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// One run of (c) while the oldest day of facts is deleted.
 #[derive(Debug, Clone)]
@@ -114,21 +117,36 @@ fn retention_logged(log: &Path) -> Option<(u64, f64)> {
         })
 }
 
-/// (c) under load while the gateway's own facts retention deletes the oldest day of the store at `url`: the
-/// gateway (`config`) is started with its retention set to that day's age, so its retention job, which runs at
-/// start, deletes it, through the store's batched delete and, on SQLite, this process's write gate, as in
-/// production. The load starts as soon as the gateway is ready and runs past the deletion (whose first second
-/// or so, while the gateway starts, is under no load); its warm-up is half a second.
-fn cycle_during_delete(config: &Path, url: &str, plan: Plan) -> Result<Deletion> {
+/// (c) under load while the gateway's own facts retention deletes the oldest day of the store at `url`.
+///
+/// SQLite deletes fact by fact: the gateway (`config`) is started with its retention set to that day's age, so
+/// its retention job, which runs at start, deletes it in batches through this process's write gate, as in
+/// production; the load starts as soon as the gateway is ready and runs past the deletion (whose first second
+/// or so, while the gateway starts, is under no load). PostgreSQL deletes whole days, by dropping a day's
+/// partition in a moment: its retention is set so that the day ends [`DAY_ENDS_AFTER`] after the start, and
+/// the job runs every second, so the day goes under load (checked: no deletion may be logged before the
+/// load starts). The load's warm-up is half a second.
+fn cycle_during_delete(config: &Path, url: &str, plan: Plan, whole_days: bool) -> Result<Deletion> {
     let oldest = oldest_fact(url)?.ok_or("no facts to delete")?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_millis();
     let age = i64::try_from(now).map_err(|e| e.to_string())? - (oldest + DAY_MS);
-    let config = deletion_config(config, age)?;
+    let config = if whole_days {
+        let lead = i64::try_from(DAY_ENDS_AFTER.as_millis()).map_err(|e| e.to_string())?;
+        deletion_config(config, age - lead, Some("1s"))?
+    } else {
+        deletion_config(config, age, None)?
+    };
     let log = config.with_file_name("gateway-deletion.log");
     let gw = start_gateway_logging(&config, &log)?;
+    if whole_days && retention_logged(&log).is_some() {
+        return Err(
+            "the day was deleted before the load started (the gateway took too long to start)"
+                .into(),
+        );
+    }
     let report = loadgen(
         gw.addr,
         Plan {
@@ -181,7 +199,7 @@ pub(super) fn grown_phase(
         grown.push(trio_served(config, plan, snils)?);
     }
     let deletions = (0..grown.len())
-        .map(|_| cycle_during_delete(config, url, plan))
+        .map(|_| cycle_during_delete(config, url, plan, dialect == "PostgreSQL"))
         .collect::<Result<Vec<_>>>()?;
     Ok(Grown {
         dialect,

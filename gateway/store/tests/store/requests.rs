@@ -189,7 +189,8 @@ async fn a_failed_finish_records_nothing() {
             .await
             .unwrap();
         let mut f = finished("m-1", Some(reply("m-1", "{urn:t}Answer", 100)));
-        f.facts = vec![fact("f-taken", "1027700132195", 2)];
+        // The same fact again (on PostgreSQL a fact's id is unique together with its time: see migration 0009).
+        f.facts = vec![fact("f-taken", "1027700132195", 1)];
         let err = store.finish_request(&f).await.unwrap_err();
         assert!(matches!(err, StoreError::Duplicate), "{d:?}: {err:?}");
         let state = store.request_state("SENDER", "m-1").await.unwrap().unwrap();
