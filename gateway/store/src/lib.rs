@@ -30,6 +30,8 @@
 //! - `tokens`: short-lived tokens shared across nodes, with tombstones ([`Store::token_issue`], ...).
 //! - `facts`: recorded facts for reports ([`Store::record_facts`], [`Store::facts_between`]) and their
 //!   counts per organisation and document type ([`Store::fact_counts`]).
+//! - `fact_days` (internal): on PostgreSQL, facts are kept in a partition per UTC day, made before the day's
+//!   first fact is written and detached and dropped whole by the facts retention ([`Store::delete_facts_before`]).
 //! - `keys`: keys the gateway makes once and every node shares ([`Store::shared_key`]).
 //! - `retention`: [`Store::sweep`], erasing due personal data and deleting old rows.
 //! - `plugin_records`: plugins' own durable records (contract 1.3.0 `store`), with conditional writes, hashed

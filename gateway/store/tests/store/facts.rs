@@ -64,3 +64,68 @@ async fn scans_are_counted_per_organisation_and_document_type_in_a_window() {
         );
     }
 }
+
+/// An upgrade of a PostgreSQL store holding facts (migration 0009): the facts move into a partition per UTC day
+/// (and those dated before the year 1 into `facts_early`), keep every column, and the store deletes by day after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_postgres_store_keeps_its_facts_by_day() {
+    use std::borrow::Cow;
+
+    use sqlx::Connection;
+
+    const DEC_4: i64 = 1_796_342_400_000;
+    const DAY: i64 = 86_400_000;
+    let db = crate::common::postgres_db().await;
+    let mut before = sqlx::migrate!("./migrations/postgres");
+    let upgrade = before
+        .migrations
+        .iter()
+        .position(|m| m.version == 9)
+        .expect("migration 0009");
+    before.migrations = Cow::Owned(before.migrations[..upgrade].to_vec());
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    before.run(&mut conn).await.unwrap();
+    for (id, at) in [
+        ("f-1", DEC_4 + 5),
+        ("f-2", DEC_4 + DAY - 1),
+        ("f-3", DEC_4 + DAY),
+        ("f-ancient", -62_135_596_800_001),
+    ] {
+        sqlx::query(
+            "INSERT INTO facts (id, kind, organisation, document_type, occurred_at, attributes, recorded_at) \
+             VALUES ($1, 'scan', '1027700132195', 'svo-qr', $2, '{\"pages\":1}', $2 + 1)",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let store = db.store("node-a").await;
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM facts_20261204").await,
+        2,
+        "the day's two facts in its partition"
+    );
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM facts_20261205").await, 1);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM facts_early").await, 1);
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_class WHERE relname = 'facts_unpartitioned'")
+            .await,
+        0
+    );
+    let kept = store.facts_between(None, DEC_4, DEC_4 + DAY).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0].id, "f-1");
+    assert_eq!(kept[0].attributes, "{\"pages\":1}");
+    assert_eq!(kept[0].recorded_at, DEC_4 + 6);
+
+    assert_eq!(store.delete_facts_before(DEC_4 + DAY).await.unwrap(), 3);
+    let left = store.facts_between(None, 0, i64::MAX).await.unwrap();
+    assert_eq!(
+        left.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["f-3"]
+    );
+}
