@@ -5,7 +5,8 @@
 //! before its batches were taken in order) and wrote a WAL record (often a whole page) for every row, while the
 //! writers' commits waited for the same disk: in the full run of e21bcbb the SOAP cycle's longest request reached
 //! 385 ms during the first day deleted, against 148 ms without a deletion. Dropped as a partition, a day went in
-//! 0.06–0.11 s (the full run of 033ad92: longest request 246 ms against 194 ms without).
+//! 0.06–0.11 s in two full runs (the cycle's longest request 238 and 246 ms at worst, against 191 and 194 ms
+//! without a deletion).
 //! `DETACH PARTITION … CONCURRENTLY` takes only a lock that writers do not conflict with (it waits for the
 //! transactions that use the table instead), and dropping the detached table touches the catalog and unlinks its
 //! files.
