@@ -107,30 +107,24 @@ impl Store {
         self.fact_days.create(pg, missing).await.map(drop)
     }
 
-    /// On PostgreSQL, makes sure the day partitions of `facts` exist before they are written (see `fact_days`).
-    pub(crate) async fn prepare_fact_days(&self, facts: &[Fact]) -> Result<(), StoreError> {
+    /// On PostgreSQL, makes sure the day partitions of `facts` exist before they are written (see `fact_days`);
+    /// returns how many it made.
+    pub(crate) async fn prepare_fact_days(&self, facts: &[Fact]) -> Result<usize, StoreError> {
         match &self.pool {
             Pool::Postgres(pg) if !facts.is_empty() => {
                 let missing = self.fact_days.missing(facts.iter().map(|f| f.occurred_at));
-                self.fact_days.create(pg, missing).await.map(drop)
+                self.fact_days.create(pg, missing).await
             }
-            _ => Ok(()),
+            _ => Ok(0),
         }
     }
 
-    /// After a write of `facts` failed: on PostgreSQL, forgets the days this process knew to exist and makes
-    /// sure of them again; true if one was missing after all (another node's retention dropped it), and the
-    /// write is worth running again (once: the days are made now).
+    /// After a write of `facts` failed: forgets the days this process knew to exist and makes sure of them
+    /// again; true if one was missing after all (another node's retention dropped it), and the write is worth
+    /// running again (once: the days are made now). Always false on SQLite.
     pub(crate) async fn fact_days_were_missing(&self, facts: &[Fact]) -> Result<bool, StoreError> {
-        match &self.pool {
-            Pool::Postgres(pg) if !facts.is_empty() => {
-                self.fact_days.forget();
-                let missing = self.fact_days.missing(facts.iter().map(|f| f.occurred_at));
-                let made = self.fact_days.create(pg, missing).await?;
-                Ok(made > 0)
-            }
-            _ => Ok(false),
-        }
+        self.fact_days.forget();
+        Ok(self.prepare_fact_days(facts).await? > 0)
     }
 
     /// Facts that occurred in `[from_ms, to_ms)`, of one organisation when given, ordered by

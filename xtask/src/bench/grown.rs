@@ -35,7 +35,7 @@ pub struct Grown {
 const DAY_MS: i64 = 86_400_000;
 /// On PostgreSQL, how long after the gateway starts the oldest day passes its retention (the load is running
 /// by then).
-const DAY_ENDS_AFTER: std::time::Duration = std::time::Duration::from_secs(6);
+pub(super) const DAY_ENDS_AFTER: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// One run of (c) while the oldest day of facts is deleted.
 #[derive(Debug, Clone)]

@@ -353,13 +353,17 @@ fn longest_list(g: &Grown) -> String {
 }
 
 /// How the store deletes a day of facts (`fact_days.rs`, `batched.rs` in the store).
-fn deletion_means(dialect: &str) -> &'static str {
+fn deletion_means(dialect: &str) -> String {
     if dialect == "PostgreSQL" {
-        "its partition detached concurrently and dropped; the gateway restarted with its retention set so that \
-         the day ended 6 s after the start, its job running every second"
+        format!(
+            "its partition detached concurrently and dropped; the gateway restarted with its retention set so \
+             that the day ended {} s after the start, its job running every second",
+            super::grown::DAY_ENDS_AFTER.as_secs()
+        )
     } else {
         "in batches of 100 rows, each read before it outside the write lock; the gateway restarted with its \
          retention set to that day's age, its job running at start"
+            .to_owned()
     }
 }
 
