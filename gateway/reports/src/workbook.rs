@@ -4,6 +4,10 @@
 //! grow with the number of facts. Dates and times are real Excel dates in the report time zone (whole
 //! seconds: Excel would round a displayed time up), identifiers are text so that a 13-digit ОГРН is never
 //! shown in scientific notation.
+//!
+//! A column's number format is set once on the column, and its cells are written without one: they show
+//! the column's format all the same (the cell carries the column's style), while a cell written with a
+//! `Format` makes rust_xlsxwriter hash the whole format to find its index, five times a row.
 
 use std::path::Path;
 
@@ -59,9 +63,13 @@ pub fn write(
         .add_worksheet_with_constant_memory()
         .map_err(xlsx)?;
     sheet.set_name(&layout.sheet_name).map_err(xlsx)?;
-    for (col, c) in layout.columns.iter().enumerate() {
+    for (i, c) in layout.columns.iter().enumerate() {
+        let col = col_num(i)?;
         if let Some(width) = c.width {
-            sheet.set_column_width(col_num(col)?, width).map_err(xlsx)?;
+            sheet.set_column_width(col, width).map_err(xlsx)?;
+        }
+        if let Some(format) = &formats.columns[i] {
+            sheet.set_column_format(col, format).map_err(xlsx)?;
         }
     }
     let mut row: u32 = 0;
@@ -101,7 +109,7 @@ pub fn write(
                 tz,
                 attributes: attributes.as_ref(),
             };
-            cells.write(sheet, row, layout, &formats)?;
+            cells.write(sheet, row, layout)?;
             row += 1;
         }
         on_rows(written);
@@ -118,11 +126,11 @@ fn col_num(col: usize) -> Result<u16, ReportError> {
     u16::try_from(col).map_err(|_| ReportError::Workbook("too many columns".into()))
 }
 
-/// The formats of the title, the header and each column.
+/// The formats of the title, the header and each column (`None`: General).
 struct Formats {
     title: Format,
     header: Format,
-    columns: Vec<Format>,
+    columns: Vec<Option<Format>>,
 }
 
 impl Formats {
@@ -130,9 +138,11 @@ impl Formats {
         let columns = layout
             .columns
             .iter()
-            .map(|c| match c.format.as_deref().or(c.field.default_format()) {
-                Some(f) => Format::new().set_num_format(f),
-                None => Format::new(),
+            .map(|c| {
+                c.format
+                    .as_deref()
+                    .or(c.field.default_format())
+                    .map(|f| Format::new().set_num_format(f))
             })
             .collect();
         Formats {
@@ -162,42 +172,34 @@ struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    fn write(
-        &self,
-        sheet: &mut Worksheet,
-        row: u32,
-        layout: &Layout,
-        formats: &Formats,
-    ) -> Result<(), ReportError> {
+    /// Writes the row's cells without a format: each shows its column's.
+    fn write(&self, sheet: &mut Worksheet, row: u32, layout: &Layout) -> Result<(), ReportError> {
         let local = local_seconds(self.fact.occurred_at, self.tz)?;
         let day = (EXCEL_UNIX_EPOCH + local.div_euclid(SECONDS_PER_DAY)) as f64;
         let time = local.rem_euclid(SECONDS_PER_DAY) as f64 / SECONDS_PER_DAY as f64;
         for (i, c) in layout.columns.iter().enumerate() {
-            let (col, fmt) = (col_num(i)?, &formats.columns[i]);
+            let col = col_num(i)?;
             let done = match &c.field {
-                Field::Number => sheet.write_number_with_format(row, col, self.number as f64, fmt),
-                Field::Id => sheet.write_string_with_format(row, col, &self.fact.id, fmt),
-                Field::Organisation => {
-                    sheet.write_string_with_format(row, col, &self.fact.organisation, fmt)
-                }
-                Field::DocumentType => sheet.write_string_with_format(
+                Field::Number => sheet.write_number(row, col, self.number as f64),
+                Field::Id => sheet.write_string(row, col, &self.fact.id),
+                Field::Organisation => sheet.write_string(row, col, &self.fact.organisation),
+                Field::DocumentType => sheet.write_string(
                     row,
                     col,
                     layout.document_type_name(&self.fact.document_type),
-                    fmt,
                 ),
-                Field::Date => sheet.write_number_with_format(row, col, day, fmt),
-                Field::Time => sheet.write_number_with_format(row, col, time, fmt),
-                Field::DateTime => sheet.write_number_with_format(row, col, day + time, fmt),
+                Field::Date => sheet.write_number(row, col, day),
+                Field::Time => sheet.write_number(row, col, time),
+                Field::DateTime => sheet.write_number(row, col, day + time),
                 Field::Attribute(key) => match self.attributes.and_then(|a| a.get(key)) {
                     None | Some(Value::Null) => continue,
-                    Some(Value::String(s)) => sheet.write_string_with_format(row, col, s, fmt),
+                    Some(Value::String(s)) => sheet.write_string(row, col, s),
                     Some(Value::Number(n)) => match n.as_f64() {
-                        Some(x) => sheet.write_number_with_format(row, col, x, fmt),
-                        None => sheet.write_string_with_format(row, col, n.to_string(), fmt),
+                        Some(x) => sheet.write_number(row, col, x),
+                        None => sheet.write_string(row, col, n.to_string()),
                     },
-                    Some(Value::Bool(b)) => sheet.write_boolean_with_format(row, col, *b, fmt),
-                    Some(other) => sheet.write_string_with_format(row, col, other.to_string(), fmt),
+                    Some(Value::Bool(b)) => sheet.write_boolean(row, col, *b),
+                    Some(other) => sheet.write_string(row, col, other.to_string()),
                 },
             };
             done.map_err(xlsx)?;
@@ -279,6 +281,95 @@ mod tests {
         assert_eq!(seen, [100, 200, 300]);
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..2], b"PK", "an xlsx is a zip");
+    }
+
+    /// The attributes of each `name` element of `xml`, in document order.
+    fn elements(xml: &str, name: &str) -> Vec<std::collections::HashMap<String, String>> {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut found = Vec::new();
+        loop {
+            match reader.read_event().unwrap() {
+                Event::Start(e) | Event::Empty(e) if e.name().into_inner() == name => {
+                    let attrs = e.attributes().map(|a| {
+                        let a = a.unwrap();
+                        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0);
+                        let key = a.key.into_inner().to_owned();
+                        (key, value.unwrap().into_owned())
+                    });
+                    found.push(attrs.collect());
+                }
+                Event::Eof => return found,
+                _ => {}
+            }
+        }
+    }
+
+    fn part(xlsx: &Path, name: &str) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn each_cell_shows_its_columns_number_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.xlsx");
+        let tz = time_zone("Europe/Moscow").unwrap();
+        let opts = WorkbookOptions {
+            temp_dir: dir.path().to_path_buf(),
+            compression: 3,
+        };
+        let json = serde_json::json!({
+            "workbookFileName": "r.xlsx", "signatureFileName": "r.xlsx.sig", "archiveFileName": "r.zip",
+            "sheetName": "Сканирования", "title": ["Отчёт"],
+            "columns": [
+                {"header": "№", "field": "number", "format": "0", "width": 8},
+                {"header": "Id", "field": "id", "format": "@"},
+                {"header": "Дата", "field": "date", "format": "dd.mm.yyyy", "width": 14},
+                {"header": "Время", "field": "time"},
+                {"header": "Место", "field": "attributes.place"}
+            ],
+            "email": {"subject": "s", "body": "b"}
+        });
+        let layout = Layout::parse(json.to_string().as_bytes()).unwrap();
+        let batches = std::iter::once(Ok(vec![fact(1, 1_740_000_000_000), fact(2, 0)]));
+        write(&path, &layout, &tz, &opts, batches, |_| {}).unwrap();
+
+        let styles = part(&path, "xl/styles.xml");
+        let mut codes: std::collections::HashMap<String, String> =
+            [("0", "General"), ("1", "0"), ("49", "@")]
+                .map(|(id, code)| (id.to_owned(), code.to_owned()))
+                .into();
+        for f in elements(&styles, "numFmt") {
+            codes.insert(f["numFmtId"].clone(), f["formatCode"].clone());
+        }
+        let cell_xfs = styles.split("<cellXfs").nth(1).unwrap();
+        let xfs = elements(cell_xfs.split("</cellXfs>").next().unwrap(), "xf");
+        let shown = |cell: &std::collections::HashMap<String, String>| {
+            let style: usize = cell.get("s").map_or(0, |s| s.parse().unwrap());
+            codes[&xfs[style]["numFmtId"]].clone()
+        };
+        let sheet = part(&path, "xl/worksheets/sheet1.xml");
+        let cells = elements(&sheet, "c");
+        // The title (A1), the header (A3:E3), then two rows of five cells.
+        assert_eq!(cells.len(), 1 + 5 + 2 * 5, "{sheet}");
+        for row in cells[6..].chunks(5) {
+            let formats: Vec<String> = row.iter().map(shown).collect();
+            // The time column's default format, and General for an attribute.
+            assert_eq!(
+                formats,
+                ["0", "@", "dd.mm.yyyy", "hh:mm:ss", "General"],
+                "{sheet}"
+            );
+        }
+        let header = &xfs[cells[1].get("s").unwrap().parse::<usize>().unwrap()];
+        assert_eq!(header.get("applyBorder").map(String::as_str), Some("1"));
     }
 
     #[test]
