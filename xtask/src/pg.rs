@@ -38,6 +38,12 @@ fn psql(statements: &[&str]) -> Command {
     c
 }
 
+/// Runs `CHECKPOINT` on the server: what the WAL holds is written to the data files now, so that the next
+/// checkpoint the WAL's growth triggers (with its burst of full-page images) lies further ahead.
+pub fn checkpoint() -> Result<()> {
+    run(psql(&["CHECKPOINT"]).stdout(std::process::Stdio::null()))
+}
+
 /// A database that exists until dropped.
 pub struct TestDatabase {
     pub name: String,

@@ -352,6 +352,16 @@ fn longest_list(g: &Grown) -> String {
         .join(", ")
 }
 
+/// What precedes each run of the grown phase (`grown_phase`).
+fn run_start(dialect: &str) -> &'static str {
+    if dialect == "PostgreSQL" {
+        ", each run (the deletions' too) started right after a `CHECKPOINT` of the server, so that none meets \
+         the start of a checkpoint its WAL triggers"
+    } else {
+        ""
+    }
+}
+
 /// How the store deletes a day of facts (`fact_days.rs`, `batched.rs` in the store).
 fn deletion_means(dialect: &str) -> String {
     if dialect == "PostgreSQL" {
@@ -379,7 +389,7 @@ fn grown(out: &mut String, g: &Grown) {
         out,
         "## A grown store: {}\n\nThe store as the load runs left it (empty), copied, then filled with {} journal entries \
          and {} scan facts over 90 days ({:.0} s) (grown); the copy and the filled store measured alternately, each \
-         by a gateway started for the run, so that both sides see the same moments of the VM; then (c) while the gateway's own facts retention deleted \
+         by a gateway started for the run, so that both sides see the same moments of the VM{}; then (c) while the gateway's own facts retention deleted \
          the oldest day of facts, once per run ({}, the load from readiness, with half a second of warm-up, \
          until after the deletion: {deleted}). Empty and grown are each the median of three runs of each path (one in a quick \
          run); a writer's hold is the longest request of the worst deletion run less the median of the grown \
@@ -388,6 +398,7 @@ fn grown(out: &mut String, g: &Grown) {
         g.journal_rows,
         g.fact_rows,
         g.fill_seconds,
+        run_start(g.dialect),
         deletion_means(g.dialect),
         g.grown_longest_ms
     );
