@@ -247,6 +247,16 @@ mod tests {
         }
     }
 
+    /// A work directory, Moscow time and the options of a workbook written there.
+    fn setup() -> (tempfile::TempDir, TimeZone, WorkbookOptions) {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = WorkbookOptions {
+            temp_dir: dir.path().to_path_buf(),
+            compression: 3,
+        };
+        (dir, time_zone("Europe/Moscow").unwrap(), opts)
+    }
+
     #[test]
     fn moscow_local_time_is_utc_plus_three() {
         let tz = time_zone("Europe/Moscow").unwrap();
@@ -263,13 +273,8 @@ mod tests {
 
     #[test]
     fn rows_are_written_in_batches_and_counted() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, tz, opts) = setup();
         let path = dir.path().join("r.xlsx");
-        let tz = time_zone("Europe/Moscow").unwrap();
-        let opts = WorkbookOptions {
-            temp_dir: dir.path().to_path_buf(),
-            compression: 3,
-        };
         let batches = (0..3).map(|b| {
             Ok((0..100)
                 .map(|i| fact(b * 100 + i, 1_740_000_000_000 + i))
@@ -318,13 +323,8 @@ mod tests {
 
     #[test]
     fn each_cell_shows_its_columns_number_format() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, tz, opts) = setup();
         let path = dir.path().join("r.xlsx");
-        let tz = time_zone("Europe/Moscow").unwrap();
-        let opts = WorkbookOptions {
-            temp_dir: dir.path().to_path_buf(),
-            compression: 3,
-        };
         let json = serde_json::json!({
             "workbookFileName": "r.xlsx", "signatureFileName": "r.xlsx.sig", "archiveFileName": "r.zip",
             "sheetName": "Сканирования", "title": ["Отчёт"],
@@ -374,13 +374,8 @@ mod tests {
 
     #[test]
     fn a_failing_source_stops_the_workbook() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, tz, opts) = setup();
         let path = dir.path().join("r.xlsx");
-        let tz = time_zone("Europe/Moscow").unwrap();
-        let opts = WorkbookOptions {
-            temp_dir: dir.path().to_path_buf(),
-            compression: 3,
-        };
         let batches = vec![Ok(vec![fact(1, 0)]), Err(ReportError::Cancelled)].into_iter();
         let err = write(&path, &layout(), &tz, &opts, batches, |_| {}).unwrap_err();
         assert!(matches!(err, ReportError::Cancelled));
