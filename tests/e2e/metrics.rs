@@ -293,7 +293,10 @@ async fn a_scrape_after_a_known_mix_shows_exactly_its_counts() {
         ("export", "handle"),
         ("outcome", "ok"),
     ];
-    let calls_ok = (answered.len() + 3 - 2 + 1) as f64;
+    // The JSON calls answered (the mix and the three token lookups) less the trap and the deadline, plus the
+    // queued SOAP echo.
+    let json_ok = (answered.len() + 3) as f64;
+    let calls_ok = json_ok - 2.0 + 1.0;
     let mut after = scrape(&url, Some(MIX.token)).await;
     for _ in 0..100 {
         if after.get("gateway_queue_depth", &[("sender", MIX.sender)]) == 1.0
@@ -322,7 +325,6 @@ async fn a_scrape_after_a_known_mix_shows_exactly_its_counts() {
             ],
         )
     };
-    let json_ok = (answered.len() + 3) as f64;
     assert_eq!(requests(messages, test_type.as_str(), "ok"), json_ok);
     assert_eq!(
         requests(messages, test_type.as_str(), "InvalidContent"),
@@ -360,7 +362,6 @@ async fn a_scrape_after_a_known_mix_shows_exactly_its_counts() {
         )
     };
     assert_eq!(plugin("ok"), calls_ok);
-    assert_eq!(calls_ok, json_ok - 2.0 + 1.0);
     assert_eq!(plugin("trap"), 1.0);
     assert_eq!(plugin("deadline"), 1.0);
     assert_eq!(

@@ -195,9 +195,10 @@ pub(super) fn grown_phase(
     let postgres = dialect == "PostgreSQL";
     // Each PostgreSQL run starts from a checkpoint of its own. The cycle writes half a gigabyte of WAL in
     // about 90 s on this VM, enough to trigger a checkpoint every 90 s (`max_wal_size` 1 GB), and the pages
-    // first written after one go to the WAL whole: a run that met such a start measured at half the rate of
-    // the others (the third deletion of 3994acf's run: 554 cycles/s against 1,256). Started from a checkpoint,
-    // every run bears the same burst at its start and none meets another before it ends.
+    // first written after one go to the WAL whole; started from a checkpoint, every run bears the same burst at
+    // its start and none meets another before it ends. (Made for the third deletion run of 3994acf's full
+    // run, at half the rate of the others; it was not the cause: the cycle's sixth run in a row halves on a
+    // store nobody vacuums, checkpoint or not — docs/performance-analysis.md.)
     let settled = || {
         if postgres {
             crate::pg::checkpoint()
