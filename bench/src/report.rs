@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timeline::Timeline;
+
 /// The result of one load run, printed as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -24,4 +26,7 @@ pub struct Report {
     pub p99_ms: f64,
     pub p999_ms: f64,
     pub max_ms: f64,
+    /// When units finished and the longest of them, slice by slice (`--slice-ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
 }

@@ -15,6 +15,7 @@ use hyper_util::rt::TokioIo;
 
 use crate::report::Report;
 use crate::scenario::{self, Scenario};
+use crate::timeline::Timeline;
 
 /// How to load.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct RunConfig {
     pub rate: Option<f64>,
     /// Stop after this many measured units (the duration still caps the run).
     pub max_units: Option<u64>,
+    /// Report a [`Timeline`] of the measured time in slices of this length.
+    pub slice: Option<Duration>,
 }
 
 struct Conn {
@@ -140,6 +143,19 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
     let scenario = Arc::new(scenario);
     let start = Instant::now();
     let measure_from = start + cfg.warmup;
+    let timeline = cfg.slice.map(|slice| {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            + cfg.warmup;
+        let slice_ms = u32::try_from(slice.as_millis().max(1)).unwrap_or(u32::MAX);
+        let slices = (cfg.duration.as_millis() / u128::from(slice_ms)) as usize + 1;
+        Timeline::new(
+            i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX),
+            slice_ms,
+            slices,
+        )
+    });
     let end = measure_from + cfg.duration;
     let interval = cfg
         .rate
@@ -150,13 +166,14 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
         let scenario = scenario.clone();
         let cfg = cfg.clone();
         let done = done.clone();
+        let mut timeline = timeline.clone();
         tasks.push(tokio::spawn(async move {
             let mut hist =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
             let (mut ok, mut errors) = (0u64, 0u64);
             let mut conn = match Conn::open(cfg.addr, cfg.token.clone()).await {
                 Ok(c) => c,
-                Err(_) => return (hist, 0, 1),
+                Err(_) => return (hist, timeline, 0, 1),
             };
             // Spread the workers' first requests over one interval.
             let mut due = start
@@ -181,8 +198,14 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
                         Ok(true) => {
                             ok += 1;
                             done.fetch_add(1, Ordering::Relaxed);
-                            let _ =
-                                hist.record(finished.duration_since(due).as_micros().max(1) as u64);
+                            let latency = finished.duration_since(due);
+                            let _ = hist.record(latency.as_micros().max(1) as u64);
+                            if let Some(t) = &mut timeline {
+                                t.record(
+                                    finished.duration_since(measure_from).as_secs_f64() * 1e3,
+                                    latency.as_secs_f64() * 1e3,
+                                );
+                            }
                         }
                         _ => errors += 1,
                     }
@@ -198,14 +221,18 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
                 }
                 i += cfg.concurrency as u64;
             }
-            (hist, ok, errors)
+            (hist, timeline, ok, errors)
         }));
     }
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let (mut completed, mut errors) = (0, 0);
+    let mut merged = timeline;
     for t in tasks {
-        let (h, ok, err) = t.await?;
+        let (h, worker_timeline, ok, err) = t.await?;
         hist.add(h)?;
+        if let (Some(all), Some(one)) = (&mut merged, &worker_timeline) {
+            all.merge(one);
+        }
         completed += ok;
         errors += err;
     }
@@ -227,5 +254,6 @@ pub async fn run(cfg: RunConfig, scenario: Scenario) -> anyhow::Result<Report> {
         p99_ms: ms(0.99),
         p999_ms: ms(0.999),
         max_ms: hist.max() as f64 / 1000.0,
+        timeline: merged,
     })
 }

@@ -62,6 +62,10 @@ struct Args {
     /// Stop after this many measured units (the duration still caps the run).
     #[arg(long)]
     max_units: Option<u64>,
+    /// Also report a timeline: per slice of this many milliseconds, the units that finished in it and the
+    /// longest of them.
+    #[arg(long)]
+    slice_ms: Option<u64>,
 }
 
 #[tokio::main]
@@ -111,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
             warmup: Duration::from_secs_f64(a.warmup),
             rate: a.rate,
             max_units: a.max_units,
+            slice: a.slice_ms.map(Duration::from_millis),
         },
         scenario,
     )

@@ -15,6 +15,7 @@ mod load;
 mod micro;
 mod procs;
 mod runs;
+mod timeline;
 mod write;
 
 use std::path::PathBuf;

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use super::fixtures::TOKEN;
 use super::procs::{Proc, free_addr, json_output, post_json};
+use super::timeline::Timeline;
 use super::{Plan, release_bin};
 use crate::Result;
 use serde_json::Value;
@@ -20,6 +21,8 @@ pub struct LoadReport {
     pub p999_ms: f64,
     pub max_ms: f64,
     pub errors: f64,
+    /// When units finished, slice by slice, when the run was asked for it (`--slice-ms`).
+    pub timeline: Option<Timeline>,
 }
 
 /// (b), (c) and `find`.
@@ -54,6 +57,13 @@ pub(super) fn loadgen(addr: SocketAddr, plan: Plan, args: &[&str]) -> Result<Loa
         p999_ms: f("p999_ms"),
         max_ms: f("max_ms"),
         errors: f("errors"),
+        timeline: match v.get("timeline") {
+            Some(t) => Some(
+                serde_json::from_value(t.clone())
+                    .map_err(|e| format!("loadgen's timeline: {e}"))?,
+            ),
+            None => None,
+        },
     };
     eprintln!(
         "xtask: loadgen {args:?}: {:.0}/s p50 {:.2} ms p99 {:.2} ms ({} errors)",
@@ -200,6 +210,7 @@ pub(super) mod tests {
             p999_ms: 0.0,
             max_ms,
             errors: 0.0,
+            timeline: None,
         }
     }
 

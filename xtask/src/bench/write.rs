@@ -9,6 +9,7 @@ use super::grown::Grown;
 use super::load::Loads;
 use super::micro::Micro;
 use super::runs::LoadReport;
+use super::timeline::During;
 use crate::Result;
 
 fn sh(cmd: &str, args: &[&str]) -> String {
@@ -275,7 +276,7 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
             format!("worst {:.0} % of empty", worst * 100.0),
             Some(worst >= 0.9),
         ));
-        // A writer held by the deletion waits longer than the longest request of the same load without it.
+        // A writer held by the deletion takes longer than the slowest cycle of a moment of the same run without it.
         let held = g.held_ms();
         rows.push((
             format!(
@@ -284,12 +285,16 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
             ),
             "not measured".into(),
             format!(
-                "held {held:.0} ms: longest (c) request {} ms during {} deletions, without {:.0} ms (median)",
-                longest_list(g),
+                "held {}: the cycles in flight while a day went took up to {} ms, a 100 ms slice's slowest \
+                 otherwise {} ms ({} deletions); the runs' longest cycle {} ms, without deletion {:.0} ms (median)",
+                held.map_or("— (no deletion under load)".into(), |h| format!("{h:.0} ms")),
+                during_list(g, |d| d.longest_ms),
+                during_list(g, |d| d.typical_longest_ms),
                 g.deletions.len(),
+                longest_list(g),
                 g.grown_longest_ms
             ),
-            Some(held <= 100.0),
+            held.map(|h| h <= 100.0),
         ));
     }
     let many = report_row(reports, "1000 × 1000");
@@ -352,6 +357,19 @@ fn longest_list(g: &Grown) -> String {
         .join(", ")
 }
 
+/// A figure of each deletion run's cycles in flight during it, ms: "40, 38, —".
+fn during_list(g: &Grown, figure: fn(&During) -> f64) -> String {
+    g.deletions
+        .iter()
+        .map(|d| {
+            d.during
+                .as_ref()
+                .map_or("—".into(), |x| format!("{:.0}", figure(x)))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What precedes each run of the grown phase (`grown_phase`).
 fn run_start(dialect: &str) -> &'static str {
     if dialect == "PostgreSQL" {
@@ -392,14 +410,18 @@ fn grown(out: &mut String, g: &Grown) {
          by a gateway started for the run, so that both sides see the same moments of the VM{}; then (c) while the gateway's own facts retention deleted \
          the oldest day of facts, once per run ({}, the load from readiness, with half a second of warm-up, \
          until after the deletion: {deleted}). Empty and grown are each the median of three runs of each path (one in a quick \
-         run); a writer's hold is the longest request of the worst deletion run less the median of the grown \
-         runs' longest ({:.0} ms).\n",
+         run). A writer's hold is taken within each deletion run from its timeline (loadgen's `--slice-ms {}`): \
+         the longest cycle that finished from the deletion's start (its end, as the gateway logged it, less its \
+         duration) to {} ms after its end, less the median over the run's other slices of their slowest cycle; \
+         the worst of the runs counts. (The grown runs' longest cycle, for comparison: {:.0} ms, the median.)\n",
         g.dialect,
         g.journal_rows,
         g.fact_rows,
         g.fill_seconds,
         run_start(g.dialect),
         deletion_means(g.dialect),
+        super::grown::SLICE_MS,
+        super::grown::IN_FLIGHT_AFTER.as_millis(),
         g.grown_longest_ms
     );
     let _ = writeln!(
@@ -425,11 +447,16 @@ fn grown(out: &mut String, g: &Grown) {
     for (i, d) in g.deletions.iter().enumerate() {
         let _ = writeln!(
             out,
-            "| (c) while a day of facts is deleted ({}) | | {:.0}, {:.2} (longest {:.0} ms) | {:.0} % |",
+            "| (c) while a day of facts is deleted ({}) | | {:.0}, {:.2} (longest {:.0} ms; in flight during the \
+             deletion: longest {}) | {:.0} % |",
             i + 1,
             d.load.rate,
             d.load.p99_ms,
             d.load.max_ms,
+            d.during.map_or("— (no load then)".into(), |x| format!(
+                "{:.0} ms against {:.0} ms",
+                x.longest_ms, x.typical_longest_ms
+            )),
             ratio_rate(&g.grown.cycle, &d.load) * 100.0
         );
     }
