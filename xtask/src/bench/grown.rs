@@ -10,7 +10,7 @@ use super::runs::{
     LoadReport, Trio, loadgen, median, median_trio, start_gateway, start_gateway_logging, trio,
     verify_body,
 };
-use super::timeline::During;
+use super::timeline::{InFlight, SLICE_MS, Timeline, typical_stretch_longest};
 use super::{Plan, release_bin};
 use crate::Result;
 use serde_json::Value;
@@ -48,8 +48,41 @@ pub struct Deletion {
     /// How long the deletion took.
     pub seconds: f64,
     /// The cycles that finished while the day went (from the deletion's start to [`IN_FLIGHT_AFTER`] past its
-    /// end) against the rest of the run; `None` when the load was not running then.
+    /// end) against equally long stretches of the grown store's runs without a deletion; `None` when the load
+    /// was not running then.
     pub during: Option<During>,
+}
+
+/// What the cycles in flight during a deletion took, against what they take without one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct During {
+    /// The longest cycle that finished while the day went, ms.
+    pub longest_ms: f64,
+    /// How long that was, in the timeline's slices.
+    pub slices: usize,
+    /// The median, over every stretch of as many slices in the grown store's runs of (c) without a deletion,
+    /// of its longest cycle, ms.
+    pub typical_longest_ms: f64,
+}
+
+impl During {
+    /// `in_flight` against the stretches of as many slices of `runs`; `None` without either.
+    fn judged<'a>(
+        in_flight: Option<InFlight>,
+        runs: impl IntoIterator<Item = &'a Timeline>,
+    ) -> Option<During> {
+        let in_flight = in_flight?;
+        Some(During {
+            longest_ms: in_flight.longest_ms,
+            slices: in_flight.slices,
+            typical_longest_ms: typical_stretch_longest(runs, in_flight.slices)?,
+        })
+    }
+
+    /// How much longer the deletion's slowest cycle took than an equally long stretch's slowest does, ms.
+    pub fn held_ms(&self) -> f64 {
+        self.longest_ms - self.typical_longest_ms
+    }
 }
 
 /// How long after a deletion ends a cycle it held may still be finishing: the cycles that finish by then count
@@ -58,10 +91,12 @@ pub(super) const IN_FLIGHT_AFTER: std::time::Duration = std::time::Duration::fro
 
 impl Grown {
     /// How much longer the deletion held a writer: in each deletion run, the longest cycle in flight while the
-    /// day went less what a 100 ms slice's slowest cycle takes in the rest of that run; the worst of the runs.
-    /// The worst, not a median: the first day deleted is the one whose pages are least likely in memory, as
-    /// the day a retention deletes in production (90 days old) is. Taken within each run, so that a run slow
-    /// from end to end for another reason does not count as a hold. `None` if no deletion ran under load.
+    /// day went less what the slowest cycle of an equally long stretch of the grown runs without a deletion
+    /// typically takes; the worst of the runs. The worst, not a median: the first day deleted is the one whose
+    /// pages are least likely in memory, as the day a retention deletes in production (90 days old) is. Taken
+    /// over the deletion's own stretch, so that the rest of a run, slow for another reason, does not count as a
+    /// hold, and against stretches as long, so that a long deletion is not charged with the stalls any stretch
+    /// that long has. `None` if no deletion ran under load.
     pub fn held_ms(&self) -> Option<f64> {
         self.deletions
             .iter()
@@ -123,9 +158,6 @@ fn retention_logged(log: &Path) -> Option<(u64, f64, i64)> {
         })
 }
 
-/// The slices of the deletion runs' timelines, ms.
-pub(super) const SLICE_MS: &str = "100";
-
 /// `2026-12-06T20:45:13.445123Z` (a UTC timestamp as the gateway's JSON log writes it) in ms since the Unix epoch.
 fn unix_ms(rfc3339: &str) -> Option<i64> {
     let (date, time) = rfc3339.strip_suffix('Z')?.split_once('T')?;
@@ -154,7 +186,12 @@ fn unix_ms(rfc3339: &str) -> Option<i64> {
 /// partition in a moment: its retention is set so that the day ends [`DAY_ENDS_AFTER`] after the start, and
 /// the job runs every second, so the day goes under load (checked: no deletion may be logged before the
 /// load starts). The load's warm-up is half a second.
-fn cycle_during_delete(config: &Path, url: &str, plan: Plan, whole_days: bool) -> Result<Deletion> {
+fn cycle_during_delete(
+    config: &Path,
+    url: &str,
+    plan: Plan,
+    whole_days: bool,
+) -> Result<(Deletion, Option<InFlight>)> {
     let oldest = oldest_fact(url)?.ok_or("no facts to delete")?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -193,7 +230,7 @@ fn cycle_during_delete(config: &Path, url: &str, plan: Plan, whole_days: bool) -
             "--token",
             TOKEN,
             "--slice-ms",
-            SLICE_MS,
+            &SLICE_MS.to_string(),
         ],
     )?;
     let mut logged = retention_logged(&log);
@@ -209,21 +246,24 @@ fn cycle_during_delete(config: &Path, url: &str, plan: Plan, whole_days: bool) -
         logged.ok_or("the gateway's facts retention did not finish in time")?;
     let began = ended - (seconds * 1e3).round() as i64;
     let in_flight = i64::try_from(IN_FLIGHT_AFTER.as_millis()).map_err(|e| e.to_string())?;
-    let during = report
+    let in_flight = report
         .timeline
         .as_ref()
-        .and_then(|t| t.during(began, ended + in_flight));
+        .and_then(|t| t.in_flight(began, ended + in_flight));
     eprintln!(
         "xtask: the gateway's retention deleted {deleted} facts in {seconds:.2} s under load; the cycles in \
-         flight then {during:?}; the run's longest {:.1} ms",
+         flight then {in_flight:?}; the run's longest {:.1} ms",
         report.max_ms
     );
-    Ok(Deletion {
-        load: report,
-        deleted,
-        seconds,
-        during,
-    })
+    Ok((
+        Deletion {
+            load: report,
+            deleted,
+            seconds,
+            during: None,
+        },
+        in_flight,
+    ))
 }
 
 /// The grown-store phase of `dialect`: the store at `url` (its gateway, `config`, stopped) filled, then measured
@@ -261,10 +301,18 @@ pub(super) fn grown_phase(
         settled()?;
         grown.push(trio_served(config, plan, snils)?);
     }
+    let without: Vec<&Timeline> = grown
+        .iter()
+        .filter_map(|t| t.cycle.timeline.as_ref())
+        .collect();
     let deletions = (0..grown.len())
         .map(|_| {
             settled()?;
-            cycle_during_delete(config, url, plan, postgres)
+            let (deletion, in_flight) = cycle_during_delete(config, url, plan, postgres)?;
+            Ok(Deletion {
+                during: During::judged(in_flight, without.iter().copied()),
+                ..deletion
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Grown {
@@ -304,8 +352,8 @@ pub(super) fn copy_sqlite(url: &str, dir: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::super::runs::tests::{report, trio};
-    use super::super::timeline::During;
-    use super::{Deletion, Grown, unix_ms};
+    use super::super::timeline::{InFlight, Timeline};
+    use super::{Deletion, During, Grown, unix_ms};
 
     #[test]
     fn the_hold_is_the_worst_deletion_against_its_own_run() {
@@ -315,6 +363,7 @@ mod tests {
             seconds: 1.0,
             during: during.map(|(longest_ms, typical_longest_ms)| During {
                 longest_ms,
+                slices: 5,
                 typical_longest_ms,
             }),
         };
@@ -336,10 +385,46 @@ mod tests {
         assert_eq!(
             g.held_ms(),
             Some(65.0),
-            "the worst deletion decides, each against its own run (the slow run's 160 ms is 40 over its 120)"
+            "the worst deletion decides, each against its own baseline (160 ms is 40 over its 120)"
         );
         g.deletions.retain(|d| d.during.is_none());
         assert_eq!(g.held_ms(), None, "no deletion under load: not measured");
+    }
+
+    #[test]
+    fn a_deletion_is_judged_against_equally_long_stretches_without_one() {
+        let run = |longest: [f64; 6]| Timeline {
+            start_unix_ms: 0,
+            slice_ms: 100,
+            completed: vec![1; 6],
+            max_ms: longest.to_vec(),
+        };
+        let without = [
+            run([10.0, 12.0, 11.0, 200.0, 10.0, 13.0]),
+            run([9.0, 10.0, 10.0, 11.0, 12.0, 10.0]),
+        ];
+        let short = InFlight {
+            longest_ms: 60.0,
+            slices: 1,
+        };
+        let d = During::judged(Some(short), &without).expect("judged");
+        assert_eq!(
+            (d.typical_longest_ms, d.held_ms()),
+            (11.0, 49.0),
+            "a slice's slowest is typically 11 ms"
+        );
+        let long = InFlight {
+            longest_ms: 150.0,
+            slices: 6,
+        };
+        let d = During::judged(Some(long), &without).expect("judged");
+        assert_eq!(
+            d.typical_longest_ms, 200.0,
+            "a whole run's slowest: the 200 ms stall of a run without a deletion (the upper median)"
+        );
+        assert!(d.held_ms() < 0.0, "no hold");
+        assert_eq!(During::judged(None, &without), None);
+        assert_eq!(During::judged(Some(short), []), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use super::fixtures::TOKEN;
 use super::procs::{Proc, free_addr, json_output, post_json};
-use super::timeline::Timeline;
+use super::timeline::{SLICE_MS, Timeline};
 use super::{Plan, release_bin};
 use crate::Result;
 use serde_json::Value;
@@ -153,7 +153,18 @@ fn find_body() -> String {
 pub(super) fn trio(addr: SocketAddr, plan: Plan, verify: &str) -> Result<Trio> {
     Ok(Trio {
         verify: loadgen(addr, plan, &json_args(verify))?,
-        cycle: loadgen(addr, plan, &["--scenario", "soap-cycle", "--token", TOKEN])?,
+        cycle: loadgen(
+            addr,
+            plan,
+            &[
+                "--scenario",
+                "soap-cycle",
+                "--token",
+                TOKEN,
+                "--slice-ms",
+                &SLICE_MS.to_string(),
+            ],
+        )?,
         find: trio_find(addr, plan)?,
     })
 }

@@ -1,5 +1,6 @@
-//! A load run's timeline as `loadgen --slice-ms` reports it, and what the units that finished during an interval
-//! took against the rest of the run: how long a deletion held the writers in flight while it ran.
+//! A load run's timeline as `loadgen --slice-ms` reports it: what the units that finished during an interval took,
+//! and what the slowest unit of an equally long stretch of other runs takes (how long a deletion held the writers
+//! in flight while it ran).
 
 use serde::Deserialize;
 
@@ -16,48 +17,68 @@ pub struct Timeline {
     pub max_ms: Vec<f64>,
 }
 
-/// What the units that finished during an interval took ([`Timeline::during`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct During {
-    /// The longest latency of the units that finished in the interval, ms.
-    pub longest_ms: f64,
-    /// The median over the run's other slices of their longest latency, ms: what a slice's slowest unit takes
-    /// when nothing else happens.
-    pub typical_longest_ms: f64,
-}
+/// The slices the benchmark asks loadgen for, ms.
+pub(super) const SLICE_MS: u32 = 100;
 
-impl During {
-    /// How much longer the interval's slowest unit took than a slice's slowest usually does, ms.
-    pub fn held_ms(&self) -> f64 {
-        self.longest_ms - self.typical_longest_ms
-    }
+/// The units that finished during an interval ([`Timeline::in_flight`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InFlight {
+    /// The longest latency among them, ms.
+    pub longest_ms: f64,
+    /// How many slices the interval met.
+    pub slices: usize,
 }
 
 impl Timeline {
-    /// The units that finished from `from_unix_ms` to `to_unix_ms` (the whole slices that meet the interval)
-    /// against the other slices where something finished. `None` when nothing finished in the interval, or
-    /// nothing outside it.
-    pub fn during(&self, from_unix_ms: i64, to_unix_ms: i64) -> Option<During> {
+    /// The units that finished from `from_unix_ms` to `to_unix_ms` (the whole slices that meet the interval);
+    /// `None` when none did.
+    pub fn in_flight(&self, from_unix_ms: i64, to_unix_ms: i64) -> Option<InFlight> {
         let slice = i64::from(self.slice_ms);
-        let (mut inside, mut outside) = (None::<f64>, Vec::new());
-        for (i, (n, m)) in self.completed.iter().zip(&self.max_ms).enumerate() {
-            if *n == 0 {
-                continue;
-            }
-            let start = self.start_unix_ms + i as i64 * slice;
-            if start <= to_unix_ms && start + slice > from_unix_ms {
-                inside = Some(inside.map_or(*m, |x: f64| x.max(*m)));
-            } else {
-                outside.push(*m);
-            }
-        }
-        outside.sort_by(f64::total_cmp);
-        let typical_longest_ms = *outside.get(outside.len() / 2)?;
-        Some(During {
-            longest_ms: inside?,
-            typical_longest_ms,
+        let met: Vec<usize> = (0..self.completed.len())
+            .filter(|&i| {
+                let start = self.start_unix_ms + i as i64 * slice;
+                start <= to_unix_ms && start + slice > from_unix_ms
+            })
+            .collect();
+        let longest_ms = met
+            .iter()
+            .filter(|&&i| self.completed[i] > 0)
+            .map(|&i| self.max_ms[i])
+            .reduce(f64::max)?;
+        Some(InFlight {
+            longest_ms,
+            slices: met.len(),
         })
     }
+
+    /// The longest latency in each stretch of `slices` consecutive slices where something finished (the whole
+    /// run, when it is shorter).
+    pub fn stretches_longest(&self, slices: usize) -> Vec<f64> {
+        let n = self.completed.len();
+        let k = slices.clamp(1, n.max(1));
+        (0..=n.saturating_sub(k))
+            .filter_map(|start| {
+                (start..(start + k).min(n))
+                    .filter(|&i| self.completed[i] > 0)
+                    .map(|i| self.max_ms[i])
+                    .reduce(f64::max)
+            })
+            .collect()
+    }
+}
+
+/// What the longest unit of a stretch of `slices` slices typically took in `runs`: the median over all their
+/// stretches of that length. `None` when nothing finished in them.
+pub fn typical_stretch_longest<'a>(
+    runs: impl IntoIterator<Item = &'a Timeline>,
+    slices: usize,
+) -> Option<f64> {
+    let mut all: Vec<f64> = runs
+        .into_iter()
+        .flat_map(|t| t.stretches_longest(slices))
+        .collect();
+    all.sort_by(f64::total_cmp);
+    all.get(all.len() / 2).copied()
 }
 
 #[cfg(test)]
@@ -74,15 +95,33 @@ mod tests {
     }
 
     #[test]
-    fn an_interval_is_its_slices_longest_against_the_median_of_the_others() {
+    fn an_interval_is_the_longest_unit_of_the_slices_it_meets() {
         let t = timeline(&[3.0, 4.0, 5.0, 90.0, 120.0, 4.0, 6.0, 0.0, 3.0, 4.0]);
         // 10,320 to 10,410 meets slices 3 and 4.
-        let d = t.during(10_320, 10_410).expect("units in and outside");
-        assert_eq!(d.longest_ms, 120.0);
-        // The others where something finished: 3, 3, 4, 4, 4, 5, 6 (slice 7 is empty): the median is 4.
-        assert_eq!(d.typical_longest_ms, 4.0);
-        assert_eq!(d.held_ms(), 116.0);
-        assert_eq!(t.during(20_000, 21_000), None, "nothing finished then");
+        assert_eq!(
+            t.in_flight(10_320, 10_410),
+            Some(InFlight {
+                longest_ms: 120.0,
+                slices: 2
+            })
+        );
+        assert_eq!(t.in_flight(20_000, 21_000), None, "nothing finished then");
+    }
+
+    #[test]
+    fn stretches_as_long_as_the_interval_are_the_baseline() {
+        let t = timeline(&[3.0, 4.0, 50.0, 2.0, 0.0, 0.0]);
+        assert_eq!(t.stretches_longest(2), [4.0, 50.0, 50.0, 2.0]);
+        assert_eq!(t.stretches_longest(1), [3.0, 4.0, 50.0, 2.0]);
+        assert_eq!(
+            t.stretches_longest(100),
+            [50.0],
+            "longer than the run: the run"
+        );
+        let u = timeline(&[1.0, 1.0, 1.0]);
+        // Stretches of two: 4, 50, 50, 2 and 1, 1: the median (upper) of 1, 1, 2, 4, 50, 50 is 4.
+        assert_eq!(typical_stretch_longest([&t, &u], 2), Some(4.0));
+        assert_eq!(typical_stretch_longest([], 2), None);
     }
 
     #[test]

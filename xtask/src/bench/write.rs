@@ -5,11 +5,10 @@ use std::path::Path;
 use std::process::Command;
 
 use super::Plan;
-use super::grown::Grown;
+use super::grown::{During, Grown};
 use super::load::Loads;
 use super::micro::Micro;
 use super::runs::LoadReport;
-use super::timeline::During;
 use crate::Result;
 
 fn sh(cmd: &str, args: &[&str]) -> String {
@@ -285,9 +284,10 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
             ),
             "not measured".into(),
             format!(
-                "held {}: the cycles in flight while a day went took up to {} ms, a 100 ms slice's slowest \
-                 otherwise {} ms ({} deletions); the runs' longest cycle {} ms, without deletion {:.0} ms (median)",
-                held.map_or("— (no deletion under load)".into(), |h| format!("{h:.0} ms")),
+                "held {}: the cycles in flight while a day went took up to {} ms, the slowest of as long a \
+                 stretch without a deletion {} ms (median; {} deletions); the runs' longest cycle {} ms, without \
+                 deletion {:.0} ms (median)",
+                held.map_or("— (no deletion under load)".into(), |h| format!("{:.0} ms", h.max(0.0))),
                 during_list(g, |d| d.longest_ms),
                 during_list(g, |d| d.typical_longest_ms),
                 g.deletions.len(),
@@ -410,17 +410,18 @@ fn grown(out: &mut String, g: &Grown) {
          by a gateway started for the run, so that both sides see the same moments of the VM{}; then (c) while the gateway's own facts retention deleted \
          the oldest day of facts, once per run ({}, the load from readiness, with half a second of warm-up, \
          until after the deletion: {deleted}). Empty and grown are each the median of three runs of each path (one in a quick \
-         run). A writer's hold is taken within each deletion run from its timeline (loadgen's `--slice-ms {}`): \
-         the longest cycle that finished from the deletion's start (its end, as the gateway logged it, less its \
-         duration) to {} ms after its end, less the median over the run's other slices of their slowest cycle; \
-         the worst of the runs counts. (The grown runs' longest cycle, for comparison: {:.0} ms, the median.)\n",
+         run). A writer's hold is taken from the runs' timelines (loadgen's `--slice-ms {}`): the longest cycle \
+         that finished from the deletion's start (its end, as the gateway logged it, less its duration) to {} ms \
+         after its end, less the median, over every stretch as long in the grown runs of (c) without a deletion, \
+         of its slowest cycle; the worst of the deletions counts. (The grown runs' longest cycle, for \
+         comparison: {:.0} ms, the median.)\n",
         g.dialect,
         g.journal_rows,
         g.fact_rows,
         g.fill_seconds,
         run_start(g.dialect),
         deletion_means(g.dialect),
-        super::grown::SLICE_MS,
+        super::timeline::SLICE_MS,
         super::grown::IN_FLIGHT_AFTER.as_millis(),
         g.grown_longest_ms
     );
@@ -454,8 +455,10 @@ fn grown(out: &mut String, g: &Grown) {
             d.load.p99_ms,
             d.load.max_ms,
             d.during.map_or("— (no load then)".into(), |x| format!(
-                "{:.0} ms against {:.0} ms",
-                x.longest_ms, x.typical_longest_ms
+                "{:.0} ms over {:.1} s, against {:.0} ms",
+                x.longest_ms,
+                x.slices as f64 * f64::from(super::timeline::SLICE_MS) / 1e3,
+                x.typical_longest_ms
             )),
             ratio_rate(&g.grown.cycle, &d.load) * 100.0
         );
