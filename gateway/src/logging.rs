@@ -90,7 +90,7 @@ pub fn mask(s: &str) -> String {
             copied = i;
             continue;
         }
-        if b[i].is_ascii_digit() && (i == 0 || !is_word(b[i - 1])) {
+        if b[i].is_ascii_digit() && (i == 0 || !is_word(b[i - 1])) && !is_fraction(b, i) {
             // A run of digits with single `-`, ` ` or `+`/`(`/`)` separators between digit groups.
             let (end, digits) = digit_run(b, i);
             if (10..=15).contains(&digits) && (end == b.len() || !is_word(b[end])) {
@@ -118,6 +118,12 @@ pub fn mask(s: &str) -> String {
     }
     out.push_str(&s[copied..]);
     mask_emails(&out)
+}
+
+/// Whether the digits at `i` are a decimal fraction (`14.312345678901234`, a duration as a JSON log writes it):
+/// no identifier is written so, and masking one would leave a number a JSON reader cannot read.
+fn is_fraction(b: &[u8], i: usize) -> bool {
+    i >= 2 && b[i - 1] == b'.' && b[i - 2].is_ascii_digit()
 }
 
 fn is_word(c: u8) -> bool {
@@ -236,5 +242,11 @@ mod tests {
             "took 1234 ms at 2026-11-24T10:00:00Z port 8080"
         );
         assert_eq!(mask("id abc1234567890123"), "id abc1234567890123");
+        assert_eq!(
+            mask(r#"{"deleted":111198,"seconds":14.312345678901234}"#),
+            r#"{"deleted":111198,"seconds":14.312345678901234}"#,
+            "a decimal fraction is not an identifier, and the line stays JSON"
+        );
+        assert_eq!(mask("v 1.5 snils 11223344595"), "v 1.5 snils ***95");
     }
 }
