@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::fixtures::{TOKEN, deletion_config};
+use super::fixtures::deletion_config;
 use super::procs::json_output;
 use super::runs::{
-    LoadReport, Trio, loadgen, median, median_trio, start_gateway, start_gateway_logging, trio,
-    verify_body,
+    LoadReport, Trio, cycle_with_timeline, median, median_trio, start_gateway,
+    start_gateway_logging, trio, verify_body,
 };
-use super::timeline::{InFlight, SLICE_MS, Timeline, typical_stretch_longest};
+use super::timeline::{InFlight, Timeline, typical_stretch_longest};
 use super::{Plan, release_bin};
 use crate::Result;
 use serde_json::Value;
@@ -217,21 +217,13 @@ fn cycle_during_delete(
                 .into(),
         );
     }
-    let report = loadgen(
+    let report = cycle_with_timeline(
         gw.addr,
         Plan {
             seconds: plan.seconds + 10.0,
             warmup: 0.5,
             ..plan
         },
-        &[
-            "--scenario",
-            "soap-cycle",
-            "--token",
-            TOKEN,
-            "--slice-ms",
-            &SLICE_MS.to_string(),
-        ],
     )?;
     let mut logged = retention_logged(&log);
     for _ in 0..1200 {
@@ -246,10 +238,17 @@ fn cycle_during_delete(
         logged.ok_or("the gateway's facts retention did not finish in time")?;
     let began = ended - (seconds * 1e3).round() as i64;
     let in_flight = i64::try_from(IN_FLIGHT_AFTER.as_millis()).map_err(|e| e.to_string())?;
-    let in_flight = report
+    let timeline = report
         .timeline
         .as_ref()
-        .and_then(|t| t.in_flight(began, ended + in_flight));
+        .ok_or("loadgen reported no timeline")?;
+    if whole_days && began < timeline.start_unix_ms {
+        return Err(format!(
+            "the day was dropped {} ms before the load was measured (the gateway took too long to start)",
+            timeline.start_unix_ms - began
+        ));
+    }
+    let in_flight = timeline.in_flight(began, ended + in_flight);
     eprintln!(
         "xtask: the gateway's retention deleted {deleted} facts in {seconds:.2} s under load; the cycles in \
          flight then {in_flight:?}; the run's longest {:.1} ms",
@@ -356,7 +355,7 @@ mod tests {
     use super::{Deletion, During, Grown, unix_ms};
 
     #[test]
-    fn the_hold_is_the_worst_deletion_against_its_own_run() {
+    fn the_hold_is_the_worst_deletion_against_its_baseline() {
         let deletion = |during: Option<(f64, f64)>| Deletion {
             load: report(1000.0, 300.0),
             deleted: 100,
@@ -413,16 +412,25 @@ mod tests {
             (11.0, 49.0),
             "a slice's slowest is typically 11 ms"
         );
+        let three = InFlight {
+            longest_ms: 150.0,
+            slices: 3,
+        };
+        let d = During::judged(Some(three), &without).expect("judged");
+        assert_eq!(
+            (d.typical_longest_ms, d.held_ms()),
+            (12.0, 138.0),
+            "stretches of three: 12, 200, 200, 200 and 10, 11, 12, 12: one run's stall does not make the median"
+        );
         let long = InFlight {
             longest_ms: 150.0,
-            slices: 6,
+            slices: 4,
         };
-        let d = During::judged(Some(long), &without).expect("judged");
         assert_eq!(
-            d.typical_longest_ms, 200.0,
-            "a whole run's slowest: the 200 ms stall of a run without a deletion (the upper median)"
+            During::judged(Some(long), &without),
+            None,
+            "longer than half a run without a deletion: not judged"
         );
-        assert!(d.held_ms() < 0.0, "no hold");
         assert_eq!(During::judged(None, &without), None);
         assert_eq!(During::judged(Some(short), []), None);
     }

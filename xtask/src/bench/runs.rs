@@ -153,20 +153,25 @@ fn find_body() -> String {
 pub(super) fn trio(addr: SocketAddr, plan: Plan, verify: &str) -> Result<Trio> {
     Ok(Trio {
         verify: loadgen(addr, plan, &json_args(verify))?,
-        cycle: loadgen(
-            addr,
-            plan,
-            &[
-                "--scenario",
-                "soap-cycle",
-                "--token",
-                TOKEN,
-                "--slice-ms",
-                &SLICE_MS.to_string(),
-            ],
-        )?,
+        cycle: cycle_with_timeline(addr, plan)?,
         find: trio_find(addr, plan)?,
     })
+}
+
+/// (c) against `addr`, with its timeline (loadgen's `--slice-ms`).
+pub(super) fn cycle_with_timeline(addr: SocketAddr, plan: Plan) -> Result<LoadReport> {
+    loadgen(
+        addr,
+        plan,
+        &[
+            "--scenario",
+            "soap-cycle",
+            "--token",
+            TOKEN,
+            "--slice-ms",
+            &SLICE_MS.to_string(),
+        ],
+    )
 }
 
 /// The median run of each path (by rate), each with its own figures.

@@ -68,13 +68,15 @@ impl Timeline {
 }
 
 /// What the longest unit of a stretch of `slices` slices typically took in `runs`: the median over all their
-/// stretches of that length. `None` when nothing finished in them.
+/// stretches of that length. Only runs at least twice as long count (a run holds two such stretches apart, so
+/// the median is not just of whole runs' slowest); `None` when no run is, or nothing finished in them.
 pub fn typical_stretch_longest<'a>(
     runs: impl IntoIterator<Item = &'a Timeline>,
     slices: usize,
 ) -> Option<f64> {
     let mut all: Vec<f64> = runs
         .into_iter()
+        .filter(|t| slices.saturating_mul(2) <= t.completed.len())
         .flat_map(|t| t.stretches_longest(slices))
         .collect();
     all.sort_by(f64::total_cmp);
@@ -106,6 +108,15 @@ mod tests {
             })
         );
         assert_eq!(t.in_flight(20_000, 21_000), None, "nothing finished then");
+        // A window ending where slice 4 starts meets it; one starting before the timeline meets slice 0.
+        assert_eq!(t.in_flight(10_350, 10_400).map(|f| f.slices), Some(2));
+        assert_eq!(
+            t.in_flight(9_000, 10_050),
+            Some(InFlight {
+                longest_ms: 3.0,
+                slices: 1
+            })
+        );
     }
 
     #[test]
@@ -118,9 +129,19 @@ mod tests {
             [50.0],
             "longer than the run: the run"
         );
-        let u = timeline(&[1.0, 1.0, 1.0]);
-        // Stretches of two: 4, 50, 50, 2 and 1, 1: the median (upper) of 1, 1, 2, 4, 50, 50 is 4.
-        assert_eq!(typical_stretch_longest([&t, &u], 2), Some(4.0));
+        let u = timeline(&[1.0, 1.0, 1.0, 1.0]);
+        // Stretches of two: 4, 50, 50, 2 and 1, 1, 1: the median of 1, 1, 1, 2, 4, 50, 50 is 2.
+        assert_eq!(typical_stretch_longest([&t, &u], 2), Some(2.0));
+        assert_eq!(
+            typical_stretch_longest([&t, &u], 3),
+            Some(50.0),
+            "u is too short to count"
+        );
+        assert_eq!(
+            typical_stretch_longest([&t, &u], 4),
+            None,
+            "no run twice as long"
+        );
         assert_eq!(typical_stretch_longest([], 2), None);
     }
 
