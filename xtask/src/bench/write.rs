@@ -275,7 +275,7 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
             format!("worst {:.0} % of empty", worst * 100.0),
             Some(worst >= 0.9),
         ));
-        // A writer held by the deletion takes longer than the slowest cycle of a moment of the same run without it.
+        // A writer held by the deletion takes longer than the slowest cycle of as long a stretch without one.
         let held = g.held_ms();
         rows.push((
             format!(
