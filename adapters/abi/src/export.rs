@@ -1,15 +1,14 @@
 //! The adapter side of the boundary: generic `extern "C"` entry points and the [`export_adapter!`] macro.
 //!
-//! Each entry point runs the adapter's code inside [`std::panic::catch_unwind`] and turns every outcome,
-//! panics included, into a status code and a buffer. Nothing unwinds across the boundary.
+//! Each entry point runs the adapter's code inside [`catch`] and turns every outcome, panics included, into a
+//! status code and a buffer. Nothing unwinds across the boundary, and a panic is reported, not printed.
 //!
 //! [`export_adapter!`]: crate::export_adapter
 
-use std::any::Any;
 use std::ffi::c_void;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::ffi::{Buffer, STATUS_ERROR, STATUS_OK, STATUS_PANIC};
+use crate::panics::catch;
 use crate::{Adapter, AdapterError};
 
 /// Exports `$adapter` (a type implementing [`Adapter`](crate::Adapter)) as an adapter library: defines
@@ -89,7 +88,7 @@ pub unsafe extern "C" fn init<A: Adapter>(
     state_out: *mut *mut c_void,
     err_out: *mut Buffer,
 ) -> i32 {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = catch(|| {
         // SAFETY: the caller guarantees the config slice is readable.
         let config_bytes = unsafe { bytes(config_ptr, config_len) };
         let config = if config_bytes.is_empty() {
@@ -100,7 +99,7 @@ pub unsafe extern "C" fn init<A: Adapter>(
             })?
         };
         A::init(config).map(|adapter| Box::into_raw(Box::new(adapter)).cast::<c_void>())
-    }));
+    });
     let (status, message) = match outcome {
         Ok(Ok(state)) => {
             if state_out.is_null() {
@@ -114,7 +113,7 @@ pub unsafe extern "C" fn init<A: Adapter>(
             return STATUS_OK;
         }
         Ok(Err(error)) => (STATUS_ERROR, error.to_json()),
-        Err(payload) => (STATUS_PANIC, panic_message(payload).into_bytes()),
+        Err(message) => (STATUS_PANIC, message.into_bytes()),
     };
     // SAFETY: the caller guarantees `err_out` is valid for writes when non-null.
     unsafe { write_buffer(err_out, message) };
@@ -135,7 +134,7 @@ pub unsafe extern "C" fn call<A: Adapter>(
     input_len: usize,
     out: *mut Buffer,
 ) -> i32 {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = catch(|| {
         if state.is_null() {
             return (
                 STATUS_ERROR,
@@ -160,10 +159,10 @@ pub unsafe extern "C" fn call<A: Adapter>(
             Ok(output) => (STATUS_OK, output),
             Err(error) => (STATUS_ERROR, error.to_json()),
         }
-    }));
+    });
     let (status, bytes) = match outcome {
         Ok(answer) => answer,
-        Err(payload) => (STATUS_PANIC, panic_message(payload).into_bytes()),
+        Err(message) => (STATUS_PANIC, message.into_bytes()),
     };
     // SAFETY: the caller guarantees `out` is valid for writes when non-null.
     unsafe { write_buffer(out, bytes) };
@@ -175,11 +174,9 @@ pub unsafe extern "C" fn call<A: Adapter>(
 /// # Safety
 /// `buffer` must be null or one this library returned and not yet freed.
 pub unsafe extern "C" fn free_buffer(buffer: Buffer) {
+    // A panic in `drop` has nowhere to be reported: `catch` has already swallowed it.
     // SAFETY: the caller guarantees the buffer came from this library's `Buffer::from_vec`.
-    let freed = catch_unwind(AssertUnwindSafe(|| drop(unsafe { buffer.into_vec() })));
-    if let Err(payload) = freed {
-        std::mem::forget(payload);
-    }
+    let _ = catch(|| drop(unsafe { buffer.into_vec() }));
 }
 
 /// The `drop_state` entry point for adapter `A`: drops the adapter (its `Drop` may panic; that is caught).
@@ -190,13 +187,9 @@ pub unsafe extern "C" fn drop_state<A: Adapter>(state: *mut c_void) {
     if state.is_null() {
         return;
     }
+    // A panic in the adapter's `Drop` has nowhere to be reported: `catch` has already swallowed it.
     // SAFETY: the caller guarantees `state` is the `Box<A>` made by `init::<A>` and is dropped once.
-    let dropped = catch_unwind(AssertUnwindSafe(|| {
-        drop(unsafe { Box::from_raw(state.cast::<A>()) })
-    }));
-    if let Err(payload) = dropped {
-        std::mem::forget(payload);
-    }
+    let _ = catch(|| drop(unsafe { Box::from_raw(state.cast::<A>()) }));
 }
 
 /// Borrows `len` bytes at `ptr`; an empty slice when `len` is 0 or `ptr` is null.
@@ -221,22 +214,6 @@ unsafe fn write_buffer(slot: *mut Buffer, bytes: Vec<u8>) {
     }
     // SAFETY: guaranteed by the caller.
     unsafe { slot.write(Buffer::from_vec(bytes)) };
-}
-
-/// The message of a caught panic. Dropping the payload could itself panic; such a second payload is leaked
-/// rather than let unwind.
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "panic with a non-text payload".to_owned()
-    };
-    if let Err(second) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(second);
-    }
-    message
 }
 
 #[cfg(test)]
@@ -328,7 +305,11 @@ mod tests {
 
         let (status, _, err) = raw_init(br#"{"prefix": "panic"}"#);
         assert_eq!(status, STATUS_PANIC);
-        assert_eq!(err, b"init exploded");
+        let err = String::from_utf8(err).unwrap();
+        assert!(
+            err.starts_with("init exploded (at ") && err.contains("export.rs:"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -343,7 +324,8 @@ mod tests {
 
         let (status, message) = raw_call(state, "boom", b"x");
         assert_eq!(status, STATUS_PANIC);
-        assert_eq!(message, b"boom: x");
+        let message = String::from_utf8(message).unwrap();
+        assert!(message.starts_with("boom: x (at "), "{message}");
 
         let bad_name = [0xff_u8, 0xfe];
         let mut out = Buffer::EMPTY;

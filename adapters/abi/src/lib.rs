@@ -54,7 +54,8 @@
 //!   [`AdapterError`]; kinds are `unavailable` (the registry is down or overloaded; retryable), `timeout`
 //!   (the registry was too slow; retryable), `invalid` (bad input or configuration) and `failed` (anything
 //!   else, e.g. a malformed answer).
-//! - [`STATUS_PANIC`] (2): a panic was caught at the boundary; the buffer holds the panic message.
+//! - [`STATUS_PANIC`] (2): a panic was caught at the boundary; the buffer holds the panic message and where it
+//!   happened (`message (at file:line)`). The library itself prints nothing: the gateway logs it, masked.
 //!
 //! Any other status is treated as `failed`. No function may unwind or longjmp across the boundary.
 //!
@@ -68,11 +69,14 @@
 //! - `error`: [`AdapterError`] and [`ErrorKind`], and their JSON wire form.
 //! - `adapter`: the safe [`Adapter`] trait.
 //! - `export`: the generic `extern "C"` entry points behind [`export_adapter!`] (hidden as `__export`).
+//! - `panics`: a panic inside an entry point becomes its message and place for the gateway, printed by no one
+//!   but the gateway's masked log.
 
 mod adapter;
 mod error;
 mod export;
 pub mod ffi;
+mod panics;
 
 pub use adapter::Adapter;
 pub use error::{AdapterError, ErrorKind};

@@ -93,7 +93,11 @@ fn entry_points_run_the_adapter() {
     );
     let (status, message) = call(state, "panic", b"");
     assert_eq!(status, STATUS_PANIC);
-    assert_eq!(message, b"asked to panic");
+    let message = String::from_utf8(message).expect("UTF-8");
+    assert!(
+        message.starts_with("asked to panic (at adapters/abi/tests/export_macro.rs:"),
+        "the message and where the panic happened: {message}"
+    );
     assert_eq!(
         call(state, "upper", b"again"),
         (STATUS_OK, b"AGAIN".to_vec())
