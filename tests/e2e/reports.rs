@@ -260,11 +260,14 @@ async fn wait_failed_twice(url: &str, orgs: &[&str]) -> Vec<Value> {
     let started = Instant::now();
     loop {
         let runs = history(url, "").await;
+        // `attempts` counts the attempt in flight too (taken, `leasedTo` set) while `status` still tells the
+        // last one that ended: a run is through its second attempt only once no node holds it.
         let failed_twice = |org: &str| {
             runs.iter().any(|r| {
                 r["organisation"] == org
                     && r["status"] == "failed"
                     && r["attempts"].as_u64() >= Some(2)
+                    && r["leasedTo"].is_null()
             })
         };
         if orgs.iter().all(|o| failed_twice(o)) {
