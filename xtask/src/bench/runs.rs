@@ -149,11 +149,11 @@ fn find_body() -> String {
     )
 }
 
-/// (b), (c) and `find` against `gw`.
-pub(super) fn trio(addr: SocketAddr, plan: Plan, verify: &str) -> Result<Trio> {
+/// (b) and `find` for `plan`, (c) for `cycle`, against `gw`.
+pub(super) fn trio(addr: SocketAddr, plan: Plan, cycle: Plan, verify: &str) -> Result<Trio> {
     Ok(Trio {
         verify: loadgen(addr, plan, &json_args(verify))?,
-        cycle: cycle_with_timeline(addr, plan)?,
+        cycle: cycle_with_timeline(addr, cycle)?,
         find: trio_find(addr, plan)?,
     })
 }

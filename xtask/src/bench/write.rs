@@ -147,7 +147,7 @@ pub fn performance_md(
     }
     let _ = writeln!(out);
     for g in &loads.grown {
-        grown(&mut out, g);
+        grown(&mut out, g, plan.seconds);
     }
     if let Some(r) = reports {
         let _ = writeln!(out, "## Reports\n\n```text\n{}\n```\n", r.trim());
@@ -396,7 +396,7 @@ fn deletion_means(dialect: &str) -> String {
 }
 
 /// The grown-store section of one dialect.
-fn grown(out: &mut String, g: &Grown) {
+fn grown(out: &mut String, g: &Grown, plan_seconds: f64) {
     let deleted = g
         .deletions
         .iter()
@@ -410,7 +410,7 @@ fn grown(out: &mut String, g: &Grown) {
          by a gateway started for the run, so that both sides see the same moments of the VM{}; then (c) while the gateway's own facts retention deleted \
          the oldest day of facts, once per run ({}, the load from readiness, with half a second of warm-up, \
          until after the deletion: {deleted}). Empty and grown are each the median of three runs of each path (one in a quick \
-         run). A writer's hold is taken from the runs' timelines (loadgen's `--slice-ms {}`): the longest cycle \
+         run); a run of (c) there lasts {:.0} s, of the others {:.0} s. A writer's hold is taken from the runs' timelines (loadgen's `--slice-ms {}`): the longest cycle \
          that finished from the deletion's start (its end, as the gateway logged it, less its duration) to {} ms \
          after its end, less the median, over every stretch as long in the grown runs of (c) without a deletion, \
          of its slowest cycle; the worst of the deletions counts. (The grown runs' longest cycle, for \
@@ -421,6 +421,8 @@ fn grown(out: &mut String, g: &Grown) {
         g.fill_seconds,
         run_start(g.dialect),
         deletion_means(g.dialect),
+        g.cycle_seconds,
+        plan_seconds,
         super::timeline::SLICE_MS,
         super::grown::IN_FLIGHT_AFTER.as_millis(),
         g.grown_longest_ms
