@@ -28,11 +28,12 @@ fn install() {
     HOOK.call_once(|| {
         let earlier = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if INSIDE.with(Cell::get) {
+            // `try_with`: a panic while the thread's locals are being torn down is not one of ours.
+            if INSIDE.try_with(Cell::get).unwrap_or(false) {
                 let place = info
                     .location()
                     .map(|l| format!("{}:{}", l.file(), l.line()));
-                PLACE.with(|p| *p.borrow_mut() = place);
+                let _ = PLACE.try_with(|p| *p.borrow_mut() = place);
             } else {
                 earlier(info);
             }
