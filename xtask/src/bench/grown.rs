@@ -55,30 +55,44 @@ pub struct Deletion {
     pub during: Option<During>,
 }
 
-/// What the cycles in flight during a deletion took, against what they take without one.
+/// What the cycles in flight during a deletion took, against what they take without one: of the deletion's
+/// stretch, or of the part of it that held them longest when it is cut into parts ([`During::judged`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct During {
-    /// The longest cycle that finished while the day went, ms.
+    /// The longest cycle that finished while the day went (in that part), ms.
     pub longest_ms: f64,
-    /// How long that was, in the timeline's slices.
+    /// How long the stretch (or part) was, in the timeline's slices.
     pub slices: usize,
     /// The median, over every stretch of as many slices in the grown store's runs of (c) without a deletion,
     /// of its longest cycle, ms.
     pub typical_longest_ms: f64,
+    /// Into how many parts the deletion's stretch was cut (1: whole).
+    pub parts: usize,
 }
 
 impl During {
-    /// `in_flight` against the stretches of as many slices of `runs`; `None` without either.
+    /// The parts of a deletion's stretch, each against the stretches of as many slices of `runs`: the part that
+    /// held its cycles longest beyond its baseline. `None` without parts or when one cannot be judged (no run
+    /// twice its length). A deletion longer than half a run without one is cut into parts that are not (see
+    /// [`Timeline::in_flight_parts`]); taking the worst of several parts against the median of one can only
+    /// overstate the hold.
     fn judged<'a>(
-        in_flight: Option<InFlight>,
-        runs: impl IntoIterator<Item = &'a Timeline>,
+        parts: &[InFlight],
+        runs: impl IntoIterator<Item = &'a Timeline> + Clone,
     ) -> Option<During> {
-        let in_flight = in_flight?;
-        Some(During {
-            longest_ms: in_flight.longest_ms,
-            slices: in_flight.slices,
-            typical_longest_ms: typical_stretch_longest(runs, in_flight.slices)?,
-        })
+        let mut worst: Option<During> = None;
+        for part in parts {
+            let during = During {
+                longest_ms: part.longest_ms,
+                slices: part.slices,
+                typical_longest_ms: typical_stretch_longest(runs.clone(), part.slices)?,
+                parts: parts.len(),
+            };
+            if worst.is_none_or(|w| during.held_ms() > w.held_ms()) {
+                worst = Some(during);
+            }
+        }
+        worst
     }
 
     /// How much longer the deletion's slowest cycle took than an equally long stretch's slowest does, ms.
@@ -206,7 +220,7 @@ fn cycle_during_delete(
     url: &str,
     plan: Plan,
     whole_days: bool,
-) -> Result<(Deletion, Option<InFlight>)> {
+) -> Result<(Deletion, (i64, i64))> {
     let oldest = oldest_fact(url)?.ok_or("no facts to delete")?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -232,10 +246,12 @@ fn cycle_during_delete(
                 .into(),
         );
     }
+    // Past the deletion: SQLite's takes 13-30 s from the gateway's start, so its load lasts as long as the grown
+    // runs of (c); PostgreSQL's drop comes 6 s in.
     let report = cycle_with_timeline(
         gw.addr,
         Plan {
-            seconds: plan.seconds + 10.0,
+            seconds: (plan.seconds + 10.0).max(cycle_seconds(plan, !whole_days)),
             warmup: 0.5,
             ..plan
         },
@@ -263,10 +279,11 @@ fn cycle_during_delete(
             timeline.start_unix_ms - began
         ));
     }
-    let in_flight = timeline.in_flight(began, ended + in_flight);
+    let window = (began, ended + in_flight);
     eprintln!(
         "xtask: the gateway's retention deleted {deleted} facts in {seconds:.2} s under load; the cycles in \
-         flight then {in_flight:?}; the run's longest {:.1} ms",
+         flight then {:?}; the run's longest {:.1} ms",
+        timeline.in_flight(window.0, window.1),
         report.max_ms
     );
     Ok((
@@ -276,7 +293,7 @@ fn cycle_during_delete(
             seconds,
             during: None,
         },
-        in_flight,
+        window,
     ))
 }
 
@@ -323,12 +340,20 @@ pub(super) fn grown_phase(
         .iter()
         .filter_map(|t| t.cycle.timeline.as_ref())
         .collect();
+    // A deletion's stretch is judged in parts no longer than half the longest run without one.
+    let max_slices = without.iter().map(|t| t.completed.len()).max().unwrap_or(0) / 2;
     let deletions = (0..grown.len())
         .map(|_| {
             settled()?;
-            let (deletion, in_flight) = cycle_during_delete(config, url, plan, postgres)?;
+            let (deletion, (from, to)) = cycle_during_delete(config, url, plan, postgres)?;
+            let parts = deletion
+                .load
+                .timeline
+                .as_ref()
+                .map(|t| t.in_flight_parts(from, to, max_slices))
+                .unwrap_or_default();
             Ok(Deletion {
-                during: During::judged(in_flight, without.iter().copied()),
+                during: During::judged(&parts, without.iter().copied()),
                 ..deletion
             })
         })
@@ -384,6 +409,7 @@ mod tests {
                 longest_ms,
                 slices: 5,
                 typical_longest_ms,
+                parts: 1,
             }),
         };
         let mut g = Grown {
@@ -427,7 +453,7 @@ mod tests {
             longest_ms: 60.0,
             slices: 1,
         };
-        let d = During::judged(Some(short), &without).expect("judged");
+        let d = During::judged(&[short], &without).expect("judged");
         assert_eq!(
             (d.typical_longest_ms, d.held_ms()),
             (11.0, 49.0),
@@ -437,7 +463,7 @@ mod tests {
             longest_ms: 150.0,
             slices: 3,
         };
-        let d = During::judged(Some(three), &without).expect("judged");
+        let d = During::judged(&[three], &without).expect("judged");
         assert_eq!(
             (d.typical_longest_ms, d.held_ms()),
             (12.0, 138.0),
@@ -448,12 +474,34 @@ mod tests {
             slices: 4,
         };
         assert_eq!(
-            During::judged(Some(long), &without),
+            During::judged(&[long], &without),
             None,
             "longer than half a run without a deletion: not judged"
         );
-        assert_eq!(During::judged(None, &without), None);
-        assert_eq!(During::judged(Some(short), []), None);
+        assert_eq!(During::judged(&[], &without), None);
+        assert_eq!(During::judged(&[short], []), None);
+        // Cut into parts of at most three: each against stretches of its length, the worst beyond its own counts.
+        let d = During::judged(&[three, short], &without).expect("judged");
+        assert_eq!(
+            (d.held_ms(), d.slices, d.parts),
+            (138.0, 3, 2),
+            "138 ms over three slices is worse than 49 over one"
+        );
+        let quiet = InFlight {
+            longest_ms: 12.0,
+            slices: 3,
+        };
+        let d = During::judged(&[quiet, short], &without).expect("judged");
+        assert_eq!(
+            (d.held_ms(), d.slices),
+            (49.0, 1),
+            "the worst by its hold, not by its longest"
+        );
+        assert_eq!(
+            During::judged(&[short, long], &without),
+            None,
+            "a part that cannot be judged leaves the deletion unjudged"
+        );
     }
 
     #[test]

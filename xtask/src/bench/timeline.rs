@@ -33,13 +33,47 @@ impl Timeline {
     /// The units that finished from `from_unix_ms` to `to_unix_ms` (the whole slices that meet the interval);
     /// `None` when none did.
     pub fn in_flight(&self, from_unix_ms: i64, to_unix_ms: i64) -> Option<InFlight> {
+        self.in_slices(&self.met(from_unix_ms, to_unix_ms))
+    }
+
+    /// [`Timeline::in_flight`] of the same interval cut into the fewest parts of at most `max_slices` slices each,
+    /// as equal as whole slices allow, in order; parts in which nothing finished are left out.
+    pub fn in_flight_parts(
+        &self,
+        from_unix_ms: i64,
+        to_unix_ms: i64,
+        max_slices: usize,
+    ) -> Vec<InFlight> {
+        let met = self.met(from_unix_ms, to_unix_ms);
+        if met.is_empty() {
+            return Vec::new();
+        }
+        let parts = met.len().div_ceil(max_slices.max(1));
+        let (base, longer) = (met.len() / parts, met.len() % parts);
+        let mut start = 0;
+        (0..parts)
+            .filter_map(|p| {
+                let len = base + usize::from(p < longer);
+                let part = &met[start..start + len];
+                start += len;
+                self.in_slices(part)
+            })
+            .collect()
+    }
+
+    /// The slices (indexes) that meet the interval from `from_unix_ms` to `to_unix_ms`.
+    fn met(&self, from_unix_ms: i64, to_unix_ms: i64) -> Vec<usize> {
         let slice = i64::from(self.slice_ms);
-        let met: Vec<usize> = (0..self.completed.len())
+        (0..self.completed.len())
             .filter(|&i| {
                 let start = self.start_unix_ms + i as i64 * slice;
                 start <= to_unix_ms && start + slice > from_unix_ms
             })
-            .collect();
+            .collect()
+    }
+
+    /// The units that finished in the slices `met`; `None` when none did.
+    fn in_slices(&self, met: &[usize]) -> Option<InFlight> {
         let longest_ms = met
             .iter()
             .filter(|&&i| self.completed[i] > 0)
@@ -117,6 +151,30 @@ mod tests {
                 slices: 1
             })
         );
+    }
+
+    #[test]
+    fn a_long_interval_is_cut_into_equal_parts_no_longer_than_asked() {
+        let t = timeline(&[3.0, 4.0, 5.0, 90.0, 120.0, 4.0, 6.0, 0.0, 3.0, 4.0]);
+        let longest_and_slices = |parts: Vec<InFlight>| -> Vec<(f64, usize)> {
+            parts.iter().map(|p| (p.longest_ms, p.slices)).collect()
+        };
+        // Slices 1 to 8 (eight) in parts of at most three: three parts of 3, 3 and 2.
+        assert_eq!(
+            longest_and_slices(t.in_flight_parts(10_150, 10_850, 3)),
+            [(90.0, 3), (120.0, 3), (3.0, 2)]
+        );
+        assert_eq!(
+            longest_and_slices(t.in_flight_parts(10_150, 10_850, 8)),
+            [(120.0, 8)],
+            "short enough: one part, as in_flight"
+        );
+        // Slices 6 to 8 in parts of one: slice 7, where nothing finished, is left out.
+        assert_eq!(
+            longest_and_slices(t.in_flight_parts(10_650, 10_850, 1)),
+            [(6.0, 1), (3.0, 1)]
+        );
+        assert_eq!(t.in_flight_parts(20_000, 21_000, 3), []);
     }
 
     #[test]

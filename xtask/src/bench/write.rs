@@ -413,7 +413,8 @@ fn grown(out: &mut String, g: &Grown, plan_seconds: f64) {
          run); a run of (c) there lasts {:.0} s, of the others {:.0} s. A writer's hold is taken from the runs' timelines (loadgen's `--slice-ms {}`): the longest cycle \
          that finished from the deletion's start (its end, as the gateway logged it, less its duration) to {} ms \
          after its end, less the median, over every stretch as long in the grown runs of (c) without a deletion, \
-         of its slowest cycle; the worst of the deletions counts. (The grown runs' longest cycle, for \
+         of its slowest cycle (a deletion longer than half such a run cut into equal parts that are not, each \
+         judged so, the worst counting); the worst of the deletions counts. (The grown runs' longest cycle, for \
          comparison: {:.0} ms, the median.)\n",
         g.dialect,
         g.journal_rows,
@@ -457,9 +458,14 @@ fn grown(out: &mut String, g: &Grown, plan_seconds: f64) {
             d.load.p99_ms,
             d.load.max_ms,
             d.during.map_or("— (not measured)".into(), |x| format!(
-                "{:.0} ms over {:.1} s, against {:.0} ms",
+                "{:.0} ms over {:.1} s{}, against {:.0} ms",
                 x.longest_ms,
                 x.slices as f64 * f64::from(super::timeline::SLICE_MS) / 1e3,
+                if x.parts > 1 {
+                    format!(" (the worst of {} parts)", x.parts)
+                } else {
+                    String::new()
+                },
                 x.typical_longest_ms
             )),
             ratio_rate(&g.grown.cycle, &d.load) * 100.0
