@@ -127,11 +127,11 @@ fn runs_per_store(plan: Plan) -> usize {
     if plan.quick { 1 } else { 3 }
 }
 
-/// How long each run of (c) lasts in the grown-store comparison. A deletion is judged only against runs without
-/// one at least twice its length ([`typical_stretch_longest`]); SQLite deletes a day of the full store in 13–20 s
-/// on this kind of VM, so its runs of (c) there last 45 s, twice the longest with its half-second tail and some
-/// room, where the other paths' 15 s would leave every SQLite deletion unjudged. PostgreSQL's drop takes a
-/// moment: its runs keep the plan's length.
+/// How long each run of (c) lasts in the grown-store comparison. A stretch is judged only against runs without a
+/// deletion at least twice its length ([`typical_stretch_longest`]), so a longer deletion is judged in parts
+/// ([`During::judged`]); SQLite deletes a day of the full store in 13–20 s on this kind of VM (30 s in a slow
+/// hour), so its runs of (c) there last 45 s, which judges the usual deletion whole, where the other paths'
+/// 15 s would cut every one into parts. PostgreSQL's drop takes a moment: its runs keep the plan's length.
 fn cycle_seconds(plan: Plan, deletes_in_batches: bool) -> f64 {
     if deletes_in_batches && !plan.quick {
         45.0

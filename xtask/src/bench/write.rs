@@ -287,7 +287,7 @@ fn targets(out: &mut String, path: &Path, micro: &[Micro], loads: &Loads, report
                 "held {}: the cycles in flight while a day went took up to {} ms, the slowest of as long a \
                  stretch without a deletion {} ms (median; {} deletions); the runs' longest cycle {} ms, without \
                  deletion {:.0} ms (median)",
-                held.map_or("— (not measured: no deletion both under load and shorter than half a run)".into(), |h| format!("{:.0} ms", h.max(0.0))),
+                held.map_or("— (not measured: no deletion under load)".into(), |h| format!("{:.0} ms", h.max(0.0))),
                 during_list(g, |d| d.longest_ms),
                 during_list(g, |d| d.typical_longest_ms),
                 g.deletions.len(),
