@@ -487,14 +487,20 @@ mod tests {
             (138.0, 3, 2),
             "138 ms over three slices is worse than 49 over one"
         );
-        let quiet = InFlight {
-            longest_ms: 12.0,
+        // Runs whose every three slices hold a 90 ms cycle, though a single slice's slowest is typically 10 ms: a
+        // part of three with a 100 ms cycle is held less (10 ms) than a part of one with a 60 ms cycle (50 ms).
+        let spiky = [
+            run([10.0, 10.0, 90.0, 10.0, 10.0, 90.0]),
+            run([10.0, 90.0, 10.0, 10.0, 90.0, 10.0]),
+        ];
+        let slow_but_usual = InFlight {
+            longest_ms: 100.0,
             slices: 3,
         };
-        let d = During::judged(&[quiet, short], &without).expect("judged");
+        let d = During::judged(&[slow_but_usual, short], &spiky).expect("judged");
         assert_eq!(
-            (d.held_ms(), d.slices),
-            (49.0, 1),
+            (d.longest_ms, d.held_ms(), d.slices),
+            (60.0, 50.0, 1),
             "the worst by its hold, not by its longest"
         );
         assert_eq!(

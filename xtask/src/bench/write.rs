@@ -395,6 +395,15 @@ fn deletion_means(dialect: &str) -> String {
     }
 }
 
+/// How long the grown-store comparison's runs last: (c)'s and the other paths', or one length for all.
+fn run_lengths(cycle_seconds: f64, plan_seconds: f64) -> String {
+    if cycle_seconds == plan_seconds {
+        format!("each run lasts {plan_seconds:.0} s")
+    } else {
+        format!("a run of (c) there lasts {cycle_seconds:.0} s, of the others {plan_seconds:.0} s")
+    }
+}
+
 /// The grown-store section of one dialect.
 fn grown(out: &mut String, g: &Grown, plan_seconds: f64) {
     let deleted = g
@@ -410,7 +419,7 @@ fn grown(out: &mut String, g: &Grown, plan_seconds: f64) {
          by a gateway started for the run, so that both sides see the same moments of the VM{}; then (c) while the gateway's own facts retention deleted \
          the oldest day of facts, once per run ({}, the load from readiness, with half a second of warm-up, \
          until after the deletion: {deleted}). Empty and grown are each the median of three runs of each path (one in a quick \
-         run); a run of (c) there lasts {:.0} s, of the others {:.0} s. A writer's hold is taken from the runs' timelines (loadgen's `--slice-ms {}`): the longest cycle \
+         run); {}. A writer's hold is taken from the runs' timelines (loadgen's `--slice-ms {}`): the longest cycle \
          that finished from the deletion's start (its end, as the gateway logged it, less its duration) to {} ms \
          after its end, less the median, over every stretch as long in the grown runs of (c) without a deletion, \
          of its slowest cycle (a deletion longer than half such a run cut into equal parts that are not, each \
@@ -422,8 +431,7 @@ fn grown(out: &mut String, g: &Grown, plan_seconds: f64) {
         g.fill_seconds,
         run_start(g.dialect),
         deletion_means(g.dialect),
-        g.cycle_seconds,
-        plan_seconds,
+        run_lengths(g.cycle_seconds, plan_seconds),
         super::timeline::SLICE_MS,
         super::grown::IN_FLIGHT_AFTER.as_millis(),
         g.grown_longest_ms
